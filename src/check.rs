@@ -1,0 +1,82 @@
+//! `check`: every problem in every file of a pipeline.
+//!
+//! Loading already sets aside files that do not parse or have wrong types;
+//! this adds the rules that need the configuration: a stage's `require`d
+//! fields, `lost_reason` from `lost_reasons`, a rate for every currency.
+
+use crate::deal::{Deal, value_span};
+use crate::pipeline::Pipeline;
+use crate::problem::{Problem, did_you_mean};
+
+/// Every problem in the pipeline, ordered by file and position.
+pub fn check(pipeline: &Pipeline) -> Vec<Problem> {
+    let mut problems = pipeline.problems.clone();
+    for deal in &pipeline.deals {
+        problems.extend(deal_problems(pipeline, deal));
+    }
+    problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    problems
+}
+
+/// Rules one deal breaks against the configuration.
+pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
+    let config = &pipeline.config;
+    let mut problems = Vec::new();
+    // The text is read again only when there is something to locate.
+    let text = || std::fs::read_to_string(pipeline.root.join(&deal.path)).unwrap_or_default();
+    let missing = missing_required(pipeline, deal, &deal.stage);
+    if !missing.is_empty() {
+        problems.push(
+            Problem::file(
+                &deal.path,
+                format!("missing {} required in stage `{}`", list(&missing), deal.stage),
+            )
+            .with_hint(format!(
+                "set it: funnel set {} {}",
+                deal.id,
+                missing.iter().map(|k| format!("{k}=...")).collect::<Vec<_>>().join(" ")
+            )),
+        );
+    }
+    if let Some(reason) = deal.text("lost_reason")
+        && !config.lost_reasons.is_empty()
+        && !config.lost_reasons.iter().any(|r| r == reason)
+    {
+        let text = text();
+        let hint = match did_you_mean(reason, config.lost_reasons.iter().map(String::as_str)) {
+            Some(close) => format!("did you mean \"{close}\"? The reasons are: {}", config.lost_reasons.join(", ")),
+            None => format!("use one of: {} (or add it to lost_reasons in funnel.toml)", config.lost_reasons.join(", ")),
+        };
+        problems.push(
+            Problem::at(&deal.path, &text, value_span(&text, "lost_reason"), format!("lost_reason \"{reason}\" is not in lost_reasons"))
+                .with_hint(hint),
+        );
+    }
+    if let Some(currency) = deal.text("currency")
+        && config.rate(currency).is_none()
+    {
+        let text = text();
+        problems.push(
+            Problem::at(&deal.path, &text, value_span(&text, "currency"), format!("no exchange rate for currency \"{currency}\""))
+                .with_hint(format!("add `{currency} = RATE` under [fx] in funnel.toml (1 {currency} in {})", config.currency)),
+        );
+    }
+    problems
+}
+
+/// The fields `stage` requires that `deal` lacks.
+pub fn missing_required<'a>(pipeline: &'a Pipeline, deal: &Deal, stage: &str) -> Vec<&'a str> {
+    pipeline
+        .config
+        .stage(stage)
+        .map(|s| s.require.iter().map(String::as_str).filter(|key| !deal.has_field(key)).collect())
+        .unwrap_or_default()
+}
+
+fn list(keys: &[&str]) -> String {
+    let quoted: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    match quoted.len() {
+        1 => quoted[0].clone(),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}

@@ -1,0 +1,422 @@
+//! `funnel.toml`: the pipeline's name, currency, stages and targets.
+//!
+//! The file is parsed with serde into typed values; a misspelt key or a
+//! wrong type is a `Problem` located at the offending text.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::civil::Weekday;
+use jiff::tz::TimeZone;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+
+use crate::problem::{Problem, did_you_mean};
+
+/// The file that marks a pipeline's root.
+pub const FILE_NAME: &str = "funnel.toml";
+
+/// What `funnel init` writes: a classic B2B funnel.
+pub const DEFAULT: &str = r#"# The pipeline's configuration. Each [[stage]] is a folder of deal files.
+name = "Sales"
+currency = "USD"                 # the pipeline's currency
+timezone = "UTC"                 # dates and report windows are cut in this zone
+week_start = "monday"
+lost_reasons = ["price", "competitor", "no-decision", "no-budget", "timing", "unqualified"]
+
+[[stage]]
+id = "lead"
+kind = "open"                    # open | won | lost
+probability = 10                 # percent, for the weighted forecast
+max_days = 14                    # days in this stage before a deal is stalled
+idle_days = 7                    # days without any change before it is idle
+
+[[stage]]
+id = "qualified"
+kind = "open"
+probability = 25
+max_days = 21
+idle_days = 10
+require = ["value", "qualification.need", "qualification.problem_agreed"]
+
+[[stage]]
+id = "contact"
+kind = "open"
+probability = 40
+max_days = 21
+idle_days = 10
+
+[[stage]]
+id = "proposal"
+kind = "open"
+probability = 60
+max_days = 30
+idle_days = 10
+require = ["value", "expected_close"]
+
+[[stage]]
+id = "negotiation"
+kind = "open"
+probability = 80
+max_days = 30
+idle_days = 7
+
+[[stage]]
+id = "won"
+kind = "won"
+follow_up = [{ after_days = 0, step = "Send the welcome email series" },
+             { after_days = 90, step = "Customer check-in call" }]
+
+[[stage]]
+id = "lost"
+kind = "lost"
+require = ["lost_reason"]
+follow_up = [{ after_days = 90, step = "Check-in email" },
+             { after_days = 180, step = "Check-in email" }]
+
+[customers]
+checkin_days = 90                # a won customer not contacted for longer is neglected
+"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageKind {
+    Open,
+    Won,
+    Lost,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    pub after_days: u32,
+    pub step: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub id: String,
+    pub kind: StageKind,
+    /// Percent, for weighted values; won counts 100 and lost 0 when unset.
+    #[serde(default, deserialize_with = "opt_money")]
+    pub probability: Option<Decimal>,
+    pub max_days: Option<u32>,
+    pub idle_days: Option<u32>,
+    pub wip_max: Option<u32>,
+    pub wip_min: Option<u32>,
+    #[serde(default)]
+    pub require: Vec<String>,
+    #[serde(default)]
+    pub follow_up: Vec<FollowUp>,
+}
+
+impl Stage {
+    /// The stage's default probability in percent.
+    pub fn default_probability(&self) -> Decimal {
+        self.probability.unwrap_or(match self.kind {
+            StageKind::Won => Decimal::ONE_HUNDRED,
+            StageKind::Open | StageKind::Lost => Decimal::ZERO,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountTarget {
+    pub count: u32,
+    pub per: Period,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmountTarget {
+    #[serde(deserialize_with = "money")]
+    pub amount: Decimal,
+    pub per: Period,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductTarget {
+    pub new_deals: Option<u32>,
+    pub won: Option<u32>,
+    pub per: Period,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    pub new_deals: Option<CountTarget>,
+    pub new_value: Option<AmountTarget>,
+    pub won_value: Option<AmountTarget>,
+    #[serde(default)]
+    pub products: BTreeMap<String, ProductTarget>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customers {
+    pub checkin_days: Option<u32>,
+}
+
+/// The parsed `funnel.toml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub name: String,
+    pub currency: String,
+    pub timezone: TimeZone,
+    pub timezone_name: String,
+    pub week_start: Weekday,
+    pub lost_reasons: Vec<String>,
+    pub stages: Vec<Stage>,
+    pub targets: Targets,
+    pub customers: Customers,
+    /// Sales and marketing spend per month (`"2026-10"`), for CAC.
+    pub spend: BTreeMap<String, Decimal>,
+    /// Fixed rates into `currency`.
+    pub fx: BTreeMap<String, Decimal>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    name: Option<String>,
+    currency: Option<String>,
+    timezone: Option<String>,
+    week_start: Option<String>,
+    #[serde(default)]
+    lost_reasons: Vec<String>,
+    #[serde(default)]
+    stage: Vec<Stage>,
+    #[serde(default)]
+    targets: Targets,
+    #[serde(default)]
+    customers: Customers,
+    #[serde(default, deserialize_with = "money_map")]
+    spend: BTreeMap<String, Decimal>,
+    #[serde(default, deserialize_with = "money_map")]
+    fx: BTreeMap<String, Decimal>,
+}
+
+const TOP_KEYS: [&str; 11] = [
+    "name",
+    "currency",
+    "timezone",
+    "week_start",
+    "lost_reasons",
+    "stage",
+    "targets",
+    "customers",
+    "spend",
+    "fx",
+    "products",
+];
+
+impl Config {
+    /// Parses `text`, the contents of `funnel.toml`. Every problem found is
+    /// returned; the path in them is `funnel.toml`.
+    pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
+        let file = Path::new(FILE_NAME);
+        let raw: ConfigFile = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            let span = e.span().unwrap_or(0..0);
+            let mut problem = Problem::at(file, text, span.clone(), message.clone());
+            if let Some(unknown) = message.strip_prefix("unknown field `") {
+                let key = unknown.split('`').next().unwrap_or("");
+                if let Some(close) = did_you_mean(key, TOP_KEYS.iter().copied()) {
+                    problem = problem.with_hint(format!("did you mean `{close}`?"));
+                }
+            }
+            vec![problem]
+        })?;
+        let mut problems = Vec::new();
+        let locate = |needle: &str| {
+            let at = text.find(needle).unwrap_or(0);
+            at..at + needle.len()
+        };
+
+        let timezone_name = raw.timezone.unwrap_or_else(|| "UTC".to_string());
+        let timezone = match TimeZone::get(&timezone_name) {
+            Ok(tz) => tz,
+            Err(_) => {
+                problems.push(
+                    Problem::at(file, text, locate(&timezone_name), format!("unknown time zone `{timezone_name}`"))
+                        .with_hint("use an IANA name such as \"UTC\" or \"Europe/Warsaw\""),
+                );
+                TimeZone::UTC
+            }
+        };
+        let week_start_name = raw.week_start.unwrap_or_else(|| "monday".to_string());
+        let week_start = match weekday(&week_start_name) {
+            Some(day) => day,
+            None => {
+                problems.push(
+                    Problem::at(file, text, locate(&week_start_name), format!("unknown weekday `{week_start_name}`"))
+                        .with_hint("write a weekday name such as \"monday\" or \"sunday\""),
+                );
+                Weekday::Monday
+            }
+        };
+        if raw.stage.is_empty() {
+            problems.push(
+                Problem::file(file, "no stages: the pipeline needs [[stage]] tables")
+                    .with_hint("run `funnel init` in an empty folder to see the default stages"),
+            );
+        }
+        for (i, stage) in raw.stage.iter().enumerate() {
+            let span = locate(&format!("\"{}\"", stage.id));
+            if let Some(reason) = crate::ident::invalid_reason(&stage.id) {
+                problems.push(
+                    Problem::at(file, text, span.clone(), format!("invalid stage id `{}`: {reason}", stage.id))
+                        .with_hint("stage ids are folder names such as \"proposal\""),
+                );
+            }
+            if raw.stage[..i].iter().any(|s| s.id == stage.id) {
+                problems.push(Problem::at(file, text, span.clone(), format!("stage `{}` is declared twice", stage.id)));
+            }
+            if let Some(p) = stage.probability
+                && (p < Decimal::ZERO || p > Decimal::ONE_HUNDRED)
+            {
+                problems.push(
+                    Problem::at(file, text, span.clone(), format!("stage `{}` has probability {p}", stage.id))
+                        .with_hint("a probability is a percent from 0 to 100"),
+                );
+            }
+        }
+        for kind in [StageKind::Won, StageKind::Lost] {
+            if !raw.stage.is_empty() && !raw.stage.iter().any(|s| s.kind == kind) {
+                let name = if kind == StageKind::Won { "won" } else { "lost" };
+                problems.push(
+                    Problem::file(file, format!("no stage of kind \"{name}\""))
+                        .with_hint(format!("add a [[stage]] with kind = \"{name}\" so deals can close")),
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Config {
+            name: raw.name.unwrap_or_else(|| "Sales".to_string()),
+            currency: raw.currency.unwrap_or_else(|| "USD".to_string()),
+            timezone,
+            timezone_name,
+            week_start,
+            lost_reasons: raw.lost_reasons,
+            stages: raw.stage,
+            targets: raw.targets,
+            customers: raw.customers,
+            spend: raw.spend,
+            fx: raw.fx,
+        })
+    }
+
+    pub fn stage(&self, id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == id)
+    }
+
+    /// The position of a stage in the funnel, for ordering.
+    pub fn stage_index(&self, id: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s.id == id)
+    }
+
+    /// Where new deals go unless told otherwise: the first open stage.
+    pub fn first_stage(&self) -> &Stage {
+        self.stages
+            .iter()
+            .find(|s| s.kind == StageKind::Open)
+            .unwrap_or(&self.stages[0])
+    }
+
+    pub fn stage_ids(&self) -> impl Iterator<Item = &str> {
+        self.stages.iter().map(|s| s.id.as_str())
+    }
+
+    /// The rate that converts `currency` into the pipeline's currency.
+    pub fn rate(&self, currency: &str) -> Option<Decimal> {
+        if currency.eq_ignore_ascii_case(&self.currency) {
+            Some(Decimal::ONE)
+        } else {
+            self.fx.get(currency).copied()
+        }
+    }
+}
+
+pub fn weekday(name: &str) -> Option<Weekday> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "monday" | "mon" => Weekday::Monday,
+        "tuesday" | "tue" => Weekday::Tuesday,
+        "wednesday" | "wed" => Weekday::Wednesday,
+        "thursday" | "thu" => Weekday::Thursday,
+        "friday" | "fri" => Weekday::Friday,
+        "saturday" | "sat" => Weekday::Saturday,
+        "sunday" | "sun" => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+fn money<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let value = toml::Value::deserialize(d)?;
+    crate::value::money(&value).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "expected an amount (a number or a decimal string), found {}",
+            crate::value::type_name(&value)
+        ))
+    })
+}
+
+fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    money(d).map(Some)
+}
+
+fn money_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
+    let table = BTreeMap::<String, toml::Value>::deserialize(d)?;
+    table
+        .into_iter()
+        .map(|(k, v)| {
+            crate::value::money(&v).map(|m| (k.clone(), m)).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "`{k}`: expected an amount (a number or a decimal string), found {}",
+                    crate::value::type_name(&v)
+                ))
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_config_parses() {
+        let config = Config::parse(DEFAULT).expect("default config");
+        assert_eq!(config.stage_ids().collect::<Vec<_>>(), ["lead", "qualified", "contact", "proposal", "negotiation", "won", "lost"]);
+        assert_eq!(config.first_stage().id, "lead");
+        assert_eq!(config.stage("won").map(|s| s.default_probability()), Some(Decimal::ONE_HUNDRED));
+    }
+
+    #[test]
+    fn a_misspelt_key_is_located_with_a_hint() {
+        let problems = Config::parse("name = \"x\"\ncurency = \"USD\"\n").unwrap_err();
+        let text = problems[0].to_string();
+        assert!(text.starts_with("funnel.toml:2:1: unknown field `curency`"), "{text}");
+        assert!(text.contains("did you mean `currency`?"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_stage_kind_is_an_error() {
+        let problems = Config::parse("[[stage]]\nid = \"lead\"\nkind = \"opn\"\n").unwrap_err();
+        assert!(problems[0].to_string().starts_with("funnel.toml:3:8: unknown variant `opn`"), "{}", problems[0]);
+    }
+}

@@ -1,0 +1,309 @@
+//! A deal: one TOML file `STAGE/ID.toml`.
+//!
+//! The file's whole table is kept, so custom keys survive and can be shown
+//! and filtered; the known keys of SPEC section 3 have fixed types, checked
+//! once when the file is loaded, and typed accessors read them.
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::config::Config;
+use crate::problem::Problem;
+use crate::value;
+
+/// The type a known key must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    /// An amount: integer, decimal string or float.
+    Money,
+    /// A percent from 0 to 100.
+    Percent,
+    Date,
+    Bool,
+    TextList,
+    Contacts,
+    Table,
+}
+
+impl FieldType {
+    pub fn describe(self) -> &'static str {
+        match self {
+            FieldType::Text => "a string",
+            FieldType::Money => "an amount (a number or a decimal string)",
+            FieldType::Percent => "a percent from 0 to 100",
+            FieldType::Date => "a date (2026-12-15, without quotes)",
+            FieldType::Bool => "true or false",
+            FieldType::TextList => "a list of strings",
+            FieldType::Contacts => "a list of tables such as { name = \"Jane Doe\", email = \"jane@acme.example\" }",
+            FieldType::Table => "a table",
+        }
+    }
+
+    fn example(self, key: &str) -> String {
+        let name = key.rsplit('.').next().unwrap_or(key);
+        match self {
+            FieldType::Text => format!("{name} = \"...\""),
+            FieldType::Money => format!("{name} = 12000 or {name} = \"12000.50\""),
+            FieldType::Percent => format!("{name} = 40"),
+            FieldType::Date => format!("{name} = 2026-12-15"),
+            FieldType::Bool => format!("{name} = true"),
+            FieldType::TextList => format!("{name} = [\"enterprise\"]"),
+            FieldType::Contacts => format!("{name} = [{{ name = \"Jane Doe\", email = \"jane@acme.example\" }}]"),
+            FieldType::Table => format!("[{key}]"),
+        }
+    }
+}
+
+/// The keys SPEC section 3 defines, with their types. Dotted keys live in a
+/// sub-table.
+pub const KNOWN_FIELDS: &[(&str, FieldType)] = &[
+    ("title", FieldType::Text),
+    ("account", FieldType::Text),
+    ("contacts", FieldType::Contacts),
+    ("owner", FieldType::Text),
+    ("value", FieldType::Money),
+    ("currency", FieldType::Text),
+    ("probability", FieldType::Percent),
+    ("product", FieldType::Text),
+    ("source", FieldType::Text),
+    ("created", FieldType::Date),
+    ("expected_close", FieldType::Date),
+    ("next_step", FieldType::Text),
+    ("next_step_due", FieldType::Date),
+    ("last_contact", FieldType::Date),
+    ("snooze_until", FieldType::Date),
+    ("snooze_reason", FieldType::Text),
+    ("lost_reason", FieldType::Text),
+    ("tags", FieldType::TextList),
+    ("notes", FieldType::Text),
+    ("qualification", FieldType::Table),
+    ("qualification.budget", FieldType::Bool),
+    ("qualification.authority", FieldType::Bool),
+    ("qualification.need", FieldType::Text),
+    ("qualification.timing", FieldType::Date),
+    ("qualification.problem_agreed", FieldType::Bool),
+];
+
+pub fn field_type(key: &str) -> Option<FieldType> {
+    KNOWN_FIELDS.iter().find(|(k, _)| *k == key).map(|(_, t)| *t)
+}
+
+/// Whether `value` has type `ty`.
+pub fn has_type(value: &toml::Value, ty: FieldType) -> bool {
+    match ty {
+        FieldType::Text => value.is_str(),
+        FieldType::Money => value::money(value).is_some(),
+        FieldType::Percent => {
+            value::money(value).is_some_and(|p| p >= Decimal::ZERO && p <= Decimal::ONE_HUNDRED)
+        }
+        FieldType::Date => value::date(value).is_some(),
+        FieldType::Bool => value.is_bool(),
+        FieldType::TextList => value.as_array().is_some_and(|a| a.iter().all(|v| v.is_str())),
+        FieldType::Contacts => value.as_array().is_some_and(|a| {
+            a.iter().all(|c| c.as_table().is_some_and(|t| t.values().all(|v| v.is_str())))
+        }),
+        FieldType::Table => value.is_table(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Deal {
+    /// The file stem: the deal's identity.
+    pub id: String,
+    /// The folder the file is in.
+    pub stage: String,
+    /// `STAGE/ID.toml`, relative to the pipeline root.
+    pub path: PathBuf,
+    /// Every key of the file, custom ones included.
+    pub fields: toml::Table,
+}
+
+impl Deal {
+    /// Parses a deal file. `path` is relative to the pipeline root and names
+    /// the file in problems. Wrong types of known keys are problems; the
+    /// `Deal` is still returned with the problems when the TOML itself
+    /// parsed, so read-only commands can work around them.
+    pub fn parse(path: &Path, text: &str) -> Result<Deal, Vec<Problem>> {
+        let stage = path.parent().and_then(|p| p.to_str()).unwrap_or("").to_string();
+        let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        if let Some(problem) = conflict_markers(path, text) {
+            return Err(vec![problem]);
+        }
+        let fields: toml::Table = toml::from_str(text).map_err(|e| {
+            vec![
+                Problem::at(path, text, e.span().unwrap_or(0..0), e.message().trim())
+                    .with_hint("fix the TOML syntax; `funnel check` lists every problem"),
+            ]
+        })?;
+        let deal = Deal { id, stage, path: path.to_path_buf(), fields };
+        let problems = deal.type_problems(text);
+        if problems.is_empty() { Ok(deal) } else { Err(problems) }
+    }
+
+    /// Known keys with the wrong type, located in `text`.
+    fn type_problems(&self, text: &str) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for (key, ty) in KNOWN_FIELDS {
+            let Some(found) = self.get(key) else { continue };
+            if has_type(found, *ty) {
+                continue;
+            }
+            let message = if *ty == FieldType::Percent && value::money(found).is_some() {
+                format!("`{key}` is {found}, out of range: expected {}", ty.describe())
+            } else {
+                format!(
+                    "wrong type for `{key}`: expected {}, found {}",
+                    ty.describe(),
+                    value::type_name(found)
+                )
+            };
+            problems.push(
+                Problem::at(&self.path, text, value_span(text, key), message)
+                    .with_hint(format!("write {}", ty.example(key))),
+            );
+        }
+        if !self.fields.contains_key("title") {
+            problems.push(
+                Problem::file(&self.path, "missing `title`")
+                    .with_hint(format!("add a line such as title = \"{}\"", self.id)),
+            );
+        }
+        problems
+    }
+
+    /// A key's value; dotted keys look into sub-tables (`qualification.need`).
+    pub fn get(&self, key: &str) -> Option<&toml::Value> {
+        let mut parts = key.split('.');
+        let mut current = self.fields.get(parts.next()?)?;
+        for part in parts {
+            current = current.as_table()?.get(part)?;
+        }
+        Some(current)
+    }
+
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(|v| v.as_str())
+    }
+
+    pub fn date(&self, key: &str) -> Option<Date> {
+        self.get(key).and_then(value::date)
+    }
+
+    pub fn money(&self, key: &str) -> Option<Decimal> {
+        self.get(key).and_then(value::money)
+    }
+
+    pub fn title(&self) -> &str {
+        self.text("title").unwrap_or(&self.id)
+    }
+
+    pub fn owner(&self) -> Option<&str> {
+        self.text("owner")
+    }
+
+    pub fn tags(&self) -> Vec<&str> {
+        self.get("tags")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The deal's value in the pipeline's currency (`None` when the deal has
+    /// no value or its currency has no rate in `[fx]`).
+    pub fn value(&self, config: &Config) -> Option<Decimal> {
+        let amount = self.money("value")?;
+        let rate = config.rate(self.text("currency").unwrap_or(&config.currency))?;
+        Some(amount * rate)
+    }
+
+    /// Percent: the deal's own `probability`, else its stage's default.
+    pub fn probability(&self, config: &Config) -> Decimal {
+        self.money("probability")
+            .or_else(|| config.stage(&self.stage).map(|s| s.default_probability()))
+            .unwrap_or(Decimal::ZERO)
+    }
+
+    /// Value x probability, in the pipeline's currency.
+    pub fn weighted_value(&self, config: &Config) -> Option<Decimal> {
+        Some(self.value(config)? * self.probability(config) / Decimal::ONE_HUNDRED)
+    }
+
+    /// Whether the deal has a non-empty value for a `require` entry.
+    pub fn has_field(&self, key: &str) -> bool {
+        match self.get(key) {
+            None => false,
+            Some(toml::Value::String(s)) => !s.trim().is_empty(),
+            Some(toml::Value::Array(a)) => !a.is_empty(),
+            Some(_) => true,
+        }
+    }
+}
+
+/// The first line of an unresolved git conflict, if any.
+fn conflict_markers(path: &Path, text: &str) -> Option<Problem> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("<<<<<<<") {
+            return Some(
+                Problem::at(path, text, offset..offset + 7, "unresolved git conflict markers")
+                    .with_hint("keep the right version between <<<<<<<, ======= and >>>>>>>, delete the markers, then `git add` the file"),
+            );
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The byte range of a key's value in `text` (dotted keys look into
+/// sub-tables); the start of the file when it cannot be found.
+pub fn value_span(text: &str, key: &str) -> std::ops::Range<usize> {
+    let Ok(doc) = toml_edit::Document::parse(text) else {
+        return 0..0;
+    };
+    let mut item = doc.as_item();
+    for part in key.split('.') {
+        match item.get(part) {
+            Some(next) => item = next,
+            None => return 0..0,
+        }
+    }
+    item.span().unwrap_or(0..0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Deal, Vec<Problem>> {
+        Deal::parse(Path::new("lead/acme.toml"), text)
+    }
+
+    #[test]
+    fn keeps_custom_keys_and_reads_known_ones() {
+        let deal = parse("title = \"Acme\"\nvalue = \"12000.50\"\nseats = 40\ncreated = 2026-09-14\n[qualification]\nneed = \"x\"\n").unwrap();
+        assert_eq!(deal.id, "acme");
+        assert_eq!(deal.stage, "lead");
+        assert_eq!(deal.money("value").map(|v| v.to_string()), Some("12000.50".into()));
+        assert_eq!(deal.get("seats").and_then(|v| v.as_integer()), Some(40));
+        assert_eq!(deal.date("created"), Some(jiff::civil::date(2026, 9, 14)));
+        assert_eq!(deal.text("qualification.need"), Some("x"));
+    }
+
+    #[test]
+    fn a_wrong_type_points_at_the_value() {
+        let problems = parse("title = \"Acme\"\n\n[qualification]\nbudget = \"yes\"\n").unwrap_err();
+        assert_eq!(
+            problems[0].to_string(),
+            "lead/acme.toml:4:10: wrong type for `qualification.budget`: expected true or false, found a string\n  |\n4 | budget = \"yes\"\n  |          ^^^^^\n  hint: write budget = true"
+        );
+    }
+
+    #[test]
+    fn conflict_markers_are_named() {
+        let problems = parse("title = \"Acme\"\n<<<<<<< HEAD\nvalue = 1\n=======\nvalue = 2\n>>>>>>> x\n").unwrap_err();
+        assert!(problems[0].to_string().starts_with("lead/acme.toml:2:1: unresolved git conflict markers"));
+    }
+}

@@ -1,0 +1,19 @@
+//! funnel: a sales pipeline kept as plain text in git.
+//!
+//! This library is the whole domain: the pipeline's configuration and deal
+//! files, loading and validating them, date expressions and filters, the one
+//! module that talks to git and the one that writes deal files. It returns
+//! data and never prints; the `funnel` binary is a thin shell around it.
+
+pub mod check;
+pub mod config;
+pub mod dates;
+pub mod deal;
+pub mod error;
+pub mod dealfile;
+pub mod filter;
+pub mod git;
+pub mod ident;
+pub mod pipeline;
+pub mod problem;
+pub mod value;

@@ -1,0 +1,152 @@
+//! A problem found in a file: where it is, what is wrong, how to fix it.
+//!
+//! Every bad input is reported the same way, in the style of hledger and
+//! rustc: `FILE:LINE:COL: message`, the offending line with a caret under the
+//! offending text, and a hint that says what to write instead.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// One problem in one file, located by line and column (both 1-based).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The file, relative to the pipeline root (`lead/acme.toml`).
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The offending source line, without its line break.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_line: Option<String>,
+    /// How many characters the caret underlines.
+    #[serde(skip)]
+    pub width: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    /// A problem about a whole file (no better position than its start).
+    pub fn file(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Problem {
+            file: file.into(),
+            line: 1,
+            column: 1,
+            message: message.into(),
+            source_line: None,
+            width: 0,
+            hint: None,
+        }
+    }
+
+    /// A problem at a byte range of `text`, the file's contents.
+    pub fn at(
+        file: impl Into<PathBuf>,
+        text: &str,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        let start = span.start.min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = text[..start].matches('\n').count() + 1;
+        let column = text[line_start..start].chars().count() + 1;
+        let end = span.end.clamp(start, line_end);
+        let width = text[start..end].chars().count().max(1);
+        Problem {
+            file: file.into(),
+            line,
+            column,
+            message: message.into(),
+            source_line: Some(text[line_start..line_end].trim_end_matches('\r').to_string()),
+            width,
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )?;
+        if let Some(source) = &self.source_line {
+            let number = self.line.to_string();
+            let pad = " ".repeat(number.len());
+            write!(f, "\n{pad} |\n{number} | {source}\n{pad} | ")?;
+            let indent: String = source
+                .chars()
+                .take(self.column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "{indent}{}", "^".repeat(self.width))?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The closest of `candidates` to `word`, when it is close enough to be the
+/// likely intent (used for "did you mean" hints).
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(cur)
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_line_caret_and_hint() {
+        let text = "title = \"x\"\nvalue = true\n";
+        let p = Problem::at("lead/x.toml", text, 20..24, "wrong type").with_hint("write a number");
+        assert_eq!(
+            p.to_string(),
+            "lead/x.toml:2:9: wrong type\n  |\n2 | value = true\n  |         ^^^^\n  hint: write a number"
+        );
+    }
+
+    #[test]
+    fn suggests_close_words_only() {
+        assert_eq!(did_you_mean("proposel", ["lead", "proposal"]), Some("proposal"));
+        assert_eq!(did_you_mean("banana", ["lead", "proposal"]), None);
+    }
+}
