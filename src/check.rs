@@ -29,12 +29,20 @@ pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
         problems.push(
             Problem::file(
                 &deal.path,
-                format!("missing {} required in stage `{}`", list(&missing), deal.stage),
+                format!(
+                    "missing {} required in stage `{}`",
+                    list(&missing),
+                    deal.stage
+                ),
             )
             .with_hint(format!(
                 "set it: funnel set {} {}",
                 deal.id,
-                missing.iter().map(|k| format!("{k}=...")).collect::<Vec<_>>().join(" ")
+                missing
+                    .iter()
+                    .map(|k| format!("{k}=..."))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )),
         );
     }
@@ -44,12 +52,23 @@ pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
     {
         let text = text();
         let hint = match did_you_mean(reason, config.lost_reasons.iter().map(String::as_str)) {
-            Some(close) => format!("did you mean \"{close}\"? The reasons are: {}", config.lost_reasons.join(", ")),
-            None => format!("use one of: {} (or add it to lost_reasons in funnel.toml)", config.lost_reasons.join(", ")),
+            Some(close) => format!(
+                "did you mean \"{close}\"? The reasons are: {}",
+                config.lost_reasons.join(", ")
+            ),
+            None => format!(
+                "use one of: {} (or add it to lost_reasons in funnel.toml)",
+                config.lost_reasons.join(", ")
+            ),
         };
         problems.push(
-            Problem::at(&deal.path, &text, value_span(&text, "lost_reason"), format!("lost_reason \"{reason}\" is not in lost_reasons"))
-                .with_hint(hint),
+            Problem::at(
+                &deal.path,
+                &text,
+                value_span(&text, "lost_reason"),
+                format!("lost_reason \"{reason}\" is not in lost_reasons"),
+            )
+            .with_hint(hint),
         );
     }
     if let Some(currency) = deal.text("currency")
@@ -57,8 +76,16 @@ pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
     {
         let text = text();
         problems.push(
-            Problem::at(&deal.path, &text, value_span(&text, "currency"), format!("no exchange rate for currency \"{currency}\""))
-                .with_hint(format!("add `{currency} = RATE` under [fx] in funnel.toml (1 {currency} in {})", config.currency)),
+            Problem::at(
+                &deal.path,
+                &text,
+                value_span(&text, "currency"),
+                format!("no exchange rate for currency \"{currency}\""),
+            )
+            .with_hint(format!(
+                "add `{currency} = RATE` under [fx] in funnel.toml (1 {currency} in {})",
+                config.currency
+            )),
         );
     }
     problems
@@ -69,7 +96,13 @@ pub fn missing_required<'a>(pipeline: &'a Pipeline, deal: &Deal, stage: &str) ->
     pipeline
         .config
         .stage(stage)
-        .map(|s| s.require.iter().map(String::as_str).filter(|key| !deal.has_field(key)).collect())
+        .map(|s| {
+            s.require
+                .iter()
+                .map(String::as_str)
+                .filter(|key| !deal.has_field(key))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

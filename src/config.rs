@@ -251,8 +251,13 @@ impl Config {
             Ok(tz) => tz,
             Err(_) => {
                 problems.push(
-                    Problem::at(file, text, locate(&timezone_name), format!("unknown time zone `{timezone_name}`"))
-                        .with_hint("use an IANA name such as \"UTC\" or \"Europe/Warsaw\""),
+                    Problem::at(
+                        file,
+                        text,
+                        locate(&timezone_name),
+                        format!("unknown time zone `{timezone_name}`"),
+                    )
+                    .with_hint("use an IANA name such as \"UTC\" or \"Europe/Warsaw\""),
                 );
                 TimeZone::UTC
             }
@@ -262,8 +267,13 @@ impl Config {
             Some(day) => day,
             None => {
                 problems.push(
-                    Problem::at(file, text, locate(&week_start_name), format!("unknown weekday `{week_start_name}`"))
-                        .with_hint("write a weekday name such as \"monday\" or \"sunday\""),
+                    Problem::at(
+                        file,
+                        text,
+                        locate(&week_start_name),
+                        format!("unknown weekday `{week_start_name}`"),
+                    )
+                    .with_hint("write a weekday name such as \"monday\" or \"sunday\""),
                 );
                 Weekday::Monday
             }
@@ -278,28 +288,48 @@ impl Config {
             let span = locate(&format!("\"{}\"", stage.id));
             if let Some(reason) = crate::ident::invalid_reason(&stage.id) {
                 problems.push(
-                    Problem::at(file, text, span.clone(), format!("invalid stage id `{}`: {reason}", stage.id))
-                        .with_hint("stage ids are folder names such as \"proposal\""),
+                    Problem::at(
+                        file,
+                        text,
+                        span.clone(),
+                        format!("invalid stage id `{}`: {reason}", stage.id),
+                    )
+                    .with_hint("stage ids are folder names such as \"proposal\""),
                 );
             }
             if raw.stage[..i].iter().any(|s| s.id == stage.id) {
-                problems.push(Problem::at(file, text, span.clone(), format!("stage `{}` is declared twice", stage.id)));
+                problems.push(Problem::at(
+                    file,
+                    text,
+                    span.clone(),
+                    format!("stage `{}` is declared twice", stage.id),
+                ));
             }
             if let Some(p) = stage.probability
                 && (p < Decimal::ZERO || p > Decimal::ONE_HUNDRED)
             {
                 problems.push(
-                    Problem::at(file, text, span.clone(), format!("stage `{}` has probability {p}", stage.id))
-                        .with_hint("a probability is a percent from 0 to 100"),
+                    Problem::at(
+                        file,
+                        text,
+                        span.clone(),
+                        format!("stage `{}` has probability {p}", stage.id),
+                    )
+                    .with_hint("a probability is a percent from 0 to 100"),
                 );
             }
         }
         for kind in [StageKind::Won, StageKind::Lost] {
             if !raw.stage.is_empty() && !raw.stage.iter().any(|s| s.kind == kind) {
-                let name = if kind == StageKind::Won { "won" } else { "lost" };
+                let name = if kind == StageKind::Won {
+                    "won"
+                } else {
+                    "lost"
+                };
                 problems.push(
-                    Problem::file(file, format!("no stage of kind \"{name}\""))
-                        .with_hint(format!("add a [[stage]] with kind = \"{name}\" so deals can close")),
+                    Problem::file(file, format!("no stage of kind \"{name}\"")).with_hint(format!(
+                        "add a [[stage]] with kind = \"{name}\" so deals can close"
+                    )),
                 );
             }
         }
@@ -384,12 +414,14 @@ fn money_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal
     table
         .into_iter()
         .map(|(k, v)| {
-            crate::value::money(&v).map(|m| (k.clone(), m)).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "`{k}`: expected an amount (a number or a decimal string), found {}",
-                    crate::value::type_name(&v)
-                ))
-            })
+            crate::value::money(&v)
+                .map(|m| (k.clone(), m))
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "`{k}`: expected an amount (a number or a decimal string), found {}",
+                        crate::value::type_name(&v)
+                    ))
+                })
         })
         .collect()
 }
@@ -401,22 +433,45 @@ mod tests {
     #[test]
     fn the_default_config_parses() {
         let config = Config::parse(DEFAULT).expect("default config");
-        assert_eq!(config.stage_ids().collect::<Vec<_>>(), ["lead", "qualified", "contact", "proposal", "negotiation", "won", "lost"]);
+        assert_eq!(
+            config.stage_ids().collect::<Vec<_>>(),
+            [
+                "lead",
+                "qualified",
+                "contact",
+                "proposal",
+                "negotiation",
+                "won",
+                "lost"
+            ]
+        );
         assert_eq!(config.first_stage().id, "lead");
-        assert_eq!(config.stage("won").map(|s| s.default_probability()), Some(Decimal::ONE_HUNDRED));
+        assert_eq!(
+            config.stage("won").map(|s| s.default_probability()),
+            Some(Decimal::ONE_HUNDRED)
+        );
     }
 
     #[test]
     fn a_misspelt_key_is_located_with_a_hint() {
         let problems = Config::parse("name = \"x\"\ncurency = \"USD\"\n").unwrap_err();
         let text = problems[0].to_string();
-        assert!(text.starts_with("funnel.toml:2:1: unknown field `curency`"), "{text}");
+        assert!(
+            text.starts_with("funnel.toml:2:1: unknown field `curency`"),
+            "{text}"
+        );
         assert!(text.contains("did you mean `currency`?"), "{text}");
     }
 
     #[test]
     fn an_unknown_stage_kind_is_an_error() {
         let problems = Config::parse("[[stage]]\nid = \"lead\"\nkind = \"opn\"\n").unwrap_err();
-        assert!(problems[0].to_string().starts_with("funnel.toml:3:8: unknown variant `opn`"), "{}", problems[0]);
+        assert!(
+            problems[0]
+                .to_string()
+                .starts_with("funnel.toml:3:8: unknown variant `opn`"),
+            "{}",
+            problems[0]
+        );
     }
 }

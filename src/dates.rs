@@ -37,12 +37,18 @@ impl Calendar {
             "tomorrow" => self.add(self.today, 1.days(), expr)?,
             "eow" => {
                 let end = self.week_start.wrapping_sub(1);
-                self.add(self.today, (self.today.weekday().until(end) as i64).days(), expr)?
+                self.add(
+                    self.today,
+                    (self.today.weekday().until(end) as i64).days(),
+                    expr,
+                )?
             }
             "eom" => self.today.last_of_month(),
             "eoq" => {
                 let last_month = ((self.today.month() - 1) / 3) * 3 + 3;
-                Date::new(self.today.year(), last_month, 1).map_err(|e| e.to_string())?.last_of_month()
+                Date::new(self.today.year(), last_month, 1)
+                    .map_err(|e| e.to_string())?
+                    .last_of_month()
             }
             _ => {
                 if let Some(day) = crate::config::weekday(&lower) {
@@ -80,7 +86,10 @@ impl Calendar {
             && normal.contains('T')
         {
             check_range(dt.date(), expr)?;
-            return dt.to_zoned_datetime(self.timezone.clone()).map(|z| z.timestamp()).map_err(|e| e.to_string());
+            return dt
+                .to_zoned_datetime(self.timezone.clone())
+                .map(|z| z.timestamp())
+                .map_err(|e| e.to_string());
         }
         let date = self.date(expr, lean)?;
         self.midnight(date)
@@ -88,11 +97,14 @@ impl Calendar {
 
     /// Midnight at the start of `date` in the pipeline's time zone.
     pub fn midnight(&self, date: Date) -> Result<Timestamp, String> {
-        date.to_zoned_datetime(self.timezone.clone()).map(|z| z.timestamp()).map_err(|e| e.to_string())
+        date.to_zoned_datetime(self.timezone.clone())
+            .map(|z| z.timestamp())
+            .map_err(|e| e.to_string())
     }
 
     fn add(&self, date: Date, span: Span, expr: &str) -> Result<Date, String> {
-        date.checked_add(span).map_err(|_| format!("`{expr}` is out of range"))
+        date.checked_add(span)
+            .map_err(|_| format!("`{expr}` is out of range"))
     }
 }
 
@@ -122,7 +134,9 @@ fn check_range(date: Date, expr: &str) -> Result<Date, String> {
     if (1970..=9999).contains(&date.year()) {
         Ok(date)
     } else {
-        Err(format!("`{expr}` is out of range: dates run from 1970 to 9999"))
+        Err(format!(
+            "`{expr}` is out of range: dates run from 1970 to 9999"
+        ))
     }
 }
 
@@ -139,7 +153,11 @@ mod tests {
 
     fn calendar() -> Calendar {
         // 2026-11-27 is a Friday.
-        Calendar { today: date(2026, 11, 27), week_start: Weekday::Monday, timezone: TimeZone::UTC }
+        Calendar {
+            today: date(2026, 11, 27),
+            week_start: Weekday::Monday,
+            timezone: TimeZone::UTC,
+        }
     }
 
     #[test]
@@ -166,17 +184,38 @@ mod tests {
     fn impossible_dates_are_errors() {
         let c = calendar();
         assert!(c.date("2026-02-30", Lean::Past).is_err());
-        assert!(c.date("1969-12-31", Lean::Past).unwrap_err().contains("out of range"));
+        assert!(
+            c.date("1969-12-31", Lean::Past)
+                .unwrap_err()
+                .contains("out of range")
+        );
         assert!(c.date("+99999999y", Lean::Past).is_err());
-        assert!(c.date("soon", Lean::Past).unwrap_err().contains("cannot read `soon`"));
+        assert!(
+            c.date("soon", Lean::Past)
+                .unwrap_err()
+                .contains("cannot read `soon`")
+        );
     }
 
     #[test]
     fn instants_are_midnight_in_the_zone() {
         let mut c = calendar();
         c.timezone = TimeZone::get("Europe/Warsaw").unwrap();
-        assert_eq!(c.instant("2026-11-20", Lean::Past).unwrap().to_string(), "2026-11-19T23:00:00Z");
-        assert_eq!(c.instant("2026-11-20T10:30", Lean::Past).unwrap().to_string(), "2026-11-20T09:30:00Z");
-        assert_eq!(c.instant("2026-11-20T10:30:00Z", Lean::Past).unwrap().to_string(), "2026-11-20T10:30:00Z");
+        assert_eq!(
+            c.instant("2026-11-20", Lean::Past).unwrap().to_string(),
+            "2026-11-19T23:00:00Z"
+        );
+        assert_eq!(
+            c.instant("2026-11-20T10:30", Lean::Past)
+                .unwrap()
+                .to_string(),
+            "2026-11-20T09:30:00Z"
+        );
+        assert_eq!(
+            c.instant("2026-11-20T10:30:00Z", Lean::Past)
+                .unwrap()
+                .to_string(),
+            "2026-11-20T10:30:00Z"
+        );
     }
 }

@@ -37,7 +37,9 @@ impl FieldType {
             FieldType::Date => "a date (2026-12-15, without quotes)",
             FieldType::Bool => "true or false",
             FieldType::TextList => "a list of strings",
-            FieldType::Contacts => "a list of tables such as { name = \"Jane Doe\", email = \"jane@acme.example\" }",
+            FieldType::Contacts => {
+                "a list of tables such as { name = \"Jane Doe\", email = \"jane@acme.example\" }"
+            }
             FieldType::Table => "a table",
         }
     }
@@ -51,7 +53,9 @@ impl FieldType {
             FieldType::Date => format!("{name} = 2026-12-15"),
             FieldType::Bool => format!("{name} = true"),
             FieldType::TextList => format!("{name} = [\"enterprise\"]"),
-            FieldType::Contacts => format!("{name} = [{{ name = \"Jane Doe\", email = \"jane@acme.example\" }}]"),
+            FieldType::Contacts => {
+                format!("{name} = [{{ name = \"Jane Doe\", email = \"jane@acme.example\" }}]")
+            }
             FieldType::Table => format!("[{key}]"),
         }
     }
@@ -88,7 +92,10 @@ pub const KNOWN_FIELDS: &[(&str, FieldType)] = &[
 ];
 
 pub fn field_type(key: &str) -> Option<FieldType> {
-    KNOWN_FIELDS.iter().find(|(k, _)| *k == key).map(|(_, t)| *t)
+    KNOWN_FIELDS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, t)| *t)
 }
 
 /// Whether `value` has type `ty`.
@@ -101,9 +108,12 @@ pub fn has_type(value: &toml::Value, ty: FieldType) -> bool {
         }
         FieldType::Date => value::date(value).is_some(),
         FieldType::Bool => value.is_bool(),
-        FieldType::TextList => value.as_array().is_some_and(|a| a.iter().all(|v| v.is_str())),
+        FieldType::TextList => value
+            .as_array()
+            .is_some_and(|a| a.iter().all(|v| v.is_str())),
         FieldType::Contacts => value.as_array().is_some_and(|a| {
-            a.iter().all(|c| c.as_table().is_some_and(|t| t.values().all(|v| v.is_str())))
+            a.iter()
+                .all(|c| c.as_table().is_some_and(|t| t.values().all(|v| v.is_str())))
         }),
         FieldType::Table => value.is_table(),
     }
@@ -127,8 +137,16 @@ impl Deal {
     /// `Deal` is still returned with the problems when the TOML itself
     /// parsed, so read-only commands can work around them.
     pub fn parse(path: &Path, text: &str) -> Result<Deal, Vec<Problem>> {
-        let stage = path.parent().and_then(|p| p.to_str()).unwrap_or("").to_string();
-        let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        let stage = path
+            .parent()
+            .and_then(|p| p.to_str())
+            .unwrap_or("")
+            .to_string();
+        let id = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
         if let Some(problem) = conflict_markers(path, text) {
             return Err(vec![problem]);
         }
@@ -138,9 +156,18 @@ impl Deal {
                     .with_hint("fix the TOML syntax; `funnel check` lists every problem"),
             ]
         })?;
-        let deal = Deal { id, stage, path: path.to_path_buf(), fields };
+        let deal = Deal {
+            id,
+            stage,
+            path: path.to_path_buf(),
+            fields,
+        };
         let problems = deal.type_problems(text);
-        if problems.is_empty() { Ok(deal) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(deal)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Known keys with the wrong type, located in `text`.
@@ -152,7 +179,10 @@ impl Deal {
                 continue;
             }
             let message = if *ty == FieldType::Percent && value::money(found).is_some() {
-                format!("`{key}` is {found}, out of range: expected {}", ty.describe())
+                format!(
+                    "`{key}` is {found}, out of range: expected {}",
+                    ty.describe()
+                )
             } else {
                 format!(
                     "wrong type for `{key}`: expected {}, found {}",
@@ -286,7 +316,10 @@ mod tests {
         let deal = parse("title = \"Acme\"\nvalue = \"12000.50\"\nseats = 40\ncreated = 2026-09-14\n[qualification]\nneed = \"x\"\n").unwrap();
         assert_eq!(deal.id, "acme");
         assert_eq!(deal.stage, "lead");
-        assert_eq!(deal.money("value").map(|v| v.to_string()), Some("12000.50".into()));
+        assert_eq!(
+            deal.money("value").map(|v| v.to_string()),
+            Some("12000.50".into())
+        );
         assert_eq!(deal.get("seats").and_then(|v| v.as_integer()), Some(40));
         assert_eq!(deal.date("created"), Some(jiff::civil::date(2026, 9, 14)));
         assert_eq!(deal.text("qualification.need"), Some("x"));
@@ -294,7 +327,8 @@ mod tests {
 
     #[test]
     fn a_wrong_type_points_at_the_value() {
-        let problems = parse("title = \"Acme\"\n\n[qualification]\nbudget = \"yes\"\n").unwrap_err();
+        let problems =
+            parse("title = \"Acme\"\n\n[qualification]\nbudget = \"yes\"\n").unwrap_err();
         assert_eq!(
             problems[0].to_string(),
             "lead/acme.toml:4:10: wrong type for `qualification.budget`: expected true or false, found a string\n  |\n4 | budget = \"yes\"\n  |          ^^^^^\n  hint: write budget = true"
@@ -303,7 +337,13 @@ mod tests {
 
     #[test]
     fn conflict_markers_are_named() {
-        let problems = parse("title = \"Acme\"\n<<<<<<< HEAD\nvalue = 1\n=======\nvalue = 2\n>>>>>>> x\n").unwrap_err();
-        assert!(problems[0].to_string().starts_with("lead/acme.toml:2:1: unresolved git conflict markers"));
+        let problems =
+            parse("title = \"Acme\"\n<<<<<<< HEAD\nvalue = 1\n=======\nvalue = 2\n>>>>>>> x\n")
+                .unwrap_err();
+        assert!(
+            problems[0]
+                .to_string()
+                .starts_with("lead/acme.toml:2:1: unresolved git conflict markers")
+        );
     }
 }

@@ -9,27 +9,42 @@ use crate::problem::Problem;
 pub enum Error {
     /// Bad data or a request that cannot be done (exit status 1).
     #[error("{message}")]
-    Data { message: String, hint: Option<String> },
+    Data {
+        message: String,
+        hint: Option<String>,
+    },
     /// Files that are broken, each located (exit status 1).
     #[error("{} problem(s) in the pipeline's files", .0.len())]
     Problems(Vec<Problem>),
     #[error("cannot read or write {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),
 }
 
 impl Error {
     pub fn data(message: impl Into<String>) -> Self {
-        Error::Data { message: message.into(), hint: None }
+        Error::Data {
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Data { message: message.into(), hint: Some(hint.into()) }
+        Error::Data {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
     }
 
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

@@ -41,7 +41,11 @@ pub fn slug(title: &str) -> String {
         }
         id.push_str(word);
     }
-    if id.is_empty() { "deal".to_string() } else { id }
+    if id.is_empty() {
+        "deal".to_string()
+    } else {
+        id
+    }
 }
 
 /// `base`, or `base-2`, `base-3` ... the first that `taken` does not hold.

@@ -1,3 +1,7 @@
+//! The `funnel` binary: a thin shell around the library.
+
+mod cli;
+
 fn main() {
-    println!("Hello, world!");
+    std::process::exit(cli::run());
 }

@@ -33,7 +33,11 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
         .map(Path::to_path_buf)
         .ok_or_else(|| {
             Error::hinted(
-                format!("no {} in {} or any folder above it", config::FILE_NAME, start.display()),
+                format!(
+                    "no {} in {} or any folder above it",
+                    config::FILE_NAME,
+                    start.display()
+                ),
                 "run `funnel init` to start a pipeline, or point at one with -C DIR or FUNNEL_DIR",
             )
         })
@@ -77,7 +81,12 @@ impl Pipeline {
                 Err(mut found) => problems.append(&mut found),
             }
         }
-        Ok(Pipeline { root: root.to_path_buf(), config, deals, problems })
+        Ok(Pipeline {
+            root: root.to_path_buf(),
+            config,
+            deals,
+            problems,
+        })
     }
 
     pub fn deal(&self, id: &str) -> Option<&Deal> {
@@ -109,7 +118,11 @@ impl Pipeline {
     /// Whether an ID is taken by any file, broken ones included.
     pub fn id_taken(&self, id: &str) -> bool {
         self.deal(id).is_some()
-            || self.config.stages.iter().any(|s| self.root.join(&s.id).join(format!("{id}.toml")).exists())
+            || self
+                .config
+                .stages
+                .iter()
+                .any(|s| self.root.join(&s.id).join(format!("{id}.toml")).exists())
     }
 }
 
@@ -142,19 +155,27 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
                 if holds_toml(&entry.path()) {
                     problems.push(
                         Problem::file(&rel, "deal files are one level deep: STAGE/ID.toml")
-                            .with_hint(format!("move the files in {}/ up into {}/", rel.display(), stage.id)),
+                            .with_hint(format!(
+                                "move the files in {}/ up into {}/",
+                                rel.display(),
+                                stage.id
+                            )),
                     );
                 }
                 continue;
             }
-            let Some(id) = name.strip_suffix(".toml") else { continue };
+            let Some(id) = name.strip_suffix(".toml") else {
+                continue;
+            };
             if let Some(reason) = crate::ident::invalid_reason(id) {
                 let fixed = crate::ident::slug(id);
-                problems.push(Problem::file(&rel, format!("invalid ID `{id}`: {reason}")).with_hint(format!(
-                    "rename the file: git mv {} {}/{fixed}.toml",
-                    rel.display(),
-                    stage.id
-                )));
+                problems.push(
+                    Problem::file(&rel, format!("invalid ID `{id}`: {reason}")).with_hint(format!(
+                        "rename the file: git mv {} {}/{fixed}.toml",
+                        rel.display(),
+                        stage.id
+                    )),
+                );
                 continue;
             }
             names.push(rel);
@@ -162,7 +183,11 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
         names.sort();
         files.append(&mut names);
     }
-    for entry in walkdir::WalkDir::new(root).min_depth(1).max_depth(1).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| Error::io(root, e.into()))?;
         let name = entry.file_name().to_string_lossy();
         if !entry.file_type().is_dir() || name.starts_with('.') || config.stage(&name).is_some() {
@@ -170,13 +195,21 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
         }
         if holds_toml(entry.path()) {
             let hint = match did_you_mean(&name, config.stage_ids()) {
-                Some(stage) => format!("did you mean `{stage}`? Move the files with `git mv {name}/* {stage}/`"),
+                Some(stage) => format!(
+                    "did you mean `{stage}`? Move the files with `git mv {name}/* {stage}/`"
+                ),
                 None => format!(
                     "declare it as a [[stage]] in funnel.toml, or move its files into one of: {}",
                     config.stage_ids().collect::<Vec<_>>().join(", ")
                 ),
             };
-            problems.push(Problem::file(name.as_ref(), format!("`{name}` is not a stage, but holds deal files")).with_hint(hint));
+            problems.push(
+                Problem::file(
+                    name.as_ref(),
+                    format!("`{name}` is not a stage, but holds deal files"),
+                )
+                .with_hint(hint),
+            );
         }
     }
     Ok((files, problems))
@@ -184,22 +217,31 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
 
 fn holds_toml(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "toml"))
     })
 }
 
 /// Reads and parses `files` on every core, keeping their order.
 fn parse_all(root: &Path, files: &[PathBuf]) -> Vec<Result<Deal, Vec<Problem>>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let chunk = files.len().div_ceil(threads).max(256);
     let parse = |rel: &PathBuf| {
         let path = root.join(rel);
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Deal::parse(rel, &text),
-                Err(_) => Err(vec![Problem::file(rel, "the file is not valid UTF-8").with_hint("save it as UTF-8")]),
+                Err(_) => Err(vec![
+                    Problem::file(rel, "the file is not valid UTF-8").with_hint("save it as UTF-8"),
+                ]),
             },
-            Err(e) => Err(vec![Problem::file(rel, format!("cannot read the file: {e}"))]),
+            Err(e) => Err(vec![Problem::file(
+                rel,
+                format!("cannot read the file: {e}"),
+            )]),
         }
     };
     if files.len() <= chunk {

@@ -60,7 +60,11 @@ impl Problem {
             line,
             column,
             message: message.into(),
-            source_line: Some(text[line_start..line_end].trim_end_matches('\r').to_string()),
+            source_line: Some(
+                text[line_start..line_end]
+                    .trim_end_matches('\r')
+                    .to_string(),
+            ),
             width,
             hint: None,
         }
@@ -102,7 +106,10 @@ impl fmt::Display for Problem {
 
 /// The closest of `candidates` to `word`, when it is close enough to be the
 /// likely intent (used for "did you mean" hints).
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
@@ -111,23 +118,29 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, c)| c)
 }
 
+/// Edits from `a` to `b`, a swap of neighbours counting as one
+/// (optimal string alignment), so `valeu` is one edit from `value`.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(cur)
-            };
-            prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -146,7 +159,11 @@ mod tests {
 
     #[test]
     fn suggests_close_words_only() {
-        assert_eq!(did_you_mean("proposel", ["lead", "proposal"]), Some("proposal"));
+        assert_eq!(
+            did_you_mean("proposel", ["lead", "proposal"]),
+            Some("proposal")
+        );
         assert_eq!(did_you_mean("banana", ["lead", "proposal"]), None);
+        assert_eq!(did_you_mean("valeu", ["value", "owner"]), Some("value"));
     }
 }

@@ -21,7 +21,11 @@ pub fn money(value: &toml::Value) -> Option<Decimal> {
 
 /// A decimal amount typed by a person: `12000`, `12000.50`, `12_000`, `12,000.50`.
 pub fn parse_money(text: &str) -> Option<Decimal> {
-    let cleaned: String = text.trim().chars().filter(|c| *c != '_' && *c != ',').collect();
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ',')
+        .collect();
     if cleaned.is_empty() {
         return None;
     }
@@ -56,8 +60,14 @@ mod tests {
 
     #[test]
     fn money_is_exact() {
-        assert_eq!(money(&toml::Value::Float(0.1)), Decimal::from_str("0.1").ok());
-        assert_eq!(money(&toml::Value::Integer(12000)), Some(Decimal::from(12000)));
+        assert_eq!(
+            money(&toml::Value::Float(0.1)),
+            Decimal::from_str("0.1").ok()
+        );
+        assert_eq!(
+            money(&toml::Value::Integer(12000)),
+            Some(Decimal::from(12000))
+        );
         assert_eq!(
             money(&toml::Value::String("12,000.50".into())),
             Decimal::from_str("12000.50").ok()

@@ -1,0 +1,78 @@
+//! `funnel check`: validate every file.
+
+use clap::Args;
+use serde_json::json;
+
+use super::ui::json_text;
+use super::{CmdResult, Env, Failure};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// Validate the configuration and every deal file; exit 1 on any problem
+///
+/// Lists every problem in every file as FILE:LINE:COL: message, with the
+/// line, a caret and a hint: TOML syntax, wrong types of known keys,
+/// invalid IDs, an ID in two stages, folders that are not stages, fields a
+/// stage requires, lost reasons not in lost_reasons, currencies without a
+/// rate, unresolved git conflict markers. For a pre-commit hook and CI.
+///
+/// JSON: {"deals": N, "problems": [{"file", "line", "column", "message",
+/// "source_line", "hint"}]} (source_line and hint only when known).
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+}
+
+pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
+    let root = env.root()?;
+    let pipeline = match funnel::pipeline::Pipeline::load(&root) {
+        Ok(pipeline) => pipeline,
+        Err(funnel::error::Error::Problems(problems)) => {
+            // The configuration itself is broken: report it like any file.
+            return finish(env, args.format, 0, &problems);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let problems = funnel::check::check(&pipeline);
+    finish(env, args.format, pipeline.deals.len(), &problems)
+}
+
+fn finish(
+    env: &mut Env,
+    format: CheckFormat,
+    deals: usize,
+    problems: &[funnel::problem::Problem],
+) -> CmdResult {
+    match format {
+        CheckFormat::Json => env
+            .ui
+            .out(&json_text(&json!({ "deals": deals, "problems": problems })))?,
+        CheckFormat::Text => {
+            let text: String = problems
+                .iter()
+                .map(|p| format!("{}\n\n", env.ui.problem_text(p)))
+                .collect();
+            env.ui.out(&text)?;
+        }
+    }
+    if problems.is_empty() {
+        env.ui.status(&format!("ok: {deals} deals, no problems"));
+        Ok(())
+    } else {
+        let mut files: Vec<_> = problems.iter().map(|p| &p.file).collect();
+        files.sort();
+        files.dedup();
+        env.ui.status(&format!(
+            "{} problem(s) in {} file(s)",
+            problems.len(),
+            files.len()
+        ));
+        Err(Failure::Exit(1))
+    }
+}

@@ -1,0 +1,50 @@
+//! `funnel init`: start a pipeline.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{CmdResult, Env};
+
+/// Start a pipeline: write funnel.toml and the stage folders, and commit
+///
+/// Writes the default stages of a B2B funnel (lead, qualified, contact,
+/// proposal, negotiation, won, lost), runs `git init` when DIR is in no
+/// repository, and commits. DIR may be a subfolder of a repository.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder for the pipeline (default: the current folder)
+    pub dir: Option<PathBuf>,
+
+    /// Record the commit with this author date (a date expression)
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+}
+
+pub fn run(env: &mut Env, args: InitArgs) -> CmdResult {
+    let dir = match args.dir {
+        Some(dir) if dir.is_relative() => env.start.join(dir),
+        Some(dir) => dir,
+        None => env.start.clone(),
+    };
+    let at = match &args.at {
+        Some(expr) => {
+            let config = funnel::config::Config::parse(funnel::config::DEFAULT)
+                .map_err(funnel::error::Error::Problems)?;
+            let calendar = funnel::ops::calendar(&config, env.today(&config)?);
+            Some(
+                calendar
+                    .instant(expr, funnel::dates::Lean::Past)
+                    .map_err(funnel::error::Error::data)?,
+            )
+        }
+        None => None,
+    };
+    let outcome = funnel::ops::init(&dir, at)?;
+    env.committed(&outcome);
+    env.ui.status(&format!(
+        "Started a pipeline in {}: add a deal with `funnel add \"TITLE\"`",
+        dir.display()
+    ));
+    Ok(())
+}

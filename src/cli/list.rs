@@ -1,0 +1,176 @@
+//! `funnel list`: deals as a table, filtered and sorted.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use clap::Args;
+use funnel::config::StageKind;
+use funnel::deal::Deal;
+use funnel::error::Error;
+use funnel::filter::{DealFacts, Filter};
+use funnel::pipeline::Pipeline;
+use serde_json::Value;
+
+use super::ui::{Format, Rows, amount};
+use super::{CmdResult, Env};
+
+/// List deals, filtered and sorted
+///
+/// Shows open deals unless --all is given or a filter names a stage.
+/// Filters (all must hold): key:value (case-insensitive; lists match any
+/// element), key!=value, key>N, key>=N, key<N, key<=N for numbers and dates
+/// (date expressions allowed: due<today), key: for "missing", +tag / -tag,
+/// and bare words matching the title or account. Aliases: stage, due
+/// (next_step_due), close (expected_close), age (days since created).
+/// Custom keys work the same way.
+///
+/// Examples: `funnel list stage:proposal owner:alice value>5000`,
+/// `funnel list due<today`, `funnel list --all product:crm --sort -value`.
+///
+/// JSON: an array of deal objects (see `funnel show`).
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Filter terms
+    #[arg(value_name = "FILTER")]
+    pub filters: Vec<String>,
+    /// Include closed (won and lost) deals
+    #[arg(long, short = 'a')]
+    pub all: bool,
+    /// Sort by a key (any field or alias); prefix with '-' for descending
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
+    pub sort: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
+    let pipeline = env.load()?;
+    let config = &pipeline.config;
+    let calendar = funnel::ops::calendar(config, env.today(config)?);
+    let custom = custom_keys(&pipeline);
+    let known = |key: &str| custom.contains(key);
+    let filter = Filter::parse(&args.filters, &known, &calendar).map_err(|e| filter_error(&e))?;
+    filter.check_stages(config).map_err(|e| filter_error(&e))?;
+    let show_closed = args.all || filter.names_stage();
+    let mut deals: Vec<&Deal> = pipeline
+        .deals
+        .iter()
+        .filter(|d| {
+            show_closed
+                || config
+                    .stage(&d.stage)
+                    .is_some_and(|s| s.kind == StageKind::Open)
+        })
+        .filter(|d| filter.matches(d, config, &DealFacts::default()))
+        .collect();
+    if let Some(sort) = &args.sort {
+        let (key, descending) = sort
+            .strip_prefix('-')
+            .map_or((sort.as_str(), false), |k| (k, true));
+        if !(funnel::deal::field_type(key).is_some()
+            || custom.contains(key)
+            || ["id", "stage"].contains(&key))
+        {
+            return Err(Error::hinted(
+                format!("cannot sort by `{key}`: no deal has it"),
+                "sort by a field such as value, expected_close or owner",
+            )
+            .into());
+        }
+        deals.sort_by(|a, b| {
+            let order = compare(&pipeline, a, b, key);
+            if descending { order.reverse() } else { order }
+        });
+    }
+    let mut rows = Rows::new(vec![
+        "id",
+        "stage",
+        "title",
+        "owner",
+        "value",
+        "close",
+        "next step",
+        "due",
+    ])
+    .numeric(&[4]);
+    for deal in &deals {
+        let text = |k: &str| deal.text(k).unwrap_or("").to_string();
+        let date = |k: &str| deal.date(k).map(|d| d.to_string()).unwrap_or_default();
+        rows.rows.push(vec![
+            deal.id.clone(),
+            deal.stage.clone(),
+            deal.title().to_string(),
+            text("owner"),
+            deal.value(config).map(amount).unwrap_or_default(),
+            date("expected_close"),
+            text("next_step"),
+            date("next_step_due"),
+        ]);
+    }
+    env.ui.rows(args.format, &rows, || {
+        Value::Array(
+            deals
+                .iter()
+                .map(|d| funnel::json::deal(d, config))
+                .collect(),
+        )
+    })?;
+    Ok(())
+}
+
+fn filter_error(message: &str) -> Error {
+    match message.split_once("; ") {
+        Some((message, hint)) => Error::hinted(message, hint),
+        None => Error::data(message),
+    }
+}
+
+/// Every key some deal has, dotted for sub-tables.
+fn custom_keys(pipeline: &Pipeline) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for deal in &pipeline.deals {
+        for (key, value) in &deal.fields {
+            keys.insert(key.clone());
+            if let Some(table) = value.as_table() {
+                keys.extend(table.keys().map(|k| format!("{key}.{k}")));
+            }
+        }
+    }
+    keys
+}
+
+/// Orders two deals by `key`: numbers and dates by value, text
+/// case-insensitively, stages by their order; a missing value sorts last.
+fn compare(pipeline: &Pipeline, a: &Deal, b: &Deal, key: &str) -> Ordering {
+    let config = &pipeline.config;
+    match key {
+        "id" => a.id.cmp(&b.id),
+        "stage" => config
+            .stage_index(&a.stage)
+            .cmp(&config.stage_index(&b.stage)),
+        "value" => last_if_none(a.value(config), b.value(config)),
+        _ => match (a.get(key), b.get(key)) {
+            (Some(x), Some(y)) => match (funnel::value::money(x), funnel::value::money(y)) {
+                (Some(m), Some(n)) if !x.is_str() || !y.is_str() => m.cmp(&n),
+                _ => match (funnel::value::date(x), funnel::value::date(y)) {
+                    (Some(m), Some(n)) => m.cmp(&n),
+                    _ => super::show::plain(x)
+                        .to_lowercase()
+                        .cmp(&super::show::plain(y).to_lowercase()),
+                },
+            },
+            (x, y) => last_if_none(x.map(|_| ()), y.map(|_| ())),
+        },
+    }
+    .then_with(|| a.id.cmp(&b.id))
+}
+
+fn last_if_none<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}

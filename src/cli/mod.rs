@@ -1,0 +1,264 @@
+//! The command line: parse, call the library, render. One file per command;
+//! this file holds the shared options, the dispatch and error printing.
+
+mod add;
+mod board;
+mod check;
+mod completions;
+mod edit;
+mod init;
+mod list;
+mod man;
+mod move_;
+mod rename;
+mod rm;
+mod set;
+mod show;
+pub mod ui;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use funnel::dates::Lean;
+use funnel::error::Error;
+use funnel::ops::Outcome;
+use funnel::pipeline::Pipeline;
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use ui::{Closed, ColorChoice, Ui};
+
+const AFTER_HELP: &str = "\
+Exit status: 0 success; 1 the command ran and found problems (check) or failed on data; 2 usage error.
+
+Environment: FUNNEL_DIR (like -C), NO_COLOR (no colour), EDITOR/VISUAL (for edit), GIT_AUTHOR_* and GIT_COMMITTER_* (like git).";
+
+/// Keep a sales pipeline as plain text in git
+///
+/// Each deal is a TOML file in a folder named after its stage (lead/,
+/// qualified/, proposal/, won/, lost/ ...). funnel moves files between
+/// folders, commits every change with git, and checks the files.
+#[derive(Debug, Parser)]
+#[command(name = "funnel", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Run as if started in DIR (the pipeline is found upward from there)
+    #[arg(short = 'C', global = true, value_name = "DIR", env = "FUNNEL_DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// When to colour output
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
+
+    /// Take DATE as today (a date expression), so output is reproducible
+    #[arg(long, global = true, value_name = "DATE")]
+    pub today: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::InitArgs),
+    Add(add::AddArgs),
+    Move(move_::MoveArgs),
+    Set(set::SetArgs),
+    Edit(edit::EditArgs),
+    Rename(rename::RenameArgs),
+    Rm(rm::RmArgs),
+    Show(show::ShowArgs),
+    List(list::ListArgs),
+    Board(board::BoardArgs),
+    Check(check::CheckArgs),
+    Completions(completions::CompletionsArgs),
+    Man(man::ManArgs),
+}
+
+/// Why a command stopped.
+pub enum Failure {
+    /// A library error, printed with its hint (exit 1).
+    Error(Error),
+    /// Already reported; exit with this status.
+    Exit(i32),
+    /// stdout was closed by its reader.
+    Closed,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Error(e)
+    }
+}
+
+impl From<Closed> for Failure {
+    fn from(_: Closed) -> Self {
+        Failure::Closed
+    }
+}
+
+pub type CmdResult = Result<(), Failure>;
+
+/// What every command gets: the terminal, the global options, and "now".
+pub struct Env {
+    pub ui: Ui,
+    pub start: PathBuf,
+    today: Option<String>,
+    pub now: Timestamp,
+}
+
+impl Env {
+    /// The pipeline root, found upward from the start folder.
+    pub fn root(&self) -> Result<PathBuf, Error> {
+        funnel::pipeline::find_root(&self.start)
+    }
+
+    /// Loads the pipeline for a read-only command, warning about files it
+    /// had to skip.
+    pub fn load(&self) -> Result<Pipeline, Error> {
+        let pipeline = Pipeline::load(&self.root()?)?;
+        if !pipeline.problems.is_empty() {
+            self.ui.warning(&format!(
+                "skipped {} broken file(s): {}; `funnel check` explains",
+                pipeline.problems.len(),
+                skipped_files(&pipeline)
+            ));
+        }
+        Ok(pipeline)
+    }
+
+    /// Today in the pipeline's time zone, or `--today`.
+    pub fn today(&self, config: &funnel::config::Config) -> Result<Date, Error> {
+        let clock = self.now.to_zoned_datetime(config.timezone.clone()).date();
+        match &self.today {
+            None => Ok(clock),
+            Some(expr) => funnel::ops::calendar(config, clock)
+                .date(expr, Lean::Past)
+                .map_err(|e| {
+                    Error::hinted(format!("--today: {e}"), "give a date such as 2026-11-27")
+                }),
+        }
+    }
+
+    /// Opens the pipeline for a mutating command.
+    pub fn workspace(&self) -> Result<funnel::ops::Workspace, Error> {
+        let root = self.root()?;
+        let config = funnel::pipeline::load_config(&root)?;
+        funnel::ops::Workspace::open(&root, self.today(&config)?)
+    }
+
+    /// Reads `--at` as an instant in the pipeline's zone.
+    pub fn at(
+        &self,
+        ws: &funnel::ops::Workspace,
+        at: Option<&str>,
+    ) -> Result<Option<Timestamp>, Error> {
+        at.map(|expr| {
+            ws.calendar.instant(expr, Lean::Past).map_err(|e| {
+                Error::hinted(
+                    format!("--at: {e}"),
+                    "give when it happened, such as 2026-11-20 or yesterday",
+                )
+            })
+        })
+        .transpose()
+    }
+
+    /// Reports a commit a command made.
+    pub fn committed(&self, outcome: &Outcome) {
+        let short = outcome.commit.to_string();
+        self.ui.status(&format!(
+            "[{}] {}",
+            &short[..7.min(short.len())],
+            outcome.subject
+        ));
+    }
+}
+
+fn skipped_files(pipeline: &Pipeline) -> String {
+    let mut files: Vec<String> = pipeline
+        .problems
+        .iter()
+        .map(|p| p.file.display().to_string())
+        .collect();
+    files.dedup();
+    files.join(", ")
+}
+
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let start = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let mut env = Env {
+        ui: Ui::new(cli.color),
+        start,
+        today: cli.today.clone(),
+        now: Timestamp::now(),
+    };
+    let result = match cli.command {
+        Command::Init(args) => init::run(&mut env, args),
+        Command::Add(args) => add::run(&mut env, args),
+        Command::Move(args) => move_::run(&mut env, args),
+        Command::Set(args) => set::run(&mut env, args),
+        Command::Edit(args) => edit::run(&mut env, args),
+        Command::Rename(args) => rename::run(&mut env, args),
+        Command::Rm(args) => rm::run(&mut env, args),
+        Command::Show(args) => show::run(&mut env, args),
+        Command::List(args) => list::run(&mut env, args),
+        Command::Board(args) => board::run(&mut env, args),
+        Command::Check(args) => check::run(&mut env, args),
+        Command::Completions(args) => completions::run(&mut env, args),
+        Command::Man(args) => man::run(&mut env, args),
+    };
+    match result {
+        Ok(()) | Err(Failure::Closed) => 0,
+        Err(Failure::Exit(code)) => code,
+        Err(Failure::Error(e)) => {
+            report(&env.ui, e);
+            1
+        }
+    }
+}
+
+fn report(ui: &Ui, e: Error) {
+    match e {
+        Error::Data { message, hint } => ui.error(&message, hint.as_deref()),
+        Error::Problems(problems) => {
+            for problem in &problems {
+                ui.status(&ui.problem_text(problem));
+            }
+            ui.error(
+                &format!("{} problem(s): nothing was changed", problems.len()),
+                Some("fix the file(s) above; `funnel check` lists every problem"),
+            );
+        }
+        other => ui.error(&other.to_string(), None),
+    }
+}
+
+/// `KEY=VALUE` arguments.
+pub fn assignments(args: &[String]) -> Result<Vec<(String, String)>, Error> {
+    args.iter()
+        .map(|arg| {
+            let (key, value) = arg.split_once('=').ok_or_else(|| {
+                Error::hinted(
+                    format!("`{arg}` is not KEY=VALUE"),
+                    "write value=15000, or value= to remove a key",
+                )
+            })?;
+            let key = key.trim();
+            if key.is_empty()
+                || !key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            {
+                return Err(Error::data(format!("`{key}` is not a key name")));
+            }
+            Ok((key.to_string(), value.to_string()))
+        })
+        .collect()
+}

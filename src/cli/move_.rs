@@ -1,0 +1,34 @@
+//! `funnel move`: change a deal's stage.
+
+use clap::Args;
+
+use super::{CmdResult, Env};
+
+/// Move a deal to another stage and commit
+///
+/// Checks the target stage's `require`d fields and applies its follow_up
+/// (sets next_step and next_step_due). Moving into a lost stage needs a
+/// lost_reason: give it with --reason. Moving out of a lost stage (a
+/// reopened deal) drops lost_reason; history keeps it. A move made with
+/// `git mv` or a file manager and committed with git counts the same.
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// The deal's ID (its file name without .toml)
+    pub id: String,
+    /// The stage to move it to
+    pub stage: String,
+    /// Why the deal was lost (one of lost_reasons in funnel.toml)
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// When the move happened (a date expression), for moves entered late
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+}
+
+pub fn run(env: &mut Env, args: MoveArgs) -> CmdResult {
+    let ws = env.workspace()?;
+    let at = env.at(&ws, args.at.as_deref())?;
+    let outcome = funnel::ops::move_deal(&ws, &args.id, &args.stage, args.reason.as_deref(), at)?;
+    env.committed(&outcome);
+    Ok(())
+}

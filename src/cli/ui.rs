@@ -1,0 +1,245 @@
+//! All terminal output goes through here: data on stdout, messages on
+//! stderr, colour by `--color` and `NO_COLOR`, tables in four formats.
+//! A closed stdout (`funnel list | head`) ends the program quietly.
+
+use std::io::{IsTerminal, Write};
+
+use clap::ValueEnum;
+use comfy_table::{Cell, CellAlignment, Table};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Tsv,
+}
+
+/// Rows of a listing: the same data printed as a table, CSV or TSV (JSON
+/// has each command's own documented shape).
+pub struct Rows {
+    pub columns: Vec<&'static str>,
+    /// Columns that hold numbers, right-aligned in tables.
+    pub numeric: Vec<usize>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Rows {
+    pub fn new(columns: Vec<&'static str>) -> Rows {
+        Rows {
+            columns,
+            numeric: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn numeric(mut self, columns: &[usize]) -> Rows {
+        self.numeric = columns.to_vec();
+        self
+    }
+}
+
+/// Columns separated by space, one rule under the header: quiet enough to
+/// read every morning, and it pastes into a pull request as it is.
+const STYLE: comfy_table::TableStyle = comfy_table::TableStyle::new()
+    .header_separator(comfy_table::LineStyle::none().fill('─').junction(' '));
+
+pub struct Ui {
+    color: bool,
+    stdout: std::io::Stdout,
+}
+
+/// The stdout reader went away: stop quietly.
+#[derive(Debug)]
+pub struct Closed;
+
+impl Ui {
+    pub fn new(choice: ColorChoice) -> Ui {
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        };
+        Ui {
+            color,
+            stdout: std::io::stdout(),
+        }
+    }
+
+    /// Writes data to stdout.
+    pub fn out(&mut self, text: &str) -> Result<(), Closed> {
+        let mut lock = self.stdout.lock();
+        match lock.write_all(text.as_bytes()).and_then(|()| lock.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Closed),
+            // Any other stdout failure cannot be reported anywhere better.
+            _ => Ok(()),
+        }
+    }
+
+    /// A status message on stderr (what a command did).
+    pub fn status(&self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "{text}");
+    }
+
+    pub fn warning(&self, text: &str) {
+        let _ = writeln!(std::io::stderr(), "{} {text}", self.paint("33", "warning:"));
+    }
+
+    pub fn error(&self, text: &str, hint: Option<&str>) {
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "{} {text}", self.paint("1;31", "error:"));
+        if let Some(hint) = hint {
+            let _ = writeln!(err, "{} {hint}", self.paint("36", "hint:"));
+        }
+    }
+
+    /// A problem report (`FILE:LINE:COL: ...`), on stderr or as data.
+    pub fn problem_text(&self, problem: &funnel::problem::Problem) -> String {
+        let text = problem.to_string();
+        if !self.color {
+            return text;
+        }
+        let mut lines = text.lines();
+        let first = lines.next().unwrap_or("");
+        let mut out = self.paint("1", first);
+        for line in lines {
+            out.push('\n');
+            out.push_str(&if line.trim_start().starts_with("hint:") {
+                self.paint("36", line)
+            } else if line.trim_start().starts_with('|') && line.contains('^') {
+                self.paint("31", line)
+            } else {
+                line.to_string()
+            });
+        }
+        out
+    }
+
+    pub fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Prints rows in `format`; `json` is the command's JSON document.
+    pub fn rows(
+        &mut self,
+        format: Format,
+        rows: &Rows,
+        json: impl FnOnce() -> serde_json::Value,
+    ) -> Result<(), Closed> {
+        let text = match format {
+            Format::Table => self.table(rows),
+            Format::Json => json_text(&json()),
+            Format::Csv => delimited(rows, ','),
+            Format::Tsv => delimited(rows, '\t'),
+        };
+        self.out(&text)
+    }
+
+    pub fn table(&self, rows: &Rows) -> String {
+        let mut table = Table::new();
+        table.load_style(STYLE);
+        if self.color {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        table.set_header(rows.columns.iter().map(|c| {
+            let cell = Cell::new(c);
+            if self.color {
+                cell.add_attribute(comfy_table::Attribute::Bold)
+            } else {
+                cell
+            }
+        }));
+        for row in &rows.rows {
+            table.add_row(row.iter().enumerate().map(|(i, v)| {
+                if rows.numeric.contains(&i) {
+                    Cell::new(grouped(v)).set_alignment(CellAlignment::Right)
+                } else {
+                    Cell::new(v)
+                }
+            }));
+        }
+        for i in &rows.numeric {
+            if let Some(column) = table.column_mut(*i) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let mut text: String = table.lines().map(|line| line.trim_end().to_string() + "\n").collect();
+        if rows.rows.is_empty() {
+            text.push_str("(none)\n");
+        }
+        text
+    }
+}
+
+pub fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// CSV (RFC 4180 quoting) or TSV (tabs and line breaks become spaces).
+fn delimited(rows: &Rows, sep: char) -> String {
+    let field = |v: &str| -> String {
+        if sep == '\t' {
+            v.replace(['\t', '\n', '\r'], " ")
+        } else if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v.to_string()
+        }
+    };
+    let mut out = String::new();
+    let header: Vec<String> = rows.columns.iter().map(|c| field(c)).collect();
+    out.push_str(&header.join(&sep.to_string()));
+    out.push('\n');
+    for row in &rows.rows {
+        let cells: Vec<String> = row.iter().map(|c| field(c)).collect();
+        out.push_str(&cells.join(&sep.to_string()));
+        out.push('\n');
+    }
+    out
+}
+
+/// An amount for a cell: whole, or with two decimals when it has cents.
+pub fn amount(value: rust_decimal::Decimal) -> String {
+    let cents = value.round_dp(2);
+    if cents.fract().is_zero() { cents.trunc().to_string() } else { format!("{cents:.2}") }
+}
+
+/// `1234567.5` as `1,234,567.5`, for human tables.
+fn grouped(number: &str) -> String {
+    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    if !int.chars().all(|c| c.is_ascii_digit()) {
+        return number.to_string();
+    }
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}

@@ -1,0 +1,242 @@
+//! The one module that talks to git.
+//!
+//! Writing: each mutating command becomes one commit built from HEAD's tree
+//! plus exactly the paths it touched (`TreeUpdateBuilder`), and then only
+//! those index entries are updated, so a user's unrelated staged or unstaged
+//! work is never swept in. Reading the history lives in `history`.
+
+use std::path::{Path, PathBuf};
+
+use git2::{FileMode, Oid, Repository, RepositoryState, Signature, Time};
+use jiff::Timestamp;
+
+use crate::error::{Error, Result};
+
+/// The repository that holds a pipeline, and where in it the pipeline is.
+pub struct Repo {
+    pub repo: Repository,
+    /// The work tree's root.
+    pub workdir: PathBuf,
+    /// The pipeline root relative to `workdir` (empty at the top).
+    pub prefix: PathBuf,
+}
+
+impl Repo {
+    /// The repository that holds `root`, or `None` when it is in none.
+    pub fn open(root: &Path) -> Result<Option<Repo>> {
+        let repo = match Repository::discover(root) {
+            Ok(repo) => repo,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Repo::from_repository(repo, root).map(Some)
+    }
+
+    /// The repository that holds `root`, refusing when there is none.
+    pub fn open_required(root: &Path) -> Result<Repo> {
+        Repo::open(root)?.ok_or_else(|| {
+            Error::hinted(
+                format!(
+                    "{} is not in a git repository: funnel commits every change",
+                    root.display()
+                ),
+                format!(
+                    "run `git init` in {} (or `funnel init`) first",
+                    root.display()
+                ),
+            )
+        })
+    }
+
+    /// `git init` in `dir`.
+    pub fn init(dir: &Path) -> Result<Repo> {
+        let repo = Repository::init(dir)?;
+        Repo::from_repository(repo, dir)
+    }
+
+    fn from_repository(repo: Repository, root: &Path) -> Result<Repo> {
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| Error::data("the repository is bare: funnel needs a work tree"))?;
+        let workdir = std::fs::canonicalize(workdir).map_err(|e| Error::io(workdir, e))?;
+        let root = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        let prefix = root
+            .strip_prefix(&workdir)
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        Ok(Repo {
+            repo,
+            workdir,
+            prefix,
+        })
+    }
+
+    /// Refuses, changing nothing, while a merge, rebase or similar is under
+    /// way or the index holds conflicts.
+    pub fn ensure_writable(&self) -> Result<()> {
+        let state = match self.repo.state() {
+            RepositoryState::Clean => None,
+            RepositoryState::Merge => Some("a merge is in progress"),
+            RepositoryState::Rebase
+            | RepositoryState::RebaseInteractive
+            | RepositoryState::RebaseMerge => Some("a rebase is in progress"),
+            RepositoryState::CherryPick | RepositoryState::CherryPickSequence => {
+                Some("a cherry-pick is in progress")
+            }
+            RepositoryState::Revert | RepositoryState::RevertSequence => {
+                Some("a revert is in progress")
+            }
+            RepositoryState::Bisect => Some("a bisect is in progress"),
+            RepositoryState::ApplyMailbox | RepositoryState::ApplyMailboxOrRebase => {
+                Some("`git am` is in progress")
+            }
+        };
+        if let Some(state) = state {
+            return Err(Error::hinted(
+                format!("{state}: funnel changes nothing until it is finished"),
+                "finish it (resolve, `git add`, `git commit` or `git rebase --continue`) or abort it, then run the command again",
+            ));
+        }
+        if self.repo.index()?.has_conflicts() {
+            return Err(Error::hinted(
+                "the index holds unresolved conflicts: funnel changes nothing until they are resolved",
+                "edit the conflicted files, `git add` them and commit; `funnel check` shows conflict markers",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The author for a new commit: git config (or GIT_AUTHOR_* like git),
+    /// dated `at` when given.
+    pub fn author(&self, at: Option<Timestamp>) -> Result<Signature<'static>> {
+        let author = self.repo.author_from_env().map_err(|_| no_identity())?;
+        match at {
+            Some(at) => {
+                let offset = author.when().offset_minutes();
+                Ok(Signature::new(
+                    author.name().unwrap_or(""),
+                    author.email().unwrap_or(""),
+                    &Time::new(at.as_second(), offset),
+                )?)
+            }
+            None => Ok(author),
+        }
+    }
+
+    /// A string from git config (`core.editor`, `funnel.owner` ...).
+    pub fn config_value(&self, key: &str) -> Option<String> {
+        self.repo.config().ok()?.get_string(key).ok()
+    }
+
+    /// The current user's owner name: `git config funnel.owner`, else the
+    /// local part of `user.email`.
+    pub fn owner_name(&self) -> Option<String> {
+        self.config_value("funnel.owner")
+            .or_else(|| owner_from_email(&self.config_value("user.email")?))
+    }
+
+    /// Commits `paths` (relative to the pipeline root) as they are in the
+    /// work tree: present files are added or updated, missing ones removed.
+    /// Nothing else of the index or work tree is touched.
+    pub fn commit(&self, paths: &[PathBuf], message: &str, author: &Signature<'_>) -> Result<Oid> {
+        let committer = self.repo.committer_from_env().map_err(|_| no_identity())?;
+        let head = match self.repo.head() {
+            Ok(head) => Some(head.peel_to_commit()?),
+            Err(e)
+                if e.code() == git2::ErrorCode::UnbornBranch
+                    || e.code() == git2::ErrorCode::NotFound =>
+            {
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let base = match &head {
+            Some(commit) => commit.tree()?,
+            None => self.repo.find_tree(self.repo.treebuilder(None)?.write()?)?,
+        };
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        let mut index = self.repo.index()?;
+        let mut staged = Vec::new();
+        for path in paths {
+            let in_repo = self.prefix.join(path);
+            let git_path = git_path(&in_repo);
+            let full = self.workdir.join(&in_repo);
+            match std::fs::read(&full) {
+                Ok(bytes) => {
+                    let blob = self.repo.blob(&bytes)?;
+                    update.upsert(git_path.as_str(), blob, FileMode::Blob);
+                    staged.push((in_repo, true));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    update.remove(git_path.as_str());
+                    staged.push((in_repo, false));
+                }
+                Err(e) => return Err(Error::io(full, e)),
+            }
+        }
+        let tree = self
+            .repo
+            .find_tree(update.create_updated(&self.repo, &base)?)?;
+        let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
+        let oid = self
+            .repo
+            .commit(Some("HEAD"), author, &committer, message, &tree, &parents)?;
+        for (path, present) in staged {
+            if present {
+                index.add_path(&path)?;
+            } else if index.get_path(&path, 0).is_some() {
+                index.remove_path(&path)?;
+            }
+        }
+        index.write()?;
+        Ok(oid)
+    }
+
+    /// The tracked paths `STAGE/ID.toml` (relative to the pipeline root) of a
+    /// deal in HEAD, in any of `stages`: where git last saw the deal.
+    pub fn committed_paths(&self, stages: &[&str], id: &str) -> Result<Vec<PathBuf>> {
+        let Ok(head) = self.repo.head().and_then(|h| h.peel_to_tree()) else {
+            return Ok(Vec::new());
+        };
+        let mut found = Vec::new();
+        for stage in stages {
+            let rel = Path::new(stage).join(format!("{id}.toml"));
+            if head.get_path(&self.prefix.join(&rel)).is_ok() {
+                found.push(rel);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The owner name in an email address: its local part.
+pub fn owner_from_email(email: &str) -> Option<String> {
+    let local = email.split('@').next()?.trim().to_ascii_lowercase();
+    (!local.is_empty()).then_some(local)
+}
+
+fn git_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn no_identity() -> Error {
+    Error::hinted(
+        "git does not know who you are: no user.name and user.email",
+        "run `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`",
+    )
+}
+
+/// A commit message: the subject, then `Key: value` trailers.
+pub fn message(subject: &str, trailers: &[(&str, &str)]) -> String {
+    let mut text = format!("{subject}\n");
+    if !trailers.is_empty() {
+        text.push('\n');
+        for (key, value) in trailers {
+            text.push_str(&format!("{key}: {value}\n"));
+        }
+    }
+    text
+}
