@@ -66,7 +66,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Init(init::InitArgs),
-    Add(add::AddArgs),
+    Add(Box<add::AddArgs>),
     Move(move_::MoveArgs),
     Set(set::SetArgs),
     Edit(edit::EditArgs),
@@ -201,7 +201,7 @@ pub fn run() -> i32 {
     };
     let result = match cli.command {
         Command::Init(args) => init::run(&mut env, args),
-        Command::Add(args) => add::run(&mut env, args),
+        Command::Add(args) => add::run(&mut env, *args),
         Command::Move(args) => move_::run(&mut env, args),
         Command::Set(args) => set::run(&mut env, args),
         Command::Edit(args) => edit::run(&mut env, args),

@@ -179,7 +179,10 @@ impl Ui {
                 column.set_cell_alignment(CellAlignment::Right);
             }
         }
-        let mut text: String = table.lines().map(|line| line.trim_end().to_string() + "\n").collect();
+        let mut text: String = table
+            .lines()
+            .map(|line| line.trim_end().to_string() + "\n")
+            .collect();
         if rows.rows.is_empty() {
             text.push_str("(none)\n");
         }
@@ -219,7 +222,11 @@ fn delimited(rows: &Rows, sep: char) -> String {
 /// An amount for a cell: whole, or with two decimals when it has cents.
 pub fn amount(value: rust_decimal::Decimal) -> String {
     let cents = value.round_dp(2);
-    if cents.fract().is_zero() { cents.trunc().to_string() } else { format!("{cents:.2}") }
+    if cents.fract().is_zero() {
+        cents.trunc().to_string()
+    } else {
+        format!("{cents:.2}")
+    }
 }
 
 /// `1234567.5` as `1,234,567.5`, for human tables.

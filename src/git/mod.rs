@@ -168,7 +168,9 @@ impl Repo {
                     staged.push((in_repo, true));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    update.remove(git_path.as_str());
+                    if base.get_path(&in_repo).is_ok() {
+                        update.remove(git_path.as_str());
+                    }
                     staged.push((in_repo, false));
                 }
                 Err(e) => return Err(Error::io(full, e)),
