@@ -10,6 +10,7 @@ pub mod config;
 pub mod dates;
 pub mod deal;
 pub mod dealfile;
+pub mod demo;
 pub mod error;
 pub mod filter;
 pub mod git;

@@ -472,3 +472,82 @@ fn read(root: &Path, rel: &Path) -> Result<String> {
     let path = root.join(rel);
     std::fs::read_to_string(&path).map_err(|e| Error::io(path, e))
 }
+
+/// `funnel demo`: a new repository in `dir` (empty or missing) holding the
+/// example pipeline with the history `demo::plan` makes for it.
+pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
+    use crate::demo::{BRANCH, Files, apply, plan};
+    if dir
+        .read_dir()
+        .is_ok_and(|mut entries| entries.next().is_some())
+    {
+        return Err(Error::hinted(
+            format!("{} is not empty", dir.display()),
+            "give `funnel demo` a new folder, or none for a temporary one",
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let plan = plan(files, today)?;
+    let repo = Repo::init(dir)?;
+    let mut main: (Files, Option<Oid>) = (Files::new(), None);
+    let mut side: Option<(Files, Oid)> = None;
+    let mut side_paths = std::collections::BTreeSet::new();
+    let mut merged = false;
+    for commit in &plan.commits {
+        if !merged && commit.at >= plan.merge_at {
+            merged = merge(&repo, &mut main, &side, &side_paths, plan.merge_at)?;
+        }
+        let author = (commit.author.0.as_str(), commit.author.1.as_str());
+        if commit.side && !merged {
+            let (files, tip) =
+                side.get_or_insert_with(|| (main.0.clone(), main.1.unwrap_or(Oid::ZERO_SHA1)));
+            apply(files, commit);
+            side_paths.extend(commit.changes.iter().map(|(p, _)| p.clone()));
+            *tip = repo.commit_files(files, &[*tip], author, commit.at, &commit.message)?;
+        } else {
+            apply(&mut main.0, commit);
+            let parents: Vec<Oid> = main.1.into_iter().collect();
+            main.1 =
+                Some(repo.commit_files(&main.0, &parents, author, commit.at, &commit.message)?);
+        }
+    }
+    if !merged {
+        merge(&repo, &mut main, &side, &side_paths, plan.merge_at)?;
+    }
+    let tip = main
+        .1
+        .ok_or_else(|| Error::data("the demo plan is empty"))?;
+    repo.check_out_branch("main", tip)?;
+    if let Some((_, side_tip)) = side {
+        repo.set_branch(BRANCH, side_tip)?;
+    }
+    Ok(())
+}
+
+/// Merges the review branch into main; `false` when there was no branch.
+fn merge(
+    repo: &Repo,
+    main: &mut (crate::demo::Files, Option<Oid>),
+    side: &Option<(crate::demo::Files, Oid)>,
+    side_paths: &std::collections::BTreeSet<String>,
+    at: Timestamp,
+) -> Result<bool> {
+    let (Some((side_files, side_tip)), Some(main_tip)) = (side, main.1) else {
+        return Ok(false);
+    };
+    for path in side_paths {
+        match side_files.get(path) {
+            Some(text) => main.0.insert(path.clone(), text.clone()),
+            None => main.0.remove(path),
+        };
+    }
+    let message = format!("Merge branch '{}'\n", crate::demo::BRANCH);
+    main.1 = Some(repo.commit_files(
+        &main.0,
+        &[main_tip, *side_tip],
+        ("Carol Smith", "carol@northwind.example"),
+        at,
+        &message,
+    )?);
+    Ok(true)
+}

@@ -459,3 +459,57 @@ fn completions_cover_the_commands() {
     }
     assert_eq!(env.funnel(&["completions", "tcsh"]).status, 2);
 }
+
+#[test]
+fn demo_builds_the_same_history_every_time() {
+    let env = TestEnv::new();
+    let first = env.home.join("demo1");
+    let second = env.home.join("demo2");
+    let run = env.funnel(&["demo", first.to_str().unwrap()]);
+    run.success();
+    assert!(
+        run.stdout
+            .starts_with(" stage         deals        value     weighted"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("\n open             29   589,340.50   272,991.30\n"),
+        "{}",
+        run.stdout
+    );
+    env.funnel(&["demo", second.to_str().unwrap()]).success();
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(
+        git(&first, &["rev-parse", "HEAD"]),
+        git(&second, &["rev-parse", "HEAD"])
+    );
+    assert_eq!(
+        git(&first, &["log", "--merges", "--format=%s"]),
+        "Merge branch 'pipeline-review'\n"
+    );
+    assert_eq!(git(&first, &["status", "--porcelain"]), "");
+    let authors = git(&first, &["log", "--format=%an"]);
+    for name in ["Alice Nowak", "Bob Kowalski", "Carol Smith", "Dan Lee"] {
+        assert!(authors.contains(name), "{name}");
+    }
+    let check = env.funnel(&["-C", first.to_str().unwrap(), "check"]);
+    check.success();
+    assert_eq!(check.stderr, "ok: 41 deals, no problems\n");
+    assert_eq!(
+        env.funnel(&["demo", first.to_str().unwrap()]).stderr,
+        format!(
+            "error: {} is not empty\nhint: give `funnel demo` a new folder, or none for a temporary one\n",
+            first.display()
+        )
+    );
+}

@@ -5,6 +5,7 @@ mod add;
 mod board;
 mod check;
 mod completions;
+mod demo;
 mod edit;
 mod init;
 mod list;
@@ -76,6 +77,7 @@ pub enum Command {
     List(list::ListArgs),
     Board(board::BoardArgs),
     Check(check::CheckArgs),
+    Demo(demo::DemoArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
 }
@@ -211,6 +213,7 @@ pub fn run() -> i32 {
         Command::List(args) => list::run(&mut env, args),
         Command::Board(args) => board::run(&mut env, args),
         Command::Check(args) => check::run(&mut env, args),
+        Command::Demo(args) => demo::run(&mut env, args),
         Command::Completions(args) => completions::run(&mut env, args),
         Command::Man(args) => man::run(&mut env, args),
     };

@@ -242,3 +242,85 @@ pub fn message(subject: &str, trailers: &[(&str, &str)]) -> String {
     }
     text
 }
+
+/// Writing whole histories at once (for `demo`): commits built from a full
+/// list of files, not from the work tree.
+impl Repo {
+    /// A commit whose tree holds exactly `files` (paths relative to the
+    /// pipeline root), with the given parents; no reference is moved.
+    pub fn commit_files(
+        &self,
+        files: &std::collections::BTreeMap<String, String>,
+        parents: &[Oid],
+        author: (&str, &str),
+        at: Timestamp,
+        message: &str,
+    ) -> Result<Oid> {
+        let mut root = Folder::default();
+        for (path, text) in files {
+            let full = git_path(&self.prefix.join(path));
+            root.insert(&full, self.repo.blob(text.as_bytes())?);
+        }
+        let tree = self.repo.find_tree(root.write(&self.repo)?)?;
+        let time = Time::new(at.as_second(), 0);
+        let signature = Signature::new(author.0, author.1, &time)?;
+        let parents = parents
+            .iter()
+            .map(|p| self.repo.find_commit(*p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        Ok(self
+            .repo
+            .commit(None, &signature, &signature, message, &tree, &parents)?)
+    }
+
+    /// Points `branch` at `tip`, makes it HEAD and checks it out.
+    pub fn check_out_branch(&self, branch: &str, tip: Oid) -> Result<()> {
+        let commit = self.repo.find_commit(tip)?;
+        self.repo.branch(branch, &commit, true)?;
+        self.repo.set_head(&format!("refs/heads/{branch}"))?;
+        self.repo
+            .checkout_head(Some(git2::build::CheckoutBuilder::new().force()))?;
+        Ok(())
+    }
+
+    /// Points `branch` at `tip` without checking it out.
+    pub fn set_branch(&self, branch: &str, tip: Oid) -> Result<()> {
+        self.repo
+            .branch(branch, &self.repo.find_commit(tip)?, true)?;
+        Ok(())
+    }
+}
+
+/// A folder of a tree being built.
+#[derive(Default)]
+struct Folder {
+    files: std::collections::BTreeMap<String, Oid>,
+    folders: std::collections::BTreeMap<String, Folder>,
+}
+
+impl Folder {
+    fn insert(&mut self, path: &str, blob: Oid) {
+        match path.split_once('/') {
+            Some((dir, rest)) => self
+                .folders
+                .entry(dir.to_string())
+                .or_default()
+                .insert(rest, blob),
+            None => {
+                self.files.insert(path.to_string(), blob);
+            }
+        }
+    }
+
+    fn write(&self, repo: &Repository) -> Result<Oid> {
+        let mut builder = repo.treebuilder(None)?;
+        for (name, blob) in &self.files {
+            builder.insert(name, *blob, i32::from(FileMode::Blob))?;
+        }
+        for (name, folder) in &self.folders {
+            builder.insert(name, folder.write(repo)?, i32::from(FileMode::Tree))?;
+        }
+        Ok(builder.write()?)
+    }
+}

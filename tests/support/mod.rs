@@ -189,3 +189,64 @@ fn run(out: Output) -> Run {
 pub fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+impl TestEnv {
+    /// `funnel ARGS` started in `dir` instead of the repository, with extra
+    /// environment variables; today pinned to 2026-11-27.
+    pub fn funnel_in(&self, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut cmd = self.funnel_command(args);
+        cmd.current_dir(dir).stdin(Stdio::null());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        run(cmd.output().expect("run funnel"))
+    }
+
+    /// Starts `funnel ARGS` in the repository with stdout and stderr piped,
+    /// for tests that read only part of the output.
+    pub fn spawn_funnel(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = self.funnel_command(args);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd.spawn().expect("run funnel")
+    }
+
+    /// Runs the shell command `script` in the repository under a
+    /// pseudo-terminal (util-linux `script`), with `$FUNNEL` naming the
+    /// binary. What the terminal showed is `stdout` (stderr and stdout
+    /// mixed, lines ending in \r\n). `None` when util-linux `script` is not
+    /// installed, so the caller can skip.
+    pub fn in_terminal(&self, script: &str, vars: &[(&str, &str)]) -> Option<Run> {
+        let version = Command::new("script").arg("--version").output().ok()?;
+        if !String::from_utf8_lossy(&version.stdout).contains("util-linux") {
+            return None;
+        }
+        let mut cmd = Command::new("script");
+        self.pin(&mut cmd);
+        cmd.env("GIT_AUTHOR_DATE", "2026-11-27T12:00:00Z")
+            .env("FUNNEL", env!("CARGO_BIN_EXE_funnel"))
+            .args(["-q", "-e", "-c", script, "/dev/null"])
+            .stdin(Stdio::null());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        Some(run(cmd.output().expect("run script")))
+    }
+
+    /// `git add -A` and a commit, as a person would record files written by hand.
+    pub fn commit_all(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-qm", message]);
+    }
+
+    fn funnel_command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_funnel"));
+        self.pin(&mut cmd);
+        cmd.env("GIT_AUTHOR_DATE", "2026-11-27T12:00:00Z")
+            .arg("--today")
+            .arg("2026-11-27")
+            .args(args);
+        cmd
+    }
+}

@@ -1,0 +1,60 @@
+//! `funnel demo`: the example pipeline with months of history.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use funnel::error::Error;
+
+use super::ui::Format;
+use super::{CmdResult, Env};
+
+include!(concat!(env!("OUT_DIR"), "/example_pipeline.rs"));
+
+/// Build a sample pipeline with months of history and show its board
+///
+/// Creates a new git repository (in DIR, or a temporary folder that is kept
+/// and named) from the example pipeline built into funnel, with several
+/// months of deterministic history: deals added on their created dates by
+/// four people, moved through the funnel, some values raised, and a review
+/// branch merged back. Then prints the board. Explore it afterwards with
+/// `funnel -C DIR list`, `git -C DIR log --graph --oneline`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to build it (must be empty or missing)
+    pub dir: Option<PathBuf>,
+}
+
+pub fn run(env: &mut Env, args: DemoArgs) -> CmdResult {
+    let dir = match args.dir {
+        Some(dir) => dir,
+        None => tempfile::Builder::new()
+            .prefix("funnel-demo-")
+            .tempdir()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?
+            .keep(),
+    };
+    let config = funnel::config::Config::parse(
+        EXAMPLE_PIPELINE
+            .iter()
+            .find(|(p, _)| *p == "funnel.toml")
+            .map_or("", |(_, t)| t),
+    )
+    .map_err(Error::Problems)?;
+    let today = env.today(&config)?;
+    funnel::ops::demo(&dir, EXAMPLE_PIPELINE, today)?;
+    env.ui
+        .status(&format!("Built the demo pipeline in {}", dir.display()));
+    env.start = dir.clone();
+    super::board::run(
+        env,
+        super::board::BoardArgs {
+            format: Format::Table,
+        },
+    )?;
+    env.ui.status(&format!(
+        "Explore it: funnel -C {} list --all; git -C {} log --graph --oneline",
+        dir.display(),
+        dir.display()
+    ));
+    Ok(())
+}
