@@ -186,6 +186,33 @@ pub struct Config {
     pub spend: BTreeMap<String, Decimal>,
     /// Fixed rates into `currency`.
     pub fx: BTreeMap<String, Decimal>,
+    pub doctor: Doctor,
+}
+
+/// `[doctor]`: how health findings are judged.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Doctor {
+    /// An open deal this many days past its expected_close is dead.
+    #[serde(default = "default_dead_after_days")]
+    pub dead_after_days: u32,
+    /// Severity per finding kind, overriding the defaults
+    /// (`stalled = "error"`).
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+}
+
+impl Default for Doctor {
+    fn default() -> Self {
+        Doctor {
+            dead_after_days: default_dead_after_days(),
+            severity: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_dead_after_days() -> u32 {
+    30
 }
 
 #[derive(Deserialize)]
@@ -207,9 +234,12 @@ struct ConfigFile {
     spend: BTreeMap<String, Decimal>,
     #[serde(default, deserialize_with = "money_map")]
     fx: BTreeMap<String, Decimal>,
+    #[serde(default)]
+    doctor: Doctor,
 }
 
-const TOP_KEYS: [&str; 11] = [
+const TOP_KEYS: [&str; 12] = [
+    "doctor",
     "name",
     "currency",
     "timezone",
@@ -333,6 +363,35 @@ impl Config {
                 );
             }
         }
+        for (kind, severity) in &raw.doctor.severity {
+            if crate::doctor::Kind::from_name(kind).is_none() {
+                let names = crate::doctor::Kind::ALL.map(|k| k.name());
+                let hint = match did_you_mean(kind, names) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("the kinds are: {}", names.join(", ")),
+                };
+                problems.push(
+                    Problem::at(
+                        file,
+                        text,
+                        locate(kind),
+                        format!("unknown finding kind `{kind}` in [doctor] severity"),
+                    )
+                    .with_hint(hint),
+                );
+            }
+            if crate::doctor::Severity::parse(severity).is_none() {
+                problems.push(
+                    Problem::at(
+                        file,
+                        text,
+                        locate(&format!("\"{severity}\"")),
+                        format!("unknown severity \"{severity}\""),
+                    )
+                    .with_hint("use \"info\", \"warning\" or \"error\""),
+                );
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -348,6 +407,7 @@ impl Config {
             customers: raw.customers,
             spend: raw.spend,
             fx: raw.fx,
+            doctor: raw.doctor,
         })
     }
 

@@ -40,6 +40,8 @@ pub struct DealFacts {
     pub created: Option<Date>,
     /// The date of the last commit that changed the file.
     pub last_change: Option<Date>,
+    /// When the deal entered the stage it is in now.
+    pub entered_stage: Option<Date>,
 }
 
 impl Filter {
@@ -523,6 +525,7 @@ mod tests {
                 DealFacts {
                     created: None,
                     last_change: Some(date(2026, 11, 17)),
+                    entered_stage: None,
                 },
             ),
             (
@@ -531,6 +534,7 @@ mod tests {
                 DealFacts {
                     created: Some(date(2026, 10, 28)),
                     last_change: None,
+                    entered_stage: None,
                 },
             ),
             ("won/cargo.toml", cargo, DealFacts::default()),

@@ -47,3 +47,22 @@ pub fn deal(deal: &Deal, config: &Config) -> Value {
         "fields": fields,
     })
 }
+
+/// Serde helper: money as a decimal string, or null.
+pub fn serialize_money<S: serde::Serializer>(
+    amount: &Option<Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    money(*amount).serialize(s)
+}
+
+/// An amount for messages: cents only when there are any.
+pub fn plain_amount(value: Decimal) -> String {
+    let cents = value.round_dp(2);
+    if cents.fract().is_zero() {
+        cents.trunc().to_string()
+    } else {
+        format!("{cents:.2}")
+    }
+}

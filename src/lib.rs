@@ -11,6 +11,7 @@ pub mod dates;
 pub mod deal;
 pub mod dealfile;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod filter;
 pub mod git;

@@ -551,3 +551,51 @@ fn merge(
     )?);
     Ok(true)
 }
+
+/// Snoozes a deal until a date with a reason, or (with `None`) ends its
+/// snooze. One commit: `snooze ID: until DATE` / `unsnooze ID`.
+pub fn snooze(
+    ws: &Workspace,
+    id: &str,
+    until: Option<(&str, &str)>,
+    at: Option<Timestamp>,
+) -> Result<Outcome> {
+    let deal = ws.pipeline.require_deal(id)?;
+    let text = read(&ws.pipeline.root, &deal.path)?;
+    let mut edit = DealEdit::parse(&text).map_err(|e| Error::data(e.to_string()))?;
+    let subject = match until {
+        Some((when, reason)) => {
+            let date = ws
+                .calendar
+                .date(when, crate::dates::Lean::Future)
+                .map_err(Error::data)?;
+            if date <= ws.calendar.today {
+                return Err(Error::hinted(
+                    format!("{date} is not in the future"),
+                    "snooze until a later date: +2w, eom, 2027-01-15",
+                ));
+            }
+            edit.set("snooze_until", date_value(date));
+            edit.set("snooze_reason", reason.into());
+            format!("snooze {id}: until {date}")
+        }
+        None => {
+            let had = edit.remove("snooze_until") | edit.remove("snooze_reason");
+            if !had {
+                return Err(Error::data(format!("`{id}` is not snoozed")));
+            }
+            format!("unsnooze {id}")
+        }
+    };
+    let new_text = edit.to_string();
+    ws.validate(&deal.path, &new_text, &deal.stage, id)?;
+    let mut tx = ws.transaction(id)?;
+    tx.write(&deal.path, &new_text)?;
+    ws.commit(
+        tx,
+        subject,
+        &[("Funnel-Deal", id)],
+        at,
+        Some(deal.path.clone()),
+    )
+}

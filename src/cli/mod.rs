@@ -6,6 +6,7 @@ mod board;
 mod check;
 mod completions;
 mod demo;
+mod doctor;
 mod edit;
 mod init;
 mod list;
@@ -15,13 +16,16 @@ mod rename;
 mod rm;
 mod set;
 mod show;
+mod snooze;
 pub mod ui;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use funnel::dates::Lean;
 use funnel::error::Error;
+use funnel::filter::DealFacts;
 use funnel::ops::Outcome;
 use funnel::pipeline::Pipeline;
 use jiff::Timestamp;
@@ -77,6 +81,9 @@ pub enum Command {
     List(list::ListArgs),
     Board(board::BoardArgs),
     Check(check::CheckArgs),
+    Doctor(doctor::DoctorArgs),
+    Snooze(snooze::SnoozeArgs),
+    Unsnooze(snooze::UnsnoozeArgs),
     Demo(demo::DemoArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
@@ -132,6 +139,13 @@ impl Env {
             ));
         }
         Ok(pipeline)
+    }
+
+    /// What the history says about each deal (when it was created, entered
+    /// its stage, last changed); empty outside a git repository.
+    pub fn facts(&self, pipeline: &Pipeline) -> Result<HashMap<String, DealFacts>, Error> {
+        let _ = pipeline;
+        Ok(HashMap::new())
     }
 
     /// Today in the pipeline's time zone, or `--today`.
@@ -213,6 +227,9 @@ pub fn run() -> i32 {
         Command::List(args) => list::run(&mut env, args),
         Command::Board(args) => board::run(&mut env, args),
         Command::Check(args) => check::run(&mut env, args),
+        Command::Doctor(args) => doctor::run(&mut env, args),
+        Command::Snooze(args) => snooze::snooze(&mut env, args),
+        Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
         Command::Demo(args) => demo::run(&mut env, args),
         Command::Completions(args) => completions::run(&mut env, args),
         Command::Man(args) => man::run(&mut env, args),

@@ -221,12 +221,7 @@ fn delimited(rows: &Rows, sep: char) -> String {
 
 /// An amount for a cell: whole, or with two decimals when it has cents.
 pub fn amount(value: rust_decimal::Decimal) -> String {
-    let cents = value.round_dp(2);
-    if cents.fract().is_zero() {
-        cents.trunc().to_string()
-    } else {
-        format!("{cents:.2}")
-    }
+    funnel::json::plain_amount(value)
 }
 
 /// `1234567.5` as `1,234,567.5`, for human tables.

@@ -1,0 +1,119 @@
+//! `funnel doctor`: the pipeline's health checks.
+
+use clap::Args;
+use funnel::doctor::{Finding, Kind, Severity, diagnose};
+use funnel::error::Error;
+use serde_json::json;
+
+use super::ui::{Format, Rows, amount};
+use super::{CmdResult, Env, Failure};
+
+/// Check the pipeline's health: the sales mistakes as findings to act on
+///
+/// Kinds, by the mistake each answers: not_prospecting (new deals or value
+/// this week or month below [targets], with the pace and what it gives in
+/// 1, 3 and 6 months), unqualified (past the first stage without an agreed
+/// problem, a need or required fields), balance (a stage over wip_max or
+/// under wip_min), stalled (longer in a stage than max_days), idle (no
+/// change for longer than idle_days), dead_deal (more than [doctor]
+/// dead_after_days past expected_close, or stalled over twice max_days),
+/// missing_data (no value, owner, expected_close or next_step),
+/// neglected_customer (a won account not contacted for [customers]
+/// checkin_days), product_imbalance (a product below its targets),
+/// broken_promise (next_step_due passed), follow_up_due (a stage's
+/// follow_up step after a win or loss, done once last_contact reaches it).
+/// Snoozed deals (funnel snooze) get no stalled or idle findings; --all
+/// lists them. "Watching the wrong metrics" is not a check: `funnel report`
+/// shows the right ones.
+///
+/// Severities default per kind (dead_deal error; idle, product_imbalance,
+/// follow_up_due info; the rest warning) and are overridden in funnel.toml:
+/// [doctor] severity = { stalled = "error" }.
+///
+/// In CI or a pre-commit hook: `funnel check && funnel doctor --fail-on error`.
+///
+/// JSON: {"today", "findings": [{"kind", "severity", "deals": [ID], "owner",
+/// "stage", "message", "fix", "at_stake"}]}; at_stake is the deal's weighted
+/// value as a decimal string or null; owner and stage only for deal findings.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Only findings about this owner's deals (and pipeline-wide ones)
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Only findings about deals in this stage (and stage-wide ones)
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Only these kinds (repeatable)
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Also list snoozed deals
+    #[arg(long)]
+    pub all: bool,
+    /// Exit with status 1 when a finding at or above this severity exists
+    #[arg(long, value_name = "SEVERITY", value_parser = ["warning", "error"])]
+    pub fail_on: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
+    let pipeline = env.load()?;
+    let today = env.today(&pipeline.config)?;
+    let facts = env.facts(&pipeline)?;
+    let mut kinds = Vec::new();
+    for name in &args.kind {
+        kinds.push(Kind::from_name(name).ok_or_else(|| {
+            Error::hinted(
+                format!("no finding kind `{name}`"),
+                format!("the kinds are: {}", Kind::ALL.map(|k| k.name()).join(", ")),
+            )
+        })?);
+    }
+    let findings: Vec<Finding> = diagnose(&pipeline, &facts, today)
+        .into_iter()
+        .filter(|f| args.all || f.kind != Kind::Snoozed)
+        .filter(|f| kinds.is_empty() || kinds.contains(&f.kind))
+        .filter(|f| {
+            args.owner
+                .as_ref()
+                .is_none_or(|o| f.deals.is_empty() || f.owner.as_ref() == Some(o))
+        })
+        .filter(|f| {
+            args.stage
+                .as_ref()
+                .is_none_or(|s| f.stage.as_ref().is_none_or(|fs| fs == s))
+        })
+        .collect();
+    let mut rows = Rows::new(vec!["severity", "kind", "deal", "finding", "fix"]);
+    for f in &findings {
+        rows.rows.push(vec![
+            f.severity.name().to_string(),
+            f.kind.name().to_string(),
+            f.deals.join(", "),
+            f.message.clone(),
+            f.fix.clone(),
+        ]);
+    }
+    env.ui.rows(
+        args.format,
+        &rows,
+        || json!({ "today": today.to_string(), "findings": findings }),
+    )?;
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let at_stake: rust_decimal::Decimal = findings.iter().filter_map(|f| f.at_stake).sum();
+    env.ui.status(&format!(
+        "{} finding(s): {} error, {} warning, {} info; {} {} weighted value in deals with findings",
+        findings.len(),
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+        amount(at_stake),
+        pipeline.config.currency
+    ));
+    let threshold = args.fail_on.as_deref().and_then(Severity::parse);
+    if threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)) {
+        return Err(Failure::Exit(1));
+    }
+    Ok(())
+}

@@ -1,0 +1,651 @@
+//! `doctor`: the pipeline's health, as findings a person can act on.
+//!
+//! Each of the sales mistakes funnel is built against becomes a finding
+//! kind (SPEC section 6): not prospecting, unqualified deals kept, lost
+//! balance (WIP limits, stalled and idle deals), dead deals not dropped,
+//! missing data, neglected customers, product imbalance; plus broken
+//! promises (overdue next steps) and follow-ups that are due. "Watching the
+//! wrong metrics" is no check: `report` shows the right ones. Every finding
+//! names its deals, the numbers behind it, a severity and the exact command
+//! that resolves it. Pure: "today" and the history facts are passed in.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::config::{Config, Period, StageKind};
+use crate::deal::Deal;
+use crate::filter::DealFacts;
+use crate::pipeline::Pipeline;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn parse(name: &str) -> Option<Severity> {
+        match name {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The kinds of finding, with the mistake each answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 1. Not prospecting: new deals or value below the lead-generation targets.
+    NotProspecting,
+    /// 2. Unqualified deals kept: past the first stage without an agreed problem, a need, or required fields.
+    Unqualified,
+    /// 3. Lost balance: a stage over its wip_max or under its wip_min.
+    Balance,
+    /// 3. Lost balance: longer in its stage than the stage's max_days.
+    Stalled,
+    /// 3. Lost balance: no change for longer than the stage's idle_days.
+    Idle,
+    /// 4. Afraid to drop dead deals: long past expected_close, or stalled far beyond max_days.
+    DeadDeal,
+    /// 5. Not tracking data: an open deal without value, owner, expected_close or next_step.
+    MissingData,
+    /// 6. Neglected customers: a won account not contacted for longer than checkin_days.
+    NeglectedCustomer,
+    /// 8. Product imbalance: a product below its targets.
+    ProductImbalance,
+    /// A next step whose due date has passed.
+    BrokenPromise,
+    /// A stage's follow_up step (after winning or losing) that is due.
+    FollowUpDue,
+    /// A deal whose stalled and idle findings are snoozed (shown with --all).
+    Snoozed,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::NotProspecting,
+        Kind::Unqualified,
+        Kind::Balance,
+        Kind::Stalled,
+        Kind::Idle,
+        Kind::DeadDeal,
+        Kind::MissingData,
+        Kind::NeglectedCustomer,
+        Kind::ProductImbalance,
+        Kind::BrokenPromise,
+        Kind::FollowUpDue,
+        Kind::Snoozed,
+    ];
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::NotProspecting => "not_prospecting",
+            Kind::Unqualified => "unqualified",
+            Kind::Balance => "balance",
+            Kind::Stalled => "stalled",
+            Kind::Idle => "idle",
+            Kind::DeadDeal => "dead_deal",
+            Kind::MissingData => "missing_data",
+            Kind::NeglectedCustomer => "neglected_customer",
+            Kind::ProductImbalance => "product_imbalance",
+            Kind::BrokenPromise => "broken_promise",
+            Kind::FollowUpDue => "follow_up_due",
+            Kind::Snoozed => "snoozed",
+        }
+    }
+
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Kind::DeadDeal => Severity::Error,
+            Kind::Idle | Kind::ProductImbalance | Kind::FollowUpDue | Kind::Snoozed => {
+                Severity::Info
+            }
+            _ => Severity::Warning,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    pub severity: Severity,
+    /// The deals it names (empty for pipeline-wide findings).
+    pub deals: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// What is wrong, with the numbers behind it.
+    pub message: String,
+    /// The command that resolves it.
+    pub fix: String,
+    /// Value x probability of the deal, for ranking (pipeline currency).
+    #[serde(serialize_with = "crate::json::serialize_money")]
+    pub at_stake: Option<Decimal>,
+}
+
+/// Every finding for the pipeline on `today`, most severe first, then by
+/// value at stake.
+pub fn diagnose(
+    pipeline: &Pipeline,
+    facts: &HashMap<String, DealFacts>,
+    today: Date,
+) -> Vec<Finding> {
+    let config = &pipeline.config;
+    let mut out = Findings {
+        config,
+        findings: Vec::new(),
+    };
+    let none = DealFacts::default();
+    for deal in &pipeline.deals {
+        let Some(stage) = config.stage(&deal.stage) else {
+            continue;
+        };
+        let facts = facts.get(&deal.id).unwrap_or(&none);
+        if stage.kind == StageKind::Open {
+            open_deal(&mut out, pipeline, deal, facts, today);
+        } else {
+            follow_ups(&mut out, deal, facts, today);
+        }
+    }
+    balance(&mut out, pipeline);
+    prospecting(&mut out, pipeline, facts, today);
+    customers(&mut out, pipeline, facts, today);
+    products(&mut out, pipeline, facts, today);
+    let mut findings = out.findings;
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.at_stake.cmp(&a.at_stake))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.deals.cmp(&b.deals))
+    });
+    findings
+}
+
+struct Findings<'a> {
+    config: &'a Config,
+    findings: Vec<Finding>,
+}
+
+impl Findings<'_> {
+    fn push(&mut self, kind: Kind, deal: Option<&Deal>, message: String, fix: String) {
+        let severity = self
+            .config
+            .doctor
+            .severity
+            .get(kind.name())
+            .and_then(|s| Severity::parse(s))
+            .unwrap_or(kind.default_severity());
+        self.findings.push(Finding {
+            kind,
+            severity,
+            deals: deal.map(|d| vec![d.id.clone()]).unwrap_or_default(),
+            owner: deal.and_then(|d| d.owner().map(str::to_string)),
+            stage: deal.map(|d| d.stage.clone()),
+            message,
+            fix,
+            at_stake: deal.and_then(|d| d.weighted_value(self.config)),
+        });
+    }
+}
+
+fn days(from: Date, to: Date) -> i64 {
+    (to - from).get_days() as i64
+}
+
+fn open_deal(
+    out: &mut Findings<'_>,
+    pipeline: &Pipeline,
+    deal: &Deal,
+    facts: &DealFacts,
+    today: Date,
+) {
+    let config = out.config;
+    let Some(stage) = config.stage(&deal.stage) else {
+        return;
+    };
+    let id = &deal.id;
+    let snoozed = deal.date("snooze_until").filter(|until| *until >= today);
+    // 2. Unqualified deals kept.
+    if config.stage_index(&deal.stage) > config.stage_index(&config.first_stage().id) {
+        let mut gaps = Vec::new();
+        if deal
+            .get("qualification.problem_agreed")
+            .and_then(|v| v.as_bool())
+            != Some(true)
+        {
+            gaps.push("no agreed problem".to_string());
+        }
+        if !deal.has_field("qualification.need") {
+            gaps.push("no need".to_string());
+        }
+        let missing = crate::check::missing_required(pipeline, deal, &deal.stage);
+        if !missing.is_empty() {
+            gaps.push(format!("missing {}", missing.join(", ")));
+        }
+        if !gaps.is_empty() {
+            let fix = if deal.has_field("qualification.need") {
+                format!("funnel set {id} qualification.problem_agreed=true")
+            } else {
+                format!(
+                    "funnel set {id} qualification.need=\"...\" qualification.problem_agreed=true"
+                )
+            };
+            out.push(
+                Kind::Unqualified,
+                Some(deal),
+                format!("{id} is in {} with {}", deal.stage, gaps.join(", ")),
+                format!("{fix}, or funnel move {id} lost --reason unqualified"),
+            );
+        }
+    }
+    // 3. Stalled and idle, unless snoozed.
+    let in_stage = facts.entered_stage.map(|d| days(d, today));
+    let stalled = stage
+        .max_days
+        .zip(in_stage)
+        .filter(|(max, d)| *d > i64::from(*max));
+    let far_gone = stalled.is_some_and(|(max, d)| d > 2 * i64::from(max));
+    if let Some(until) = snoozed {
+        let reason = deal
+            .text("snooze_reason")
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        out.push(
+            Kind::Snoozed,
+            Some(deal),
+            format!("{id} is snoozed until {until}{reason}"),
+            format!("funnel unsnooze {id}"),
+        );
+    } else {
+        if let Some((max, d)) = stalled.filter(|_| !far_gone) {
+            out.push(
+                Kind::Stalled,
+                Some(deal),
+                format!("{id}: {d} days in {}, limit {max}", deal.stage),
+                format!("move it on, or funnel snooze {id} +2w --reason \"...\""),
+            );
+        }
+        if let Some(idle) = facts.last_change.map(|d| days(d, today))
+            && let Some(limit) = stage.idle_days
+            && idle > i64::from(limit)
+        {
+            out.push(
+                Kind::Idle,
+                Some(deal),
+                format!("{id}: no change for {idle} days, limit {limit}"),
+                format!(
+                    "funnel set {id} last_contact=today next_step=\"...\" next_step_due=friday"
+                ),
+            );
+        }
+    }
+    // 4. Dead deals.
+    let lost = config
+        .stages
+        .iter()
+        .find(|s| s.kind == StageKind::Lost)
+        .map_or("lost", |s| s.id.as_str());
+    let past_close = deal
+        .date("expected_close")
+        .map(|d| days(d, today))
+        .filter(|d| *d > i64::from(config.doctor.dead_after_days));
+    if let Some(late) = past_close {
+        out.push(
+            Kind::DeadDeal,
+            Some(deal),
+            format!(
+                "{id}: {late} days past its expected close {}",
+                deal.date("expected_close")
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            ),
+            format!("funnel move {id} {lost} --reason no-decision"),
+        );
+    } else if far_gone && snoozed.is_none() {
+        let (max, d) = stalled.unwrap_or_default();
+        out.push(
+            Kind::DeadDeal,
+            Some(deal),
+            format!(
+                "{id}: {d} days in {}, more than twice the limit of {max}",
+                deal.stage
+            ),
+            format!("funnel move {id} {lost} --reason no-decision"),
+        );
+    }
+    // 5. Missing data.
+    let missing: Vec<&str> = ["value", "owner", "expected_close", "next_step"]
+        .into_iter()
+        .filter(|k| !deal.has_field(k))
+        .collect();
+    if !missing.is_empty() {
+        let sets: Vec<String> = missing
+            .iter()
+            .map(|k| match *k {
+                "expected_close" => "expected_close=eom".to_string(),
+                "next_step" => "next_step=\"...\" next_step_due=friday".to_string(),
+                k => format!("{k}=..."),
+            })
+            .collect();
+        out.push(
+            Kind::MissingData,
+            Some(deal),
+            format!("{id} has no {}", missing.join(", ")),
+            format!("funnel set {id} {}", sets.join(" ")),
+        );
+    }
+    // Broken promises.
+    if let Some(due) = deal.date("next_step_due").filter(|d| *d < today) {
+        let step = deal.text("next_step").unwrap_or("the next step");
+        out.push(
+            Kind::BrokenPromise,
+            Some(deal),
+            format!(
+                "{id}: \"{step}\" was due {due}, {} days ago",
+                days(due, today)
+            ),
+            format!("funnel set {id} next_step_due=friday"),
+        );
+    }
+}
+
+/// Follow-ups of a closed deal: each step of its stage's follow_up list is
+/// due `after_days` after the close and done once `last_contact` is on or
+/// after its due date.
+fn follow_ups(out: &mut Findings<'_>, deal: &Deal, facts: &DealFacts, today: Date) {
+    let Some(stage) = out.config.stage(&deal.stage) else {
+        return;
+    };
+    let Some(closed) = facts.entered_stage else {
+        return;
+    };
+    let contacted = deal.date("last_contact");
+    for step in &stage.follow_up {
+        let due = closed + i64::from(step.after_days).days();
+        if due <= today && contacted.is_none_or(|c| c < due) && days(due, today) <= 30 {
+            out.push(
+                Kind::FollowUpDue,
+                Some(deal),
+                format!(
+                    "{}: \"{}\" due {due} ({} days after it was {})",
+                    deal.id, step.step, step.after_days, deal.stage
+                ),
+                format!("funnel set {} last_contact=today", deal.id),
+            );
+        }
+    }
+}
+
+fn balance(out: &mut Findings<'_>, pipeline: &Pipeline) {
+    for stage in out
+        .config
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Open)
+    {
+        let count = pipeline
+            .deals
+            .iter()
+            .filter(|d| d.stage == stage.id)
+            .count();
+        if let Some(max) = stage.wip_max.filter(|m| count > *m as usize) {
+            out.push(
+                Kind::Balance,
+                None,
+                format!("{}: {count} open deals, more than wip_max {max}", stage.id),
+                format!(
+                    "funnel list stage:{} --sort expected_close, then move or drop the stuck ones",
+                    stage.id
+                ),
+            );
+        }
+        if let Some(min) = stage.wip_min.filter(|m| count < *m as usize) {
+            out.push(
+                Kind::Balance,
+                None,
+                format!("{}: {count} open deals, fewer than wip_min {min}", stage.id),
+                format!(
+                    "funnel list stage:{} --all; feed the stage from the one before it",
+                    stage.id
+                ),
+            );
+        }
+    }
+}
+
+/// Days in a period, for paces: a month is 30 days (the article's
+/// arithmetic: 250 a day is 7,500 a month and 45,000 in six months).
+pub fn period_days(period: Period) -> Decimal {
+    Decimal::from(match period {
+        Period::Day => 1,
+        Period::Week => 7,
+        Period::Month => 30,
+        Period::Quarter => 90,
+        Period::Year => 365,
+    })
+}
+
+fn created(deal: &Deal, facts: &HashMap<String, DealFacts>) -> Option<Date> {
+    deal.date("created")
+        .or_else(|| facts.get(&deal.id).and_then(|f| f.created))
+}
+
+/// Lead generation: this week's and this month's pace against the targets,
+/// with what the pipeline gains at that pace in 1, 3 and 6 months.
+fn prospecting(
+    out: &mut Findings<'_>,
+    pipeline: &Pipeline,
+    facts: &HashMap<String, DealFacts>,
+    today: Date,
+) {
+    let config = out.config;
+    let week_start = today - i64::from(config.week_start.until(today.weekday())).days();
+    let month_start = today.first_of_month();
+    let created: Vec<(Date, Option<Decimal>)> = pipeline
+        .deals
+        .iter()
+        .filter_map(|d| Some((created(d, facts)?, d.value(config))))
+        .collect();
+    let since = |start: Date| {
+        created
+            .iter()
+            .filter(move |(c, _)| *c >= start && *c <= today)
+    };
+    let elapsed = |start: Date| Decimal::from(days(start, today) + 1);
+    let month = |pace: Decimal| -> String {
+        [1, 3, 6]
+            .map(|m| crate::json::plain_amount((pace * Decimal::from(30 * m)).round_dp(0)))
+            .join(", ")
+    };
+    if let Some(target) = &config.targets.new_deals {
+        let per_day = Decimal::from(target.count) / period_days(target.per);
+        for (name, start) in [("this week", week_start), ("this month", month_start)] {
+            let count = since(start).count();
+            let pace = Decimal::from(count as u64) / elapsed(start);
+            if pace < per_day {
+                out.push(
+                    Kind::NotProspecting,
+                    None,
+                    format!(
+                        "{count} new deals {name} ({} a day), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
+                        crate::json::plain_amount(pace.round_dp(1)),
+                        target.count,
+                        period_name(target.per),
+                        month(pace),
+                        month(per_day)
+                    ),
+                    "funnel add \"TITLE\" --source outbound   # prospect: book time for new leads".to_string(),
+                );
+                break;
+            }
+        }
+    }
+    if let Some(target) = &config.targets.new_value {
+        let per_day = target.amount / period_days(target.per);
+        for (name, start) in [("this week", week_start), ("this month", month_start)] {
+            let value: Decimal = since(start).filter_map(|(_, v)| *v).sum();
+            let pace = value / elapsed(start);
+            if pace < per_day {
+                out.push(
+                    Kind::NotProspecting,
+                    None,
+                    format!(
+                        "{} {} of new deals {name} ({} a day), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
+                        crate::json::plain_amount(value),
+                        config.currency,
+                        crate::json::plain_amount(pace.round_dp(0)),
+                        crate::json::plain_amount(target.amount),
+                        period_name(target.per),
+                        month(pace.round_dp(0)),
+                        month(per_day)
+                    ),
+                    "funnel add \"TITLE\" --value AMOUNT   # prospect: book time for new leads".to_string(),
+                );
+                break;
+            }
+        }
+    }
+}
+
+fn period_name(period: Period) -> &'static str {
+    match period {
+        Period::Day => "day",
+        Period::Week => "week",
+        Period::Month => "month",
+        Period::Quarter => "quarter",
+        Period::Year => "year",
+    }
+}
+
+/// Won accounts whose last contact (the newest `last_contact` of their won
+/// deals, else the win) is older than `checkin_days`.
+fn customers(
+    out: &mut Findings<'_>,
+    pipeline: &Pipeline,
+    facts: &HashMap<String, DealFacts>,
+    today: Date,
+) {
+    let Some(limit) = out.config.customers.checkin_days else {
+        return;
+    };
+    let mut accounts: BTreeMap<&str, (Date, &Deal)> = BTreeMap::new();
+    for deal in &pipeline.deals {
+        if out
+            .config
+            .stage(&deal.stage)
+            .is_none_or(|s| s.kind != StageKind::Won)
+        {
+            continue;
+        }
+        let account = deal.text("account").unwrap_or(&deal.id);
+        let Some(contact) = deal
+            .date("last_contact")
+            .or_else(|| facts.get(&deal.id).and_then(|f| f.entered_stage))
+        else {
+            continue;
+        };
+        let entry = accounts.entry(account).or_insert((contact, deal));
+        if contact > entry.0 {
+            *entry = (contact, deal);
+        }
+    }
+    for (account, (contact, deal)) in accounts {
+        let gap = days(contact, today);
+        if gap > i64::from(limit) {
+            out.push(
+                Kind::NeglectedCustomer,
+                Some(deal),
+                format!(
+                    "{account}: no contact for {gap} days (since {contact}), check in every {limit}"
+                ),
+                format!(
+                    "funnel set {} last_contact=today   # after the check-in call",
+                    deal.id
+                ),
+            );
+        }
+    }
+}
+
+/// Products below their targets this month (targets per other periods are
+/// scaled to the days elapsed in the period).
+fn products(
+    out: &mut Findings<'_>,
+    pipeline: &Pipeline,
+    facts: &HashMap<String, DealFacts>,
+    today: Date,
+) {
+    let config = out.config;
+    for (product, target) in &config.targets.products {
+        let start = today
+            - (period_days(target.per) - Decimal::ONE)
+                .try_into()
+                .map(|d: i64| d.days())
+                .unwrap_or(0.days());
+        let of_product: Vec<&Deal> = pipeline
+            .deals
+            .iter()
+            .filter(|d| d.text("product") == Some(product.as_str()))
+            .collect();
+        let new = of_product
+            .iter()
+            .filter(|d| created(d, facts).is_some_and(|c| c >= start))
+            .count();
+        let won = of_product
+            .iter()
+            .filter(|d| {
+                config
+                    .stage(&d.stage)
+                    .is_some_and(|s| s.kind == StageKind::Won)
+            })
+            .filter(|d| {
+                facts
+                    .get(&d.id)
+                    .and_then(|f| f.entered_stage)
+                    .is_some_and(|e| e >= start)
+            })
+            .count();
+        let mut gaps = Vec::new();
+        if let Some(t) = target.new_deals.filter(|t| new < *t as usize) {
+            gaps.push(format!("{new} new deals, target {t}"));
+        }
+        if let Some(t) = target.won.filter(|t| won < *t as usize) {
+            gaps.push(format!("{won} won, target {t}"));
+        }
+        if !gaps.is_empty() {
+            out.push(
+                Kind::ProductImbalance,
+                None,
+                format!(
+                    "{product}: {} in the last {} days",
+                    gaps.join(", "),
+                    period_days(target.per)
+                ),
+                format!("funnel list product:{product} --all; prospect for {product}"),
+            );
+        }
+    }
+}
