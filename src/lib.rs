@@ -17,6 +17,7 @@ pub mod filter;
 pub mod git;
 pub mod ident;
 pub mod json;
+pub mod metrics;
 pub mod ops;
 pub mod pipeline;
 pub mod problem;

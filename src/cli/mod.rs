@@ -12,6 +12,7 @@ mod init;
 mod list;
 mod man;
 mod move_;
+mod next;
 mod rename;
 mod rm;
 mod set;
@@ -80,6 +81,7 @@ pub enum Command {
     Show(show::ShowArgs),
     List(list::ListArgs),
     Board(board::BoardArgs),
+    Next(next::NextArgs),
     Check(check::CheckArgs),
     Doctor(doctor::DoctorArgs),
     Snooze(snooze::SnoozeArgs),
@@ -226,6 +228,7 @@ pub fn run() -> i32 {
         Command::Show(args) => show::run(&mut env, args),
         Command::List(args) => list::run(&mut env, args),
         Command::Board(args) => board::run(&mut env, args),
+        Command::Next(args) => next::run(&mut env, args),
         Command::Check(args) => check::run(&mut env, args),
         Command::Doctor(args) => doctor::run(&mut env, args),
         Command::Snooze(args) => snooze::snooze(&mut env, args),
