@@ -1,0 +1,245 @@
+//! `doctor`: each finding kind fires where it should and stays quiet just
+//! under its limit, when snoozed and when the deal is closed.
+
+mod support;
+
+use support::TestEnv;
+
+/// A pipeline with the given deal files, committed at 2026-11-01.
+fn pipeline(files: &[(&str, &str)]) -> TestEnv {
+    let env = TestEnv::pipeline();
+    for (path, text) in files {
+        env.write(path, text);
+    }
+    env.git(&["add", "-A"]);
+    env.git_output(
+        &["commit", "-qm", "deals"],
+        &[("GIT_AUTHOR_DATE", "2026-11-01T10:00:00Z")],
+    );
+    env
+}
+
+/// `doctor --kind KIND --format tsv` and its exit status.
+fn doctor(env: &TestEnv, kind: &str, extra: &[&str]) -> (String, i32) {
+    let mut args = vec!["doctor", "--kind", kind, "--format", "tsv"];
+    args.extend_from_slice(extra);
+    let run = env.funnel(&args);
+    (run.stdout, run.status)
+}
+
+const HEADER: &str = "severity\tkind\tdeal\tfinding\tfix\n";
+
+const FULL: &str = "title = \"Acme\"\nowner = \"alice\"\nvalue = 10000\nexpected_close = 2026-12-20\nnext_step = \"Call\"\nnext_step_due = 2026-12-01\n";
+
+#[test]
+fn broken_promise_fires_after_the_due_date_only() {
+    let late = FULL.replace("2026-12-01", "2026-11-26");
+    let env = pipeline(&[
+        ("lead/acme.toml", &late),
+        (
+            "lead/globex.toml",
+            &FULL
+                .replace("Acme", "Globex")
+                .replace("2026-12-01", "2026-11-27"),
+        ),
+    ]);
+    assert_eq!(
+        doctor(&env, "broken_promise", &[]),
+        (
+            format!(
+                "{HEADER}warning\tbroken_promise\tacme\tacme: \"Call\" was due 2026-11-26, 1 days ago\tfunnel set acme next_step_due=friday\n"
+            ),
+            0
+        )
+    );
+    assert_eq!(
+        doctor(&env, "broken_promise", &["--fail-on", "warning"]).1,
+        1
+    );
+    assert_eq!(doctor(&env, "broken_promise", &["--fail-on", "error"]).1, 0);
+}
+
+#[test]
+fn missing_data_names_the_fields_and_their_fix() {
+    let env = pipeline(&[
+        ("lead/acme.toml", "title = \"Acme\"\nowner = \"alice\"\n"),
+        ("lead/globex.toml", &FULL.replace("Acme", "Globex")),
+    ]);
+    assert_eq!(
+        doctor(&env, "missing_data", &[]).0,
+        format!(
+            "{HEADER}warning\tmissing_data\tacme\tacme has no value, expected_close, next_step\tfunnel set acme value=... expected_close=eom next_step=\"...\" next_step_due=friday\n"
+        )
+    );
+}
+
+#[test]
+fn unqualified_fires_past_the_first_stage_only() {
+    let unagreed =
+        format!("{FULL}\n[qualification]\nneed = \"Spreadsheets\"\nproblem_agreed = false\n");
+    let agreed = unagreed.replace("false", "true").replace("Acme", "Globex");
+    let env = pipeline(&[
+        ("contact/acme.toml", &unagreed),
+        ("contact/globex.toml", &agreed),
+        ("lead/initech.toml", &FULL.replace("Acme", "Initech")),
+    ]);
+    assert_eq!(
+        doctor(&env, "unqualified", &[]).0,
+        format!(
+            "{HEADER}warning\tunqualified\tacme\tacme is in contact with no agreed problem\tfunnel set acme qualification.problem_agreed=true, or funnel move acme lost --reason unqualified\n"
+        )
+    );
+}
+
+#[test]
+fn dead_deals_are_long_past_expected_close() {
+    let dead = FULL.replace("2026-12-20", "2026-10-27");
+    let nearly = FULL
+        .replace("2026-12-20", "2026-10-28")
+        .replace("Acme", "Globex");
+    let env = pipeline(&[
+        ("proposal/acme.toml", &dead),
+        ("proposal/globex.toml", &nearly),
+    ]);
+    assert_eq!(
+        doctor(&env, "dead_deal", &["--fail-on", "error"]),
+        (
+            format!(
+                "{HEADER}error\tdead_deal\tacme\tacme: 31 days past its expected close 2026-10-27\tfunnel move acme lost --reason no-decision\n"
+            ),
+            1
+        )
+    );
+}
+
+#[test]
+fn neglected_customers_are_won_accounts_without_contact() {
+    let won = |title: &str, contact: &str| {
+        format!(
+            "title = \"{title}\"\naccount = \"{title} Inc\"\nowner = \"bob\"\nvalue = 5000\nlast_contact = {contact}\n"
+        )
+    };
+    let env = pipeline(&[
+        ("won/acme.toml", &won("Acme", "2026-08-28")),
+        ("won/globex.toml", &won("Globex", "2026-08-29")),
+        (
+            "lost/initech.toml",
+            &format!("{}lost_reason = \"price\"\n", won("Initech", "2026-01-01")),
+        ),
+    ]);
+    assert_eq!(
+        doctor(&env, "neglected_customer", &[]).0,
+        format!(
+            "{HEADER}warning\tneglected_customer\tacme\tAcme Inc: no contact for 91 days (since 2026-08-28), check in every 90\tfunnel set acme last_contact=today   # after the check-in call\n"
+        )
+    );
+}
+
+#[test]
+fn balance_compares_stages_with_their_wip_limits() {
+    let env = pipeline(&[
+        ("lead/acme.toml", FULL),
+        ("lead/globex.toml", &FULL.replace("Acme", "Globex")),
+    ]);
+    let config = env
+        .read("funnel.toml")
+        .replace("id = \"lead\"\n", "id = \"lead\"\nwip_max = 1\n")
+        .replace("id = \"proposal\"\n", "id = \"proposal\"\nwip_min = 1\n")
+        .replace(
+            "id = \"contact\"\n",
+            "id = \"contact\"\nwip_min = 0\nwip_max = 2\n",
+        );
+    env.write("funnel.toml", &config);
+    assert_eq!(
+        doctor(&env, "balance", &[]).0,
+        format!(
+            "{HEADER}warning\tbalance\t\tlead: 2 open deals, more than wip_max 1\tfunnel list stage:lead --sort expected_close, then move or drop the stuck ones\nwarning\tbalance\t\tproposal: 0 open deals, fewer than wip_min 1\tfunnel list stage:proposal --all; feed the stage from the one before it\n"
+        )
+    );
+}
+
+#[test]
+fn severities_are_overridden_in_the_config() {
+    let late = FULL.replace("2026-12-01", "2026-11-26");
+    let env = pipeline(&[("lead/acme.toml", &late)]);
+    let config =
+        env.read("funnel.toml") + "\n[doctor]\nseverity = { broken_promise = \"error\" }\n";
+    env.write("funnel.toml", &config);
+    assert_eq!(doctor(&env, "broken_promise", &["--fail-on", "error"]).1, 1);
+    env.write(
+        "funnel.toml",
+        &config.replace("broken_promise", "broken_promis"),
+    );
+    let run = env.funnel(&["doctor"]);
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr
+            .contains("unknown finding kind `broken_promis` in [doctor] severity"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `broken_promise`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn lead_generation_shows_the_pace_and_projection() {
+    let env = pipeline(&[(
+        "lead/acme.toml",
+        &format!("{FULL}created = 2026-11-23\n").replace("value = 10000", "value = 1750"),
+    )]);
+    let config = env.read("funnel.toml").replace("[customers]", "[targets]\nnew_value = { amount = 250, per = \"day\" }\nnew_deals = { count = 1, per = \"week\" }\n\n[customers]");
+    env.write("funnel.toml", &config);
+    // 1,750 in the five days of this week is 350 a day, above 250: the week
+    // passes; the month (27 days) is 65 a day, below target. One deal in
+    // 27 days is 0.3 a week, below one a week.
+    assert_eq!(
+        doctor(&env, "not_prospecting", &[]).0,
+        format!(
+            "{HEADER}warning\tnot_prospecting\t\t1 new deals this month (0.3 a week), target 1 a week: at this pace 1, 3, 7 more in 1, 3 and 6 months, target 4, 13, 26\tfunnel add \"TITLE\" --source outbound   # prospect: book time for new leads\nwarning\tnot_prospecting\t\t1750 USD of new deals this month (65 a day), target 250 a day: at this pace 1950, 5850, 11700 more in 1, 3 and 6 months, target 7500, 22500, 45000\tfunnel add \"TITLE\" --value AMOUNT   # prospect: book time for new leads\n"
+        )
+    );
+}
+
+#[test]
+fn snooze_and_unsnooze_commit_and_show_in_doctor_all() {
+    let env = pipeline(&[("lead/acme.toml", FULL)]);
+    env.funnel(&[
+        "snooze",
+        "acme",
+        "2026-12-15",
+        "--reason",
+        "champion on leave",
+    ])
+    .success();
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s"]),
+        "snooze acme: until 2026-12-15\n"
+    );
+    assert!(
+        env.read("lead/acme.toml")
+            .ends_with("snooze_until = 2026-12-15\nsnooze_reason = \"champion on leave\"\n")
+    );
+    assert_eq!(
+        doctor(&env, "snoozed", &["--all"]).0,
+        format!(
+            "{HEADER}info\tsnoozed\tacme\tacme is snoozed until 2026-12-15: champion on leave\tfunnel unsnooze acme\n"
+        )
+    );
+    assert_eq!(doctor(&env, "snoozed", &[]).0, HEADER);
+    assert_eq!(
+        env.funnel(&["snooze", "acme", "yesterday", "--reason", "x"])
+            .stderr,
+        "error: 2026-11-26 is not in the future\nhint: snooze until a later date: +2w, eom, 2027-01-15\n"
+    );
+    env.funnel(&["unsnooze", "acme"]).success();
+    assert_eq!(env.read("lead/acme.toml"), FULL);
+    assert_eq!(
+        env.funnel(&["unsnooze", "acme"]).stderr,
+        "error: `acme` is not snoozed\n"
+    );
+    assert_eq!(env.status(), "");
+}
