@@ -36,7 +36,8 @@ pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
                 ),
             )
             .with_hint(format!(
-                "set it: funnel set {} {}",
+                "set {}: funnel set {} {}",
+                if missing.len() == 1 { "it" } else { "them" },
                 deal.id,
                 missing
                     .iter()

@@ -238,39 +238,21 @@ struct ConfigFile {
     doctor: Doctor,
 }
 
-const TOP_KEYS: [&str; 12] = [
-    "doctor",
-    "name",
-    "currency",
-    "timezone",
-    "week_start",
-    "lost_reasons",
-    "stage",
-    "targets",
-    "customers",
-    "spend",
-    "fx",
-    "products",
-];
-
 impl Config {
     /// Parses `text`, the contents of `funnel.toml`. Every problem found is
     /// returned; the path in them is `funnel.toml`.
     pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
         let file = Path::new(FILE_NAME);
         let raw: ConfigFile = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim().to_string();
-            let span = e.span().unwrap_or(0..0);
-            let mut problem = Problem::at(file, text, span.clone(), message.clone());
-            if let Some(unknown) = message.strip_prefix("unknown field `") {
-                let key = unknown.split('`').next().unwrap_or("");
-                if let Some(close) = did_you_mean(key, TOP_KEYS.iter().copied()) {
-                    problem = problem.with_hint(format!("did you mean `{close}`?"));
-                }
-            }
-            vec![problem]
+            vec![serde_problem(
+                file,
+                text,
+                e.message().trim(),
+                e.span().unwrap_or(0..0),
+            )]
         })?;
         let mut problems = Vec::new();
+        let top = |key: &str| crate::deal::value_span(text, key);
         let locate = |needle: &str| {
             let at = text.find(needle).unwrap_or(0);
             at..at + needle.len()
@@ -284,7 +266,7 @@ impl Config {
                     Problem::at(
                         file,
                         text,
-                        locate(&timezone_name),
+                        top("timezone"),
                         format!("unknown time zone `{timezone_name}`"),
                     )
                     .with_hint("use an IANA name such as \"UTC\" or \"Europe/Warsaw\""),
@@ -300,7 +282,7 @@ impl Config {
                     Problem::at(
                         file,
                         text,
-                        locate(&week_start_name),
+                        top("week_start"),
                         format!("unknown weekday `{week_start_name}`"),
                     )
                     .with_hint("write a weekday name such as \"monday\" or \"sunday\""),
@@ -315,7 +297,7 @@ impl Config {
             );
         }
         for (i, stage) in raw.stage.iter().enumerate() {
-            let span = locate(&format!("\"{}\"", stage.id));
+            let span = stage_span(text, i, "id");
             if let Some(reason) = crate::ident::invalid_reason(&stage.id) {
                 problems.push(
                     Problem::at(
@@ -328,12 +310,15 @@ impl Config {
                 );
             }
             if raw.stage[..i].iter().any(|s| s.id == stage.id) {
-                problems.push(Problem::at(
-                    file,
-                    text,
-                    span.clone(),
-                    format!("stage `{}` is declared twice", stage.id),
-                ));
+                problems.push(
+                    Problem::at(
+                        file,
+                        text,
+                        span.clone(),
+                        format!("stage `{}` is declared twice", stage.id),
+                    )
+                    .with_hint("give each [[stage]] its own id, or remove one of them"),
+                );
             }
             if let Some(p) = stage.probability
                 && (p < Decimal::ZERO || p > Decimal::ONE_HUNDRED)
@@ -437,9 +422,48 @@ impl Config {
         if currency.eq_ignore_ascii_case(&self.currency) {
             Some(Decimal::ONE)
         } else {
-            self.fx.get(currency).copied()
+            self.fx
+                .iter()
+                .find(|(code, _)| code.eq_ignore_ascii_case(currency))
+                .map(|(_, rate)| *rate)
         }
     }
+}
+
+/// A serde error as a problem: unknown keys and values get a "did you
+/// mean" from the list serde expected, instead of the whole list.
+fn serde_problem(file: &Path, text: &str, message: &str, span: std::ops::Range<usize>) -> Problem {
+    for (prefix, what) in [("unknown field `", "key"), ("unknown variant `", "value")] {
+        let Some(rest) = message.strip_prefix(prefix) else {
+            continue;
+        };
+        let word = rest.split('`').next().unwrap_or("");
+        let expected: Vec<&str> = rest
+            .split_once("expected")
+            .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let hint = match did_you_mean(word, expected.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if expected.is_empty() => "remove it".to_string(),
+            None => format!("use one of: {}", expected.join(", ")),
+        };
+        return Problem::at(file, text, span, format!("unknown {what} `{word}`")).with_hint(hint);
+    }
+    Problem::at(file, text, span, message)
+}
+
+/// The span of `key` in the `index`th `[[stage]]`.
+fn stage_span(text: &str, index: usize, key: &str) -> std::ops::Range<usize> {
+    toml_edit::Document::parse(text)
+        .ok()
+        .and_then(|doc| {
+            doc.get("stage")?
+                .as_array_of_tables()?
+                .get(index)?
+                .get(key)?
+                .span()
+        })
+        .unwrap_or(0..0)
 }
 
 pub fn weekday(name: &str) -> Option<Weekday> {
@@ -517,7 +541,7 @@ mod tests {
         let problems = Config::parse("name = \"x\"\ncurency = \"USD\"\n").unwrap_err();
         let text = problems[0].to_string();
         assert!(
-            text.starts_with("funnel.toml:2:1: unknown field `curency`"),
+            text.starts_with("funnel.toml:2:1: unknown key `curency`"),
             "{text}"
         );
         assert!(text.contains("did you mean `currency`?"), "{text}");
@@ -529,7 +553,7 @@ mod tests {
         assert!(
             problems[0]
                 .to_string()
-                .starts_with("funnel.toml:3:8: unknown variant `opn`"),
+                .starts_with("funnel.toml:3:8: unknown value `opn`"),
             "{}",
             problems[0]
         );

@@ -133,9 +133,8 @@ pub struct Deal {
 
 impl Deal {
     /// Parses a deal file. `path` is relative to the pipeline root and names
-    /// the file in problems. Wrong types of known keys are problems; the
-    /// `Deal` is still returned with the problems when the TOML itself
-    /// parsed, so read-only commands can work around them.
+    /// the file in problems: TOML syntax, conflict markers, wrong types of
+    /// known keys and a missing title, every one of them.
     pub fn parse(path: &Path, text: &str) -> Result<Deal, Vec<Problem>> {
         let stage = path
             .parent()
@@ -153,7 +152,7 @@ impl Deal {
         let fields: toml::Table = toml::from_str(text).map_err(|e| {
             vec![
                 Problem::at(path, text, e.span().unwrap_or(0..0), e.message().trim())
-                    .with_hint("fix the TOML syntax; `funnel check` lists every problem"),
+                    .with_hint("fix the TOML syntax at the caret"),
             ]
         })?;
         let deal = Deal {

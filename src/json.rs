@@ -23,9 +23,7 @@ pub fn toml_value(value: &toml::Value) -> Value {
 }
 
 pub fn money(amount: Option<Decimal>) -> Value {
-    amount.map_or(Value::Null, |a| {
-        Value::from(a.round_dp(2).normalize().to_string())
-    })
+    amount.map_or(Value::Null, |a| Value::from(plain_amount(a)))
 }
 
 /// A deal: `id`, `stage`, `path`, `title`, `value` and `weighted_value` in

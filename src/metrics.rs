@@ -99,7 +99,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Span, Timestamp, ToSpan};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -632,7 +632,11 @@ pub fn window_for(
         }
         let first = calendar
             .today
-            .checked_sub(i64::from(days - 1).days())
+            .checked_sub(
+                Span::new()
+                    .try_days(i64::from(days - 1))
+                    .map_err(|_| format!("--last {days}d reaches out of range"))?,
+            )
             .map_err(|_| format!("--last {days}d reaches out of range"))?;
         Ok(Window {
             since: calendar.midnight(first)?,
@@ -667,9 +671,12 @@ pub fn window_for(
     let first = since.unwrap_or(jiff::civil::date(1970, 1, 1));
     let last_day = until.unwrap_or(calendar.today);
     if first > last_day {
-        return Err(format!(
-            "--since {first} is after --until {last_day}: the window is empty"
-        ));
+        return Err(match until {
+            Some(_) => format!("--since {first} is after --until {last_day}: the window is empty"),
+            None => format!(
+                "--since {first} is after today ({last_day}): give --until too, or --period"
+            ),
+        });
     }
     Ok(Window {
         since: calendar.midnight(first)?,
@@ -971,7 +978,8 @@ fn conversion(ctx: &Context<'_>, facts: &[Facts<'_>]) -> Vec<StageConversion> {
             rate: Figure::percent(None, 0),
             decided_rate: Figure::percent(None, 0),
         };
-        for fact in facts {
+        // Deals in an undeclared stage have no status to bucket them by.
+        for fact in facts.iter().filter(|f| f.status.is_some()) {
             let entry = fact
                 .entries
                 .iter()
@@ -1096,8 +1104,8 @@ fn lead_generation(ctx: &Context<'_>, facts: &[Facts<'_>]) -> LeadGeneration {
                 let for_window = amount.saturating_mul(ctx.periods_in(elapsed, per));
                 PaceTarget {
                     per_day: round(daily, places),
-                    per_week: round(daily * Decimal::from(7), places),
-                    per_month: round(daily * Decimal::from(DAYS_PER_MONTH), places),
+                    per_week: round(daily.saturating_mul(Decimal::from(7)), places),
+                    per_month: round(daily.saturating_mul(Decimal::from(DAYS_PER_MONTH)), places),
                     for_window: round(for_window, places),
                     attainment: Figure::percent(ratio(total, for_window).map(percent), n),
                 }
@@ -1246,7 +1254,10 @@ fn revenue_growth(ctx: &Context<'_>, facts: &[Facts<'_>]) -> Vec<MonthRevenue> {
                 .get(&month.previous())
                 .map(|(_, v)| *v)
                 .unwrap_or_default();
-            let growth = ratio(value - previous, previous).map(percent);
+            let growth = value
+                .checked_sub(previous)
+                .and_then(|change| ratio(change, previous))
+                .map(percent);
             MonthRevenue {
                 month: month.key(),
                 deals,
@@ -1399,7 +1410,7 @@ fn coverage(ctx: &Context<'_>, facts: &[Facts<'_>], won: &[&Facts<'_>]) -> Cover
         .won_value
         .as_ref()
         .map(|t| t.amount.saturating_mul(ctx.periods_in(ctx.window, t.per)));
-    let remaining = target.map(|t| t - won_value);
+    let remaining = target.map(|t| t.saturating_sub(won_value));
     let ratio = remaining
         .filter(|r| *r > Decimal::ZERO)
         .and_then(|r| ratio(due_weighted, r));
@@ -1602,7 +1613,9 @@ fn percentile(values: &[Decimal], q: Decimal) -> Option<Decimal> {
     let index = below.to_usize()?.min(n - 1);
     let low = sorted[index];
     let high = sorted[(index + 1).min(n - 1)];
-    Some(low + (high - low) * (position - below))
+    high.checked_sub(low)?
+        .checked_mul(position - below)?
+        .checked_add(low)
 }
 
 fn spread(days: &[Decimal]) -> Spread {
@@ -1611,5 +1624,996 @@ fn spread(days: &[Decimal]) -> Spread {
         mean: Figure::days(mean(days), n),
         median: Figure::days(percentile(days, Decimal::new(5, 1)), n),
         p75: Figure::days(percentile(days, Decimal::new(75, 2)), n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use jiff::civil::date;
+
+    use super::*;
+
+    const CONFIG: &str = r#"
+name = "Test"
+currency = "USD"
+timezone = "UTC"
+week_start = "monday"
+
+[[stage]]
+id = "lead"
+kind = "open"
+probability = 10
+
+[[stage]]
+id = "qualified"
+kind = "open"
+probability = 25
+
+[[stage]]
+id = "proposal"
+kind = "open"
+probability = 60
+
+[[stage]]
+id = "won"
+kind = "won"
+
+[[stage]]
+id = "lost"
+kind = "lost"
+
+[targets]
+new_deals = { count = 10, per = "week" }
+new_value = { amount = 250, per = "day" }
+won_value = { amount = 50000, per = "month" }
+products = { crm = { new_deals = 5, won = 2, per = "month" } }
+
+[spend]
+"2026-10" = 10000
+"2026-11" = 12000
+"#;
+
+    fn config() -> Config {
+        Config::parse(CONFIG).expect("test config")
+    }
+
+    /// `2026-10-01` (midnight UTC) or `2026-10-01T12:00`.
+    fn at(text: &str) -> Timestamp {
+        let full = if text.len() == 10 {
+            format!("{text}T00:00:00Z")
+        } else {
+            format!("{text}:00Z")
+        };
+        full.parse().expect("test instant")
+    }
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str(text).expect("test decimal")
+    }
+
+    fn some(text: &str) -> Option<Decimal> {
+        Some(dec(text))
+    }
+
+    /// A deal that went through `path` (stage, when), created at its start.
+    fn deal(id: &str, path: &[(&str, &str)]) -> DealRecord {
+        let entries: Vec<(String, Timestamp)> =
+            path.iter().map(|(s, t)| (s.to_string(), at(t))).collect();
+        let mut record = DealRecord::new(id, entries[entries.len() - 1].0.clone(), entries[0].1);
+        record.entries = entries;
+        record
+    }
+
+    fn valued(mut record: DealRecord, value: &str) -> DealRecord {
+        record.value = Some(dec(value));
+        record
+    }
+
+    fn weighted(record: DealRecord, value: &str, probability: u32) -> DealRecord {
+        let mut record = valued(record, value);
+        record.probability = Decimal::from(probability);
+        record
+    }
+
+    fn window(since: &str, until: &str) -> Window {
+        Window {
+            since: at(since),
+            until: at(until),
+        }
+    }
+
+    fn october() -> Window {
+        window("2026-10-01", "2026-11-01")
+    }
+
+    /// Three won, one lost and two open deals around October 2026.
+    fn october_deals() -> Vec<DealRecord> {
+        let mut w2 = valued(
+            deal(
+                "w2",
+                &[
+                    ("lead", "2026-10-01"),
+                    ("proposal", "2026-10-05"),
+                    ("won", "2026-10-21"),
+                ],
+            ),
+            "3000",
+        );
+        w2.value_at_close = Some(dec("2000"));
+        vec![
+            valued(
+                deal("w1", &[("lead", "2026-09-01"), ("won", "2026-10-11")]),
+                "1000",
+            ),
+            w2,
+            valued(
+                deal("w3", &[("lead", "2026-10-01"), ("won", "2026-10-31T12:00")]),
+                "6000",
+            ),
+            valued(
+                deal("l1", &[("lead", "2026-10-01"), ("lost", "2026-10-11")]),
+                "4000",
+            ),
+            valued(deal("o1", &[("lead", "2026-10-21")]), "500"),
+            deal("o2", &[("proposal", "2026-09-01")]),
+            valued(
+                deal("w0", &[("lead", "2026-09-01"), ("won", "2026-09-15")]),
+                "9999",
+            ),
+        ]
+    }
+
+    fn october_report() -> Report {
+        report(&config(), &october_deals(), &october(), at("2026-11-01"))
+    }
+
+    #[test]
+    fn open_pipeline_counts_values_and_weights_per_open_stage() {
+        let deals = [
+            weighted(deal("a", &[("lead", "2026-10-01")]), "1000", 10),
+            deal("b", &[("lead", "2026-10-01")]),
+            weighted(deal("c", &[("proposal", "2026-10-01")]), "5000", 60),
+            weighted(deal("d", &[("won", "2026-10-01")]), "7000", 100),
+        ];
+        let pipeline = report(&config(), &deals, &october(), at("2026-11-01")).open_pipeline;
+        let row = |stage: &str, deals, value: &str, weighted: &str, without| StageLoad {
+            stage: stage.to_string(),
+            deals,
+            value: dec(value),
+            weighted_value: dec(weighted),
+            without_value: without,
+        };
+        assert_eq!(
+            pipeline.stages,
+            [
+                row("lead", 2, "1000", "100", 1),
+                row("qualified", 0, "0", "0", 0),
+                row("proposal", 1, "5000", "3000", 0),
+            ]
+        );
+        assert_eq!(pipeline.total, row("total", 3, "6000", "3100", 1));
+    }
+
+    #[test]
+    fn deal_size_uses_the_value_at_close_of_deals_won_in_the_window() {
+        let size = october_report().deal_size;
+        // w1 1000, w2 2000 (at close; 3000 now), w3 6000; w0 won in September.
+        assert_eq!(
+            size.mean,
+            Figure {
+                value: some("3000"),
+                deals: 3
+            }
+        );
+        assert_eq!(
+            size.median,
+            Figure {
+                value: some("2000"),
+                deals: 3
+            }
+        );
+    }
+
+    #[test]
+    fn sales_cycle_spreads_won_lost_and_open_age() {
+        let cycle = october_report().cycle;
+        // Won: 40, 20 and 30.5 days.
+        assert_eq!(cycle.won.mean.value, some("30.2"));
+        assert_eq!(cycle.won.median.value, some("30.5"));
+        // Between 30.5 and 40, three quarters of the way: 35.25.
+        assert_eq!(cycle.won.p75.value, some("35.3"));
+        assert_eq!(cycle.won.mean.deals, 3);
+        assert_eq!(
+            cycle.lost.mean,
+            Figure {
+                value: some("10"),
+                deals: 1
+            }
+        );
+        // Open: 11 and 61 days old.
+        assert_eq!(cycle.open_age.mean.value, some("36"));
+        assert_eq!(cycle.open_age.median.value, some("36"));
+        assert_eq!(cycle.open_age.p75.value, some("48.5"));
+    }
+
+    #[test]
+    fn win_rate_by_count_value_and_cohort() {
+        let rate = october_report().win_rate;
+        assert_eq!((rate.won, rate.lost, rate.reopened), (3, 1, 0));
+        assert_eq!(
+            rate.by_count,
+            Figure {
+                value: some("75"),
+                deals: 4
+            }
+        );
+        // 9000 won of 13000 closed.
+        assert_eq!(rate.won_value, dec("9000"));
+        assert_eq!(rate.lost_value, dec("4000"));
+        assert_eq!(rate.by_value.value, some("69.2"));
+        // Created in October: w2, w3, l1, o1; won now: w2, w3.
+        assert_eq!((rate.created, rate.created_won), (4, 2));
+        assert_eq!(
+            rate.cohort,
+            Figure {
+                value: some("50"),
+                deals: 4
+            }
+        );
+    }
+
+    #[test]
+    fn stage_conversion_counts_skipped_stages_as_passed() {
+        let conversion = october_report().conversion;
+        let row = |stage: &str, entered, advanced, lost, open| {
+            let found = conversion
+                .iter()
+                .find(|r| r.stage == stage)
+                .expect("stage row");
+            assert_eq!(
+                (found.entered, found.advanced, found.lost, found.open),
+                (entered, advanced, lost, open),
+                "{stage}"
+            );
+            found
+        };
+        // w2, w3, l1, o1 entered the lead stage in October (w1 in September).
+        let lead = row("lead", 4, 2, 1, 1);
+        assert_eq!(
+            lead.rate,
+            Figure {
+                value: some("50"),
+                deals: 4
+            }
+        );
+        assert_eq!(lead.decided_rate.value, some("66.7"));
+        // Nobody entered `qualified`: w1, w2, w3 skipped it in October.
+        assert_eq!(row("qualified", 3, 3, 0, 0).rate.value, some("100"));
+        assert_eq!(row("proposal", 3, 3, 0, 0).rate.value, some("100"));
+        assert_eq!(
+            conversion
+                .iter()
+                .map(|r| r.stage.as_str())
+                .collect::<Vec<_>>(),
+            ["lead", "qualified", "proposal"]
+        );
+    }
+
+    #[test]
+    fn time_in_stage_covers_completed_and_current_stays() {
+        let times = october_report().time_in_stage;
+        // Lead stays begun in October: 4 (w2), 30.5 (w3), 10 (l1), 11 (o1, current).
+        assert_eq!(
+            times[0],
+            StageTime {
+                stage: "lead".to_string(),
+                stays: 4,
+                current: 1,
+                mean: Figure {
+                    value: some("13.9"),
+                    deals: 4
+                },
+                median: Figure {
+                    value: some("10.5"),
+                    deals: 4
+                },
+            }
+        );
+        assert_eq!(times[1].stays, 0);
+        assert_eq!(times[1].mean.value, None);
+        assert_eq!(
+            times[2].mean,
+            Figure {
+                value: some("16"),
+                deals: 1
+            }
+        );
+    }
+
+    #[test]
+    fn velocity_is_open_deals_times_size_times_rate_over_cycle() {
+        let velocity = october_report().velocity;
+        // 2 open x 3000 x 0.75 / (90.5 / 3) days = 27000 / 181 a day.
+        assert_eq!(velocity.open_deals, 2);
+        assert_eq!(
+            velocity.per_day,
+            Figure {
+                value: some("149.17"),
+                deals: 4
+            }
+        );
+        assert_eq!(velocity.per_month.value, some("4475.14"));
+        assert_eq!(velocity.cycle_days.value, some("30.2"));
+    }
+
+    #[test]
+    fn lead_generation_follows_the_articles_arithmetic() {
+        // Five deals worth 500 each in the ten days elapsed of October: 250 a day.
+        let deals: Vec<DealRecord> = (1..=5)
+            .map(|i| valued(deal(&format!("d{i}"), &[("lead", "2026-10-02")]), "500"))
+            .collect();
+        let leads = report(&config(), &deals, &october(), at("2026-10-11")).lead_generation;
+        assert_eq!(leads.days, dec("10"));
+        assert_eq!(leads.value.total, dec("2500"));
+        assert_eq!(leads.value.per_day.value, some("250"));
+        assert_eq!(leads.value.per_week.value, some("1750"));
+        assert_eq!(leads.value.per_month.value, some("7500"));
+        let projected: Vec<_> = leads
+            .projection
+            .iter()
+            .map(|p| (p.months, p.days, p.value.value, p.deals.value))
+            .collect();
+        assert_eq!(
+            projected,
+            [
+                (1, 30, some("7500"), some("15")),
+                (3, 90, some("22500"), some("45")),
+                (6, 180, some("45000"), some("90")),
+            ]
+        );
+        // new_value = 250 a day: ten days hold 2500, met exactly.
+        let value_target = leads.value.target.expect("value target");
+        assert_eq!(
+            (
+                value_target.per_day,
+                value_target.per_week,
+                value_target.per_month
+            ),
+            (dec("250"), dec("1750"), dec("7500"))
+        );
+        assert_eq!(value_target.for_window, dec("2500"));
+        assert_eq!(value_target.attainment.value, some("100"));
+        // new_deals = 10 a week; October 1-10 covers 4/7 and 6/7 of two
+        // Monday weeks: 100/7 deals, of which 5 were made.
+        let deals_target = leads.deals.target.expect("deals target");
+        assert_eq!(deals_target.per_day, dec("1.43"));
+        assert_eq!(deals_target.per_week, dec("10"));
+        assert_eq!(deals_target.per_month, dec("42.86"));
+        assert_eq!(deals_target.for_window, dec("14.29"));
+        assert_eq!(deals_target.attainment.value, some("35"));
+    }
+
+    #[test]
+    fn acquisition_cost_counts_whole_months_and_new_accounts() {
+        let mut acme = deal("acme", &[("lead", "2026-09-01"), ("won", "2026-10-10")]);
+        acme.account = Some("Acme".to_string());
+        let mut globex_old = deal("globex-1", &[("lead", "2026-09-01"), ("won", "2026-09-15")]);
+        globex_old.account = Some("Globex".to_string());
+        let mut globex_new = deal("globex-2", &[("lead", "2026-09-01"), ("won", "2026-10-20")]);
+        globex_new.account = Some(" globex ".to_string());
+        let lone = deal("lone", &[("lead", "2026-09-01"), ("won", "2026-10-05")]);
+        let deals = [acme, globex_old, globex_new, lone];
+
+        let cost = report(&config(), &deals, &october(), at("2026-11-01")).acquisition_cost;
+        assert_eq!(cost.months, ["2026-10"]);
+        assert!(cost.months_without_spend.is_empty());
+        assert_eq!(cost.spend, some("10000"));
+        // Acme and the deal without an account; Globex first won in September.
+        assert_eq!(cost.new_customers, 2);
+        assert_eq!(
+            cost.cac,
+            Figure {
+                value: some("5000"),
+                deals: 2
+            }
+        );
+
+        // Half of October and half of November: both months count in full.
+        // Only Globex won in it, and Globex is no new customer: n/a.
+        let straddle = window("2026-10-15", "2026-11-15");
+        let cost = report(&config(), &deals, &straddle, at("2026-11-15")).acquisition_cost;
+        assert_eq!(cost.months, ["2026-10", "2026-11"]);
+        assert_eq!(cost.spend, some("22000"));
+        assert_eq!(cost.new_customers, 0);
+        assert_eq!(cost.cac.value, None);
+
+        let autumn = window("2026-09-01", "2026-11-01");
+        let cost = report(&config(), &deals, &autumn, at("2026-11-01")).acquisition_cost;
+        assert_eq!(cost.months_without_spend, ["2026-09"]);
+        assert_eq!(cost.new_customers, 3);
+    }
+
+    #[test]
+    fn lifetime_value_historical_and_predicted() {
+        let won = |id: &str, account: &str, when: &str, value: &str| {
+            let mut record = valued(deal(id, &[("lead", "2023-12-01"), ("won", when)]), value);
+            record.account = Some(account.to_string());
+            record
+        };
+        let deals = [
+            // Acme: two wins exactly two years (730.5 days) apart.
+            won("a1", "Acme", "2024-01-01", "1000"),
+            won("a2", "Acme", "2025-12-31T12:00", "3000"),
+            // Globex: one win, lifespan counted as one year.
+            won("g1", "Globex", "2026-06-01", "2000"),
+            // Initech: three wins within a year.
+            won("i1", "Initech", "2026-01-01", "1000"),
+            won("i2", "Initech", "2026-02-01", "1000"),
+            won("i3", "Initech", "2026-03-01", "1000"),
+            // After the window's end: not yet history.
+            won("late", "Acme", "2027-02-01", "50000"),
+        ];
+        let year = window("2026-01-01", "2027-01-01");
+        let clv = report(&config(), &deals, &year, at("2027-01-01")).lifetime_value;
+        assert_eq!(clv.accounts, 3);
+        // (4000 + 2000 + 3000) / 3.
+        assert_eq!(
+            clv.historical,
+            Figure {
+                value: some("3000"),
+                deals: 3
+            }
+        );
+        assert_eq!(clv.average_deal_size.value, some("1500"));
+        // (1 + 1 + 3) / 3 wins a year, (2 + 1 + 1) / 3 years.
+        assert_eq!(clv.purchases_per_year.value, some("1.67"));
+        assert_eq!(clv.lifespan_years.value, some("1.33"));
+        // 1500 x 5/3 x 4/3.
+        assert_eq!(clv.predicted.value, some("3333.33"));
+    }
+
+    #[test]
+    fn revenue_growth_is_undefined_after_a_zero_month() {
+        let won = |id: &str, when: &str, value: &str| {
+            valued(deal(id, &[("lead", "2026-08-01"), ("won", when)]), value)
+        };
+        let deals = [
+            won("aug", "2026-08-10", "1000"),
+            won("sep", "2026-09-05", "2000"),
+            won("nov", "2026-11-20", "3000"),
+        ];
+        let autumn = window("2026-09-01", "2026-12-01");
+        let growth = report(&config(), &deals, &autumn, at("2026-12-01")).revenue_growth;
+        let rows: Vec<_> = growth
+            .iter()
+            .map(|m| {
+                (
+                    m.month.as_str(),
+                    m.won_value,
+                    m.previous_value,
+                    m.growth.value,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("2026-09", dec("2000"), dec("1000"), some("100")),
+                ("2026-10", dec("0"), dec("2000"), some("-100")),
+                ("2026-11", dec("3000"), dec("0"), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn product_balance_against_targets_and_share() {
+        let product = |mut record: DealRecord, name: &str| {
+            record.product = Some(name.to_string());
+            record
+        };
+        let deals = [
+            product(
+                valued(
+                    deal("c1", &[("lead", "2026-10-01"), ("won", "2026-10-10")]),
+                    "800",
+                ),
+                "crm",
+            ),
+            product(
+                deal("c2", &[("lead", "2026-10-01"), ("lost", "2026-10-10")]),
+                "crm",
+            ),
+            product(deal("c3", &[("lead", "2026-10-02")]), "crm"),
+            product(deal("e1", &[("lead", "2026-10-03")]), "erp"),
+            deal("n1", &[("lead", "2026-09-01"), ("won", "2026-10-04")]),
+        ];
+        let products = report(&config(), &deals, &october(), at("2026-11-01")).products;
+        let names: Vec<&str> = products.iter().map(|p| p.product.as_str()).collect();
+        assert_eq!(names, ["(none)", "crm", "erp"]);
+        let crm = &products[1];
+        assert_eq!((crm.created, crm.won, crm.lost), (3, 1, 1));
+        assert_eq!(crm.win_rate.value, some("50"));
+        assert_eq!(crm.won_value, dec("800"));
+        assert_eq!(crm.share.value, some("75"));
+        assert_eq!(crm.target_new_deals, some("5"));
+        assert_eq!(crm.new_deals_attainment.value, some("60"));
+        assert_eq!(crm.target_won, some("2"));
+        assert_eq!(crm.won_attainment.value, some("50"));
+        let erp = &products[2];
+        assert_eq!(erp.share.value, some("25"));
+        assert_eq!(
+            (erp.target_new_deals, erp.new_deals_attainment.value),
+            (None, None)
+        );
+        let none = &products[0];
+        assert_eq!((none.created, none.won), (0, 1));
+        assert_eq!(none.win_rate.value, some("100"));
+    }
+
+    #[test]
+    fn forecast_groups_open_weighted_value_by_close_month() {
+        let due = |mut record: DealRecord, close: Option<Date>| {
+            record.expected_close = close;
+            record
+        };
+        let deals = [
+            due(
+                weighted(deal("a", &[("proposal", "2026-10-01")]), "1000", 50),
+                Some(date(2026, 12, 15)),
+            ),
+            due(
+                weighted(deal("b", &[("lead", "2026-10-01")]), "2000", 10),
+                Some(date(2026, 11, 2)),
+            ),
+            due(
+                weighted(deal("c", &[("lead", "2026-10-01")]), "100", 100),
+                None,
+            ),
+            due(
+                deal("d", &[("lead", "2026-10-01")]),
+                Some(date(2026, 12, 1)),
+            ),
+            due(
+                weighted(deal("w", &[("won", "2026-10-01")]), "9000", 100),
+                Some(date(2026, 11, 1)),
+            ),
+        ];
+        let forecast = report(&config(), &deals, &october(), at("2026-11-01")).forecast;
+        let row = |month: &str, deals, value: &str, weighted: &str| ForecastMonth {
+            month: month.to_string(),
+            deals,
+            value: dec(value),
+            weighted_value: dec(weighted),
+        };
+        assert_eq!(
+            forecast,
+            [
+                row("2026-11", 1, "2000", "200"),
+                row("2026-12", 2, "1000", "500"),
+                row("(none)", 1, "100", "100"),
+            ]
+        );
+    }
+
+    #[test]
+    fn coverage_is_due_weighted_value_over_the_remaining_target() {
+        let due = |record: DealRecord, close: Date| {
+            let mut record = record;
+            record.expected_close = Some(close);
+            record
+        };
+        let won = valued(
+            deal("won", &[("lead", "2026-10-01"), ("won", "2026-11-05")]),
+            "10000",
+        );
+        let mut deals = vec![
+            won,
+            due(
+                weighted(deal("a", &[("proposal", "2026-10-01")]), "20000", 50),
+                date(2026, 11, 20),
+            ),
+            due(
+                weighted(deal("b", &[("lead", "2026-10-01")]), "40000", 25),
+                date(2026, 11, 30),
+            ),
+            due(
+                weighted(deal("c", &[("lead", "2026-10-01")]), "99000", 50),
+                date(2026, 12, 1),
+            ),
+        ];
+        let november = window("2026-11-01", "2026-12-01");
+        let coverage = report(&config(), &deals, &november, at("2026-11-10")).coverage;
+        assert_eq!(coverage.target, some("50000"));
+        assert_eq!(coverage.won_value, dec("10000"));
+        assert_eq!(coverage.remaining, some("40000"));
+        assert_eq!(coverage.due_deals, 2);
+        assert_eq!(coverage.due_weighted_value, dec("20000"));
+        assert_eq!(
+            coverage.ratio,
+            Figure {
+                value: some("0.5"),
+                deals: 2
+            }
+        );
+
+        // Target met: nothing left to cover.
+        deals[0].value = Some(dec("60000"));
+        let coverage = report(&config(), &deals, &november, at("2026-11-10")).coverage;
+        assert_eq!(coverage.remaining, some("-10000"));
+        assert_eq!(coverage.ratio.value, None);
+    }
+
+    #[test]
+    fn a_reopened_deal_counts_by_its_present_status() {
+        let deals = [
+            // Lost, reopened, won in November.
+            valued(
+                deal(
+                    "r1",
+                    &[
+                        ("lead", "2026-10-01"),
+                        ("lost", "2026-10-05"),
+                        ("lead", "2026-10-10"),
+                        ("won", "2026-11-15"),
+                    ],
+                ),
+                "1000",
+            ),
+            // Won, then lost: lost in October, 19 days after creation.
+            valued(
+                deal(
+                    "r2",
+                    &[
+                        ("lead", "2026-10-01"),
+                        ("won", "2026-10-03"),
+                        ("lost", "2026-10-20"),
+                    ],
+                ),
+                "2000",
+            ),
+        ];
+        let now = at("2026-12-01");
+        let october = report(&config(), &deals, &october(), now);
+        assert_eq!(
+            (
+                october.win_rate.won,
+                october.win_rate.lost,
+                october.win_rate.reopened
+            ),
+            (0, 1, 1)
+        );
+        assert_eq!(october.win_rate.by_count.value, some("0"));
+        assert_eq!(october.cycle.lost.mean.value, some("19"));
+        // Both reached a stage past `lead` (won), whatever came after.
+        assert_eq!(october.conversion[0].advanced, 2);
+
+        let november = report(&config(), &deals, &window("2026-11-01", "2026-12-01"), now);
+        assert_eq!((november.win_rate.won, november.win_rate.lost), (1, 0));
+        assert_eq!(november.win_rate.by_count.value, some("100"));
+        // The cycle runs to the win that counts: 45 days.
+        assert_eq!(november.cycle.won.mean.value, some("45"));
+        assert_eq!(november.deal_size.mean.value, some("1000"));
+    }
+
+    #[test]
+    fn a_deal_created_as_won_passes_every_stage_at_once() {
+        let deals = [
+            valued(deal("x", &[("won", "2026-10-10")]), "5000"),
+            valued(deal("open", &[("lead", "2026-10-01")]), "100"),
+        ];
+        let r = report(&config(), &deals, &october(), at("2026-11-01"));
+        assert_eq!(r.win_rate.won, 1);
+        assert_eq!(r.deal_size.mean.value, some("5000"));
+        assert_eq!(r.cycle.won.mean.value, some("0"));
+        for row in &r.conversion[1..] {
+            assert_eq!((row.entered, row.advanced), (1, 1), "{}", row.stage);
+        }
+        assert_eq!((r.conversion[0].entered, r.conversion[0].advanced), (2, 1));
+        // A cycle of 0 days gives no velocity rather than infinity.
+        assert_eq!(r.velocity.per_day.value, None);
+    }
+
+    #[test]
+    fn without_won_deals_the_won_figures_are_n_a() {
+        let deals = [
+            valued(
+                deal("l", &[("lead", "2026-10-01"), ("lost", "2026-10-11")]),
+                "4000",
+            ),
+            valued(deal("o", &[("lead", "2026-10-01")]), "500"),
+        ];
+        let r = report(&config(), &deals, &october(), at("2026-11-01"));
+        assert_eq!(
+            r.deal_size.mean,
+            Figure {
+                value: None,
+                deals: 0
+            }
+        );
+        assert_eq!(r.deal_size.median.value, None);
+        assert_eq!(r.cycle.won.mean.value, None);
+        assert_eq!(r.cycle.won.p75.value, None);
+        // One deal lost and none won is a win rate of 0, not n/a.
+        assert_eq!(r.win_rate.by_count.value, some("0"));
+        assert_eq!(r.win_rate.by_value.value, some("0"));
+        assert_eq!(r.velocity.per_day.value, None);
+        assert_eq!(r.velocity.per_month.value, None);
+        assert_eq!(
+            r.acquisition_cost.cac,
+            Figure {
+                value: None,
+                deals: 0
+            }
+        );
+        assert_eq!(r.lifetime_value.historical.value, None);
+        assert_eq!(r.lifetime_value.predicted.value, None);
+        assert_eq!(r.revenue_growth[0].growth.value, None);
+    }
+
+    #[test]
+    fn an_empty_window_and_no_deals_give_n_a_not_nan() {
+        let none: [DealRecord; 0] = [];
+        let r = report(&config(), &none, &october(), at("2026-11-01"));
+        assert_eq!(r.deals, 0);
+        assert_eq!(
+            r.win_rate.by_count,
+            Figure {
+                value: None,
+                deals: 0
+            }
+        );
+        assert_eq!(r.win_rate.cohort.value, None);
+        assert!(r.conversion.iter().all(|c| c.rate.value.is_none()));
+        assert!(r.time_in_stage.iter().all(|t| t.mean.value.is_none()));
+        assert_eq!(r.lead_generation.value.per_day.value, some("0"));
+        assert!(r.revenue_growth.is_empty());
+        assert!(r.forecast.is_empty());
+        // Nothing due against the whole target: a coverage of 0, not n/a.
+        assert_eq!(r.coverage.remaining, some("50000"));
+        assert_eq!(r.coverage.ratio.value, some("0"));
+
+        let deals = october_deals();
+        let instant = window("2026-10-15", "2026-10-15");
+        let r = report(&config(), &deals, &instant, at("2026-11-01"));
+        assert_eq!(r.window.days, dec("0"));
+        assert_eq!((r.win_rate.won, r.win_rate.lost), (0, 0));
+        assert_eq!(r.lead_generation.value.per_day.value, None);
+        assert_eq!(r.lead_generation.projection[0].value.value, None);
+        let target = r.lead_generation.value.target.expect("value target");
+        assert_eq!(target.for_window, dec("0"));
+        assert_eq!(target.attainment.value, None);
+        assert_eq!(r.coverage.ratio.value, None);
+        assert!(r.revenue_growth.is_empty());
+    }
+
+    #[test]
+    fn negative_durations_are_clamped_at_zero() {
+        // A `created` date after the win, stages entered against the clock,
+        // and a deal created after "now".
+        let mut late = deal("late", &[("lead", "2026-10-01"), ("won", "2026-10-10")]);
+        late.created = at("2026-10-20");
+        let backwards = deal(
+            "backwards",
+            &[("lead", "2026-10-15"), ("proposal", "2026-10-05")],
+        );
+        let future = deal("future", &[("lead", "2026-12-01")]);
+        let deals = [late, backwards, future];
+        let r = report(&config(), &deals, &october(), at("2026-11-01"));
+        assert_eq!(r.cycle.won.mean.value, some("0"));
+        // Lead stays: 9 days (late) and 0, not -10 (backwards).
+        assert_eq!(r.time_in_stage[0].mean.value, some("4.5"));
+        assert_eq!(r.time_in_stage[0].stays, 2);
+        // Open ages: 17 days (backwards) and 0, not -30 (future).
+        assert_eq!(r.cycle.open_age.mean.value, some("8.5"));
+        assert_eq!(r.cycle.open_age.mean.deals, 2);
+    }
+
+    #[test]
+    fn targets_scale_by_the_calendar() {
+        let tz = TimeZone::UTC;
+        let n = |since: &str, until: &str, per| {
+            periods_in(window(since, until), per, &tz, Weekday::Monday)
+        };
+        assert_eq!(n("2026-10-01", "2026-11-01", Period::Month), some("1"));
+        assert_eq!(n("2026-10-15", "2026-12-15", Period::Month), some("2"));
+        assert_eq!(n("2026-10-01", "2027-01-01", Period::Month), some("3"));
+        assert_eq!(n("2026-10-01", "2027-01-01", Period::Quarter), some("1"));
+        assert_eq!(n("2026-01-01", "2027-01-01", Period::Year), some("1"));
+        assert_eq!(n("2026-10-01", "2026-11-01", Period::Day), some("31"));
+        assert_eq!(n("2026-11-02", "2026-11-16", Period::Week), some("2"));
+        assert_eq!(n("2026-10-01", "2026-10-01", Period::Month), None);
+        // In Warsaw, October 2026 has 745 hours; it still counts as one month.
+        let warsaw = TimeZone::get("Europe/Warsaw").expect("tz");
+        let since = midnight(date(2026, 10, 1), &warsaw).expect("midnight");
+        let until = midnight(date(2026, 11, 1), &warsaw).expect("midnight");
+        let october = Window { since, until };
+        assert_eq!(
+            periods_in(october, Period::Month, &warsaw, Weekday::Monday),
+            some("1")
+        );
+    }
+
+    fn calendar() -> Calendar {
+        // 2026-11-27 is a Friday.
+        Calendar {
+            today: date(2026, 11, 27),
+            week_start: Weekday::Monday,
+            timezone: TimeZone::UTC,
+        }
+    }
+
+    fn bounds(window: Window) -> (String, String) {
+        (window.since.to_string(), window.until.to_string())
+    }
+
+    fn span(since: &str, until: &str) -> (String, String) {
+        bounds(window(since, until))
+    }
+
+    #[test]
+    fn windows_for_periods() {
+        let c = calendar();
+        let period = |p| bounds(window_for(&c, None, None, Some(p), None).expect("window"));
+        assert_eq!(period(Period::Day), span("2026-11-27", "2026-11-28"));
+        assert_eq!(period(Period::Week), span("2026-11-23", "2026-11-30"));
+        assert_eq!(period(Period::Month), span("2026-11-01", "2026-12-01"));
+        assert_eq!(period(Period::Quarter), span("2026-10-01", "2027-01-01"));
+        assert_eq!(period(Period::Year), span("2026-01-01", "2027-01-01"));
+        let sunday = Calendar {
+            week_start: Weekday::Sunday,
+            ..calendar()
+        };
+        assert_eq!(
+            bounds(window_for(&sunday, None, None, Some(Period::Week), None).expect("week")),
+            span("2026-11-22", "2026-11-29")
+        );
+        // --since picks the period.
+        assert_eq!(
+            bounds(
+                window_for(&c, Some(date(2026, 2, 10)), None, Some(Period::Month), None)
+                    .expect("february")
+            ),
+            span("2026-02-01", "2026-03-01")
+        );
+        // Cut in the pipeline's zone.
+        let warsaw = Calendar {
+            timezone: TimeZone::get("Europe/Warsaw").expect("tz"),
+            ..calendar()
+        };
+        let month = window_for(&warsaw, None, None, Some(Period::Month), None).expect("month");
+        assert_eq!(
+            bounds(month),
+            (
+                "2026-10-31T23:00:00Z".to_string(),
+                "2026-11-30T23:00:00Z".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn windows_for_last_days_and_since_until() {
+        let c = calendar();
+        let last = window_for(&c, None, None, None, Some(90)).expect("last 90");
+        assert_eq!(bounds(last), span("2026-08-30", "2026-11-28"));
+        assert_eq!(last.days(), dec("90"));
+        assert_eq!(
+            window_for(&c, None, None, None, None).expect("default"),
+            last
+        );
+        let since = Some(date(2026, 10, 1));
+        let until = Some(date(2026, 10, 31));
+        assert_eq!(
+            bounds(window_for(&c, since, until, None, None).expect("since/until")),
+            span("2026-10-01", "2026-11-01")
+        );
+        assert_eq!(
+            bounds(window_for(&c, since, None, None, None).expect("since")),
+            span("2026-10-01", "2026-11-28")
+        );
+        assert_eq!(
+            bounds(window_for(&c, None, until, None, None).expect("until")),
+            span("1970-01-01", "2026-11-01")
+        );
+        // One day: --since and --until the same date.
+        assert_eq!(
+            window_for(&c, until, until, None, None)
+                .expect("one day")
+                .days(),
+            dec("1")
+        );
+    }
+
+    #[test]
+    fn conflicting_window_options_are_errors() {
+        let c = calendar();
+        let day = Some(date(2026, 10, 1));
+        assert!(window_for(&c, day, None, None, Some(90)).is_err());
+        assert!(window_for(&c, None, None, Some(Period::Month), Some(90)).is_err());
+        assert!(window_for(&c, None, day, Some(Period::Month), None).is_err());
+        assert!(window_for(&c, None, None, None, Some(0)).is_err());
+        assert!(window_for(&c, None, None, None, Some(u32::MAX)).is_err());
+        let error = window_for(&c, Some(date(2026, 11, 2)), day, None, None).unwrap_err();
+        assert!(error.contains("after --until"), "{error}");
+        let error = window_for(&c, Some(date(2026, 12, 1)), None, None, None).unwrap_err();
+        assert!(error.contains("after today (2026-11-27)"), "{error}");
+    }
+
+    #[test]
+    fn last_spans_read_days_and_weeks() {
+        assert_eq!(parse_last("90d"), Ok(90));
+        assert_eq!(parse_last("12w"), Ok(84));
+        assert_eq!(parse_last("30"), Ok(30));
+        assert!(parse_last("0d").is_err());
+        assert!(parse_last("3m").unwrap_err().contains("90d or 12w"));
+        assert!(parse_last("lots").is_err());
+    }
+
+    #[test]
+    fn split_by_known_keys_fields_and_lists() {
+        let mut a = deal("a", &[("lead", "2026-10-01")]);
+        a.owner = Some("alice".to_string());
+        a.fields =
+            toml::from_str("tags = [\"enterprise\", \"eu\"]\n[qualification]\nbudget = true\n")
+                .expect("fields");
+        let mut b = deal("b", &[("won", "2026-10-01")]);
+        b.owner = Some("bob".to_string());
+        b.fields = toml::from_str("tags = []\n[qualification]\nbudget = false\n").expect("fields");
+        let mut c = deal("c", &[("lead", "2026-10-01")]);
+        c.owner = Some("  ".to_string());
+        let deals = [a, b, c];
+        let ids = |key: &str| -> Vec<(String, Vec<String>)> {
+            split_by(&deals, key)
+                .into_iter()
+                .map(|(group, deals)| (group, deals.iter().map(|d| d.id.clone()).collect()))
+                .collect()
+        };
+        let owned = |pairs: &[(&str, &[&str])]| -> Vec<(String, Vec<String>)> {
+            pairs
+                .iter()
+                .map(|(g, ids)| (g.to_string(), ids.iter().map(|s| s.to_string()).collect()))
+                .collect()
+        };
+        assert_eq!(
+            ids("owner"),
+            owned(&[("(none)", &["c"]), ("alice", &["a"]), ("bob", &["b"])])
+        );
+        assert_eq!(
+            ids("qualification.budget"),
+            owned(&[("(none)", &["c"]), ("false", &["b"]), ("true", &["a"])])
+        );
+        assert_eq!(
+            ids("tags"),
+            owned(&[
+                ("(none)", &["b", "c"]),
+                ("enterprise", &["a"]),
+                ("eu", &["a"])
+            ])
+        );
+        assert_eq!(
+            ids("stage"),
+            owned(&[("lead", &["a", "c"]), ("won", &["b"])])
+        );
+        // Each group is a report of its own.
+        let groups = split_by(&deals, "owner");
+        let alice = report(&config(), &groups["alice"], &october(), at("2026-11-01"));
+        assert_eq!(alice.deals, 1);
+    }
+
+    #[test]
+    fn the_report_serialises_money_as_strings_and_n_a_as_null() {
+        let mut config = config();
+        config.timezone = TimeZone::get("Europe/Warsaw").expect("tz");
+        let r = report(&config, &october_deals(), &october(), at("2026-11-01"));
+        let json = serde_json::to_value(&r).expect("json");
+        assert_eq!(json["window"]["since"], "2026-10-01T02:00:00+02:00");
+        assert_eq!(json["win_rate"]["by_count"]["value"], "75");
+        assert_eq!(json["win_rate"]["by_count"]["deals"], 4);
+        assert_eq!(
+            json["time_in_stage"][1]["mean"]["value"],
+            serde_json::Value::Null
+        );
+        assert_eq!(json["open_pipeline"]["total"]["value"], "500");
     }
 }

@@ -82,7 +82,7 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
             "kind": stage.kind,
             "deals": deals.len(),
             "value": money(Some(value)),
-            "weighted_value": money(Some(weighted)),
+            "weighted_value": if stage.kind == StageKind::Open { money(Some(weighted)) } else { serde_json::Value::Null },
             "oldest_deal": oldest.as_ref().map(|(_, id)| id.clone()),
             "oldest_days": oldest.as_ref().map(|(days, _)| *days),
             "wip": wip.split(' ').next().filter(|w| !w.is_empty()).unwrap_or("ok"),

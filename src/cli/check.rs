@@ -56,7 +56,7 @@ fn finish(
         CheckFormat::Text => {
             let text: String = problems
                 .iter()
-                .map(|p| format!("{}\n\n", env.ui.problem_text(p)))
+                .map(|p| format!("{}\n\n", env.ui.problem_text(p, true)))
                 .collect();
             env.ui.out(&text)?;
         }

@@ -14,6 +14,7 @@ use super::{CmdResult, Env};
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The folder for the pipeline (default: the current folder)
+    #[arg(id = "init_dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
     /// Record the commit with this author date (a date expression)

@@ -20,7 +20,9 @@ use super::{CmdResult, Env};
 /// Filters (all must hold): key:value (case-insensitive; lists match any
 /// element), key!=value, key>N, key>=N, key<N, key<=N for numbers and dates
 /// (date expressions allowed: due<today), key: for "missing", +tag / -tag,
-/// and bare words matching the title or account. Aliases: stage, due
+/// and bare words matching the title or account. A filter that starts with
+/// '-' goes after `--`, like any argument that looks like an option:
+/// `funnel list --all -- -smb`. Aliases: stage, due
 /// (next_step_due), close (expected_close), age (days since created).
 /// Custom keys work the same way.
 ///
@@ -68,20 +70,22 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
         let (key, descending) = sort
             .strip_prefix('-')
             .map_or((sort.as_str(), false), |k| (k, true));
+        let key = match key {
+            "close" => "expected_close",
+            "due" => "next_step_due",
+            other => other,
+        };
         if !(funnel::deal::field_type(key).is_some()
             || custom.contains(key)
             || ["id", "stage"].contains(&key))
         {
             return Err(Error::hinted(
                 format!("cannot sort by `{key}`: no deal has it"),
-                "sort by a field such as value, expected_close or owner",
+                "sort by id, stage, close, due or a field such as value or owner",
             )
             .into());
         }
-        deals.sort_by(|a, b| {
-            let order = compare(&pipeline, a, b, key);
-            if descending { order.reverse() } else { order }
-        });
+        deals.sort_by(|a, b| compare(&pipeline, a, b, key, descending));
     }
     let mut rows = Rows::new(vec![
         "id",
@@ -141,15 +145,27 @@ fn custom_keys(pipeline: &Pipeline) -> BTreeSet<String> {
 }
 
 /// Orders two deals by `key`: numbers and dates by value, text
-/// case-insensitively, stages by their order; a missing value sorts last.
-fn compare(pipeline: &Pipeline, a: &Deal, b: &Deal, key: &str) -> Ordering {
+/// case-insensitively, stages by their order; a missing value sorts last
+/// either way, and ties go by ID.
+fn compare(pipeline: &Pipeline, a: &Deal, b: &Deal, key: &str, descending: bool) -> Ordering {
     let config = &pipeline.config;
-    match key {
+    let present = |d: &Deal| match key {
+        "id" | "stage" => true,
+        "value" => d.value(config).is_some(),
+        _ => d.get(key).is_some(),
+    };
+    match (present(a), present(b)) {
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        (false, false) => return a.id.cmp(&b.id),
+        (true, true) => {}
+    }
+    let order = match key {
         "id" => a.id.cmp(&b.id),
         "stage" => config
             .stage_index(&a.stage)
             .cmp(&config.stage_index(&b.stage)),
-        "value" => last_if_none(a.value(config), b.value(config)),
+        "value" => a.value(config).cmp(&b.value(config)),
         _ => match (a.get(key), b.get(key)) {
             (Some(x), Some(y)) => match (funnel::value::money(x), funnel::value::money(y)) {
                 (Some(m), Some(n)) if !x.is_str() || !y.is_str() => m.cmp(&n),
@@ -160,17 +176,8 @@ fn compare(pipeline: &Pipeline, a: &Deal, b: &Deal, key: &str) -> Ordering {
                         .cmp(&super::show::plain(y).to_lowercase()),
                 },
             },
-            (x, y) => last_if_none(x.map(|_| ()), y.map(|_| ())),
+            _ => Ordering::Equal,
         },
-    }
-    .then_with(|| a.id.cmp(&b.id))
-}
-
-fn last_if_none<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
-    match (a, b) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
+    };
+    if descending { order.reverse() } else { order }.then_with(|| a.id.cmp(&b.id))
 }

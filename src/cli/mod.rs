@@ -133,11 +133,12 @@ impl Env {
     /// had to skip.
     pub fn load(&self) -> Result<Pipeline, Error> {
         let pipeline = Pipeline::load(&self.root()?)?;
-        if !pipeline.problems.is_empty() {
+        let files = skipped_files(&pipeline);
+        if !files.is_empty() {
             self.ui.warning(&format!(
                 "skipped {} broken file(s): {}; `funnel check` explains",
-                pipeline.problems.len(),
-                skipped_files(&pipeline)
+                files.len(),
+                files.join(", ")
             ));
         }
         Ok(pipeline)
@@ -198,14 +199,15 @@ impl Env {
     }
 }
 
-fn skipped_files(pipeline: &Pipeline) -> String {
+fn skipped_files(pipeline: &Pipeline) -> Vec<String> {
     let mut files: Vec<String> = pipeline
         .problems
         .iter()
         .map(|p| p.file.display().to_string())
         .collect();
+    files.sort();
     files.dedup();
-    files.join(", ")
+    files
 }
 
 pub fn run() -> i32 {
@@ -252,11 +254,11 @@ fn report(ui: &Ui, e: Error) {
         Error::Data { message, hint } => ui.error(&message, hint.as_deref()),
         Error::Problems(problems) => {
             for problem in &problems {
-                ui.status(&ui.problem_text(problem));
+                ui.status(&ui.problem_text(problem, false));
             }
             ui.error(
-                &format!("{} problem(s): nothing was changed", problems.len()),
-                Some("fix the file(s) above; `funnel check` lists every problem"),
+                &format!("{} problem(s) in the file(s) above", problems.len()),
+                Some("fix them first; `funnel check` lists every problem in the pipeline"),
             );
         }
         other => ui.error(&other.to_string(), None),

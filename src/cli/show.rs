@@ -37,7 +37,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
             "weighted value",
             format!(
                 "{} {} ({}%)",
-                weighted.round_dp(2).normalize(),
+                super::ui::amount(weighted),
                 config.currency,
                 deal.probability(config).normalize()
             ),

@@ -52,7 +52,10 @@ const STYLE: comfy_table::TableStyle = comfy_table::TableStyle::new()
     .header_separator(comfy_table::LineStyle::none().fill('─').junction(' '));
 
 pub struct Ui {
+    /// Colour in messages on stderr.
     color: bool,
+    /// Colour in data on stdout.
+    color_out: bool,
     stdout: std::io::Stdout,
 }
 
@@ -62,16 +65,15 @@ pub struct Closed;
 
 impl Ui {
     pub fn new(choice: ColorChoice) -> Ui {
-        let color = match choice {
+        let auto = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let decide = |terminal: bool| match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stderr().is_terminal()
-            }
+            ColorChoice::Auto => auto && terminal,
         };
         Ui {
-            color,
+            color: decide(std::io::stderr().is_terminal()),
+            color_out: decide(std::io::stdout().is_terminal()),
             stdout: std::io::stdout(),
         }
     }
@@ -103,21 +105,26 @@ impl Ui {
         }
     }
 
-    /// A problem report (`FILE:LINE:COL: ...`), on stderr or as data.
-    pub fn problem_text(&self, problem: &funnel::problem::Problem) -> String {
+    /// A problem report (`FILE:LINE:COL: ...`) for stderr, or with
+    /// `on_stdout` as data (`check`).
+    pub fn problem_text(&self, problem: &funnel::problem::Problem, on_stdout: bool) -> String {
         let text = problem.to_string();
-        if !self.color {
+        if !(if on_stdout {
+            self.color_out
+        } else {
+            self.color
+        }) {
             return text;
         }
         let mut lines = text.lines();
         let first = lines.next().unwrap_or("");
-        let mut out = self.paint("1", first);
+        let mut out = paint("1", first);
         for line in lines {
             out.push('\n');
             out.push_str(&if line.trim_start().starts_with("hint:") {
-                self.paint("36", line)
+                paint("36", line)
             } else if line.trim_start().starts_with('|') && line.contains('^') {
-                self.paint("31", line)
+                paint("31", line)
             } else {
                 line.to_string()
             });
@@ -127,7 +134,7 @@ impl Ui {
 
     pub fn paint(&self, code: &str, text: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            paint(code, text)
         } else {
             text.to_string()
         }
@@ -152,14 +159,14 @@ impl Ui {
     pub fn table(&self, rows: &Rows) -> String {
         let mut table = Table::new();
         table.load_style(STYLE);
-        if self.color {
+        if self.color_out {
             table.enforce_styling();
         } else {
             table.force_no_tty();
         }
         table.set_header(rows.columns.iter().map(|c| {
             let cell = Cell::new(c);
-            if self.color {
+            if self.color_out {
                 cell.add_attribute(comfy_table::Attribute::Bold)
             } else {
                 cell
@@ -244,4 +251,8 @@ fn grouped(number: &str) -> String {
         Some(f) => format!("{sign}{out}.{f}"),
         None => format!("{sign}{out}"),
     }
+}
+
+fn paint(code: &str, text: &str) -> String {
+    format!("\x1b[{code}m{text}\x1b[0m")
 }
