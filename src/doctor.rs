@@ -211,6 +211,49 @@ impl Findings<'_> {
     }
 }
 
+/// How an open deal moves: days in its stage and since its last change,
+/// and the limits it is over (`None` when within them or unknown).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pace {
+    pub in_stage: Option<i64>,
+    pub since_change: Option<i64>,
+    /// The stage's max_days, when the deal is over it.
+    pub stalled: Option<u32>,
+    /// The stage's idle_days, when the deal is over it.
+    pub idle: Option<u32>,
+    /// Snoozed until a date after today: stalled and idle do not count.
+    pub snoozed: bool,
+}
+
+impl Pace {
+    pub fn of(config: &Config, deal: &Deal, facts: &DealFacts, today: Date) -> Pace {
+        let Some(stage) = config
+            .stage(&deal.stage)
+            .filter(|s| s.kind == StageKind::Open)
+        else {
+            return Pace::default();
+        };
+        let in_stage = facts
+            .entered_stage
+            .or_else(|| deal.date("created"))
+            .map(|d| days(d, today));
+        let since_change = facts.last_change.map(|d| days(d, today));
+        let snoozed = deal
+            .date("snooze_until")
+            .is_some_and(|until| until >= today);
+        let over = |limit: Option<u32>, value: Option<i64>| {
+            limit.filter(|l| !snoozed && value.is_some_and(|v| v > i64::from(*l)))
+        };
+        Pace {
+            in_stage,
+            since_change,
+            stalled: over(stage.max_days, in_stage),
+            idle: over(stage.idle_days, since_change),
+            snoozed,
+        }
+    }
+}
+
 fn days(from: Date, to: Date) -> i64 {
     (to - from).get_days() as i64
 }
@@ -223,9 +266,6 @@ fn open_deal(
     today: Date,
 ) {
     let config = out.config;
-    let Some(stage) = config.stage(&deal.stage) else {
-        return;
-    };
     let id = &deal.id;
     let snoozed = deal.date("snooze_until").filter(|until| *until >= today);
     // 2. Unqualified deals kept.
@@ -262,11 +302,10 @@ fn open_deal(
         }
     }
     // 3. Stalled and idle, unless snoozed.
-    let in_stage = facts.entered_stage.map(|d| days(d, today));
-    let stalled = stage
-        .max_days
-        .zip(in_stage)
-        .filter(|(max, d)| *d > i64::from(*max));
+    let pace = Pace::of(config, deal, facts, today);
+    let stalled = pace
+        .stalled
+        .map(|max| (max, pace.in_stage.unwrap_or_default()));
     let far_gone = stalled.is_some_and(|(max, d)| d > 2 * i64::from(max));
     if let Some(until) = snoozed {
         let reason = deal
@@ -279,28 +318,21 @@ fn open_deal(
             format!("{id} is snoozed until {until}{reason}"),
             format!("funnel unsnooze {id}"),
         );
-    } else {
-        if let Some((max, d)) = stalled.filter(|_| !far_gone) {
-            out.push(
-                Kind::Stalled,
-                Some(deal),
-                format!("{id}: {d} days in {}, limit {max}", deal.stage),
-                format!("move it on, or funnel snooze {id} +2w --reason \"...\""),
-            );
-        }
-        if let Some(idle) = facts.last_change.map(|d| days(d, today))
-            && let Some(limit) = stage.idle_days
-            && idle > i64::from(limit)
-        {
-            out.push(
-                Kind::Idle,
-                Some(deal),
-                format!("{id}: no change for {idle} days, limit {limit}"),
-                format!(
-                    "funnel set {id} last_contact=today next_step=\"...\" next_step_due=friday"
-                ),
-            );
-        }
+    } else if let Some((max, d)) = stalled.filter(|_| !far_gone) {
+        out.push(
+            Kind::Stalled,
+            Some(deal),
+            format!("{id}: {d} days in {}, limit {max}", deal.stage),
+            format!("move it on, or funnel snooze {id} +2w --reason \"...\""),
+        );
+    } else if let (Some(limit), Some(idle), false) = (pace.idle, pace.since_change, far_gone) {
+        // A stalled deal is idle too; the stall says more.
+        out.push(
+            Kind::Idle,
+            Some(deal),
+            format!("{id}: no change for {idle} days, limit {limit}"),
+            format!("funnel set {id} last_contact=today next_step=\"...\" next_step_due=friday"),
+        );
     }
     // 4. Dead deals.
     let lost = config

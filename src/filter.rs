@@ -112,6 +112,18 @@ impl Filter {
         self.terms.is_empty()
     }
 
+    /// Whether any term needs facts from the history (`age`, `idle`,
+    /// `created`), so callers load it only then.
+    pub fn needs_history(&self) -> bool {
+        self.terms.iter().any(|term| match term {
+            Term::Compare { key, .. } | Term::Missing { key, .. } => {
+                matches!(key, Key::Age | Key::Idle)
+                    || matches!(key, Key::Field(name) if name == "created")
+            }
+            _ => false,
+        })
+    }
+
     /// Whether any term names `stage` (list shows closed stages then, without --all)
     pub fn names_stage(&self) -> bool {
         // `stage:` alone is an error, so only comparisons name it.

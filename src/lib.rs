@@ -5,6 +5,7 @@
 //! module that talks to git and the one that writes deal files. It returns
 //! data and never prints; the `funnel` binary is a thin shell around it.
 
+pub mod changes;
 pub mod check;
 pub mod config;
 pub mod dates;
@@ -13,6 +14,7 @@ pub mod dealfile;
 pub mod demo;
 pub mod doctor;
 pub mod error;
+pub mod facts;
 pub mod filter;
 pub mod git;
 pub mod ident;

@@ -686,15 +686,15 @@ fn read_only_commands_skip_a_broken_file_and_say_so() {
     run.success();
     assert_eq!(
         run.stdout,
-        "stage,deals,value,weighted,oldest,wip
-lead,1,5000,500,,
-qualified,0,0,0,,
-contact,0,0,0,,
-proposal,0,0,0,,
-negotiation,0,0,0,,
-won,0,0,,,
-lost,0,0,,,
-open,1,5000,500,,
+        "stage,deals,value,weighted,oldest,stalled,idle,wip
+lead,1,5000,500,0d acme,0,0,
+qualified,0,0,0,,0,0,
+contact,0,0,0,,0,0,
+proposal,0,0,0,,0,0,
+negotiation,0,0,0,,0,0,
+won,0,0,,,,,
+lost,0,0,,,,,
+open,1,5000,500,,0,0,
 "
     );
     assert_eq!(run.stderr, warning);

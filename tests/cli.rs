@@ -469,13 +469,13 @@ fn demo_builds_the_same_history_every_time() {
     run.success();
     assert!(
         run.stdout
-            .starts_with(" stage         deals        value     weighted"),
+            .starts_with(" stage         deals        value     weighted   oldest                      stalled   idle   wip\n"),
         "{}",
         run.stdout
     );
     assert!(
         run.stdout
-            .contains("\n open             29   589,340.50   272,991.30\n"),
+            .contains("\n open             29   589,340.50   272,991.30                                    14     25\n"),
         "{}",
         run.stdout
     );

@@ -454,16 +454,16 @@ fn board_table() {
     assert_prints(
         &env,
         &["board"],
-        " stage         deals       value   weighted         oldest   wip
-───────────── ─────── ─────────── ────────── ────────────── ─────
- lead              1      12,000      1,200   57d acme-crm
- qualified         1    5,000.40   1,250.10     25d globex
- contact           0           0          0
- proposal          1       8,640      5,184    73d initech
- negotiation       1           0          0   17d umbrella
+        " stage         deals       value   weighted   oldest        stalled   idle   wip
+───────────── ─────── ─────────── ────────── ───────────── ───────── ────── ─────
+ lead              1      12,000      1,200   0d acme-crm         0      0
+ qualified         1    5,000.40   1,250.10   0d globex           0      0
+ contact           0           0          0                       0      0
+ proposal          1       8,640      5,184   0d initech          0      0
+ negotiation       1           0          0   0d umbrella         0      0
  won               1      20,000
  lost              1       3,000
- open              4   25,640.40   7,634.10
+ open              4   25,640.40   7,634.10                       0      0
 ",
     );
 }
@@ -471,15 +471,15 @@ fn board_table() {
 #[test]
 fn board_csv_and_tsv() {
     let env = sample();
-    let csv = "stage,deals,value,weighted,oldest,wip
-lead,1,12000,1200,57d acme-crm,
-qualified,1,5000.40,1250.10,25d globex,
-contact,0,0,0,,
-proposal,1,8640,5184,73d initech,
-negotiation,1,0,0,17d umbrella,
-won,1,20000,,,
-lost,1,3000,,,
-open,4,25640.40,7634.10,,
+    let csv = "stage,deals,value,weighted,oldest,stalled,idle,wip
+lead,1,12000,1200,0d acme-crm,0,0,
+qualified,1,5000.40,1250.10,0d globex,0,0,
+contact,0,0,0,,0,0,
+proposal,1,8640,5184,0d initech,0,0,
+negotiation,1,0,0,0d umbrella,0,0,
+won,1,20000,,,,,
+lost,1,3000,,,,,
+open,4,25640.40,7634.10,,0,0,
 ";
     assert_prints(&env, &["board", "--format", "csv"], csv);
     assert_prints(&env, &["board", "--format", "tsv"], &csv.replace(',', "\t"));
@@ -495,76 +495,92 @@ fn board_json() {
   "currency": "USD",
   "open": {
     "deals": 4,
+    "idle": 0,
+    "stalled": 0,
     "value": "25640.40",
     "weighted_value": "7634.10"
   },
   "stages": [
     {
       "deals": 1,
+      "idle": 0,
       "kind": "open",
-      "oldest_days": 57,
+      "oldest_days": 0,
       "oldest_deal": "acme-crm",
       "stage": "lead",
+      "stalled": 0,
       "value": "12000",
       "weighted_value": "1200",
       "wip": "ok"
     },
     {
       "deals": 1,
+      "idle": 0,
       "kind": "open",
-      "oldest_days": 25,
+      "oldest_days": 0,
       "oldest_deal": "globex",
       "stage": "qualified",
+      "stalled": 0,
       "value": "5000.40",
       "weighted_value": "1250.10",
       "wip": "ok"
     },
     {
       "deals": 0,
+      "idle": 0,
       "kind": "open",
       "oldest_days": null,
       "oldest_deal": null,
       "stage": "contact",
+      "stalled": 0,
       "value": "0",
       "weighted_value": "0",
       "wip": "ok"
     },
     {
       "deals": 1,
+      "idle": 0,
       "kind": "open",
-      "oldest_days": 73,
+      "oldest_days": 0,
       "oldest_deal": "initech",
       "stage": "proposal",
+      "stalled": 0,
       "value": "8640",
       "weighted_value": "5184",
       "wip": "ok"
     },
     {
       "deals": 1,
+      "idle": 0,
       "kind": "open",
-      "oldest_days": 17,
+      "oldest_days": 0,
       "oldest_deal": "umbrella",
       "stage": "negotiation",
+      "stalled": 0,
       "value": "0",
       "weighted_value": "0",
       "wip": "ok"
     },
     {
       "deals": 1,
+      "idle": 0,
       "kind": "won",
       "oldest_days": null,
       "oldest_deal": null,
       "stage": "won",
+      "stalled": 0,
       "value": "20000",
       "weighted_value": null,
       "wip": "ok"
     },
     {
       "deals": 1,
+      "idle": 0,
       "kind": "lost",
       "oldest_days": null,
       "oldest_deal": null,
       "stage": "lost",
+      "stalled": 0,
       "value": "3000",
       "weighted_value": null,
       "wip": "ok"
@@ -589,14 +605,14 @@ fn board_wip_limits() {
     assert_eq!(
         run.stdout.lines().take(3).collect::<Vec<_>>(),
         [
-            "stage,deals,value,weighted,oldest,wip",
-            "lead,1,12000,1200,57d acme-crm,under 2",
-            "qualified,1,5000.40,1250.10,25d globex,over 0"
+            "stage,deals,value,weighted,oldest,stalled,idle,wip",
+            "lead,1,12000,1200,0d acme-crm,0,0,under 2",
+            "qualified,1,5000.40,1250.10,0d globex,0,0,over 0"
         ]
     );
     let json = env.funnel(&["board", "--format", "json"]).stdout;
-    assert!(json.contains("\"stage\": \"lead\",\n      \"value\": \"12000\",\n      \"weighted_value\": \"1200\",\n      \"wip\": \"under\""), "{json}");
-    assert!(json.contains("\"stage\": \"qualified\",\n      \"value\": \"5000.40\",\n      \"weighted_value\": \"1250.10\",\n      \"wip\": \"over\""), "{json}");
+    assert!(json.contains("\"stage\": \"lead\",\n      \"stalled\": 0,\n      \"value\": \"12000\",\n      \"weighted_value\": \"1200\",\n      \"wip\": \"under\""), "{json}");
+    assert!(json.contains("\"stage\": \"qualified\",\n      \"stalled\": 0,\n      \"value\": \"5000.40\",\n      \"weighted_value\": \"1250.10\",\n      \"wip\": \"over\""), "{json}");
 }
 
 // show
@@ -620,6 +636,10 @@ fn show_table() {
  created          2026-09-15
  expected_close   2026-12-31
  weighted value   5184 USD (60%)
+
+ stage      entered            left    days   by
+────────── ────────────────── ─────── ────── ───────
+ proposal   2026-11-27 12:00   (now)    0.5   alice
 ",
     );
     assert_prints(
@@ -642,6 +662,10 @@ fn show_table() {
  qualification.need             Renew 20 seats
  qualification.problem_agreed   true
  weighted value                 1250.10 USD (25%)
+
+ stage       entered            left    days   by
+─────────── ────────────────── ─────── ────── ───────
+ qualified   2026-11-27 12:00   (now)    0.5   alice
 ",
     );
 }
@@ -690,6 +714,7 @@ weighted value\t1200 USD (10%)
         &env,
         &["show", "initech", "--format", "json"],
         r#"{
+  "changes": [],
   "fields": {
     "account": "Initech",
     "created": "2026-09-15",
@@ -699,6 +724,16 @@ weighted value\t1200 USD (10%)
     "title": "Initech, \"Seats\" expansion",
     "value": 8000
   },
+  "history": [
+    {
+      "by": "alice",
+      "commit": "a040b3dd8f0d3b700a1219e5f979586f1ef85fd5",
+      "days": "0.5",
+      "entered": "2026-11-27 12:00",
+      "left": null,
+      "stage": "proposal"
+    }
+  ],
   "id": "initech",
   "path": "proposal/initech.toml",
   "probability": "60",

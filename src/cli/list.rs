@@ -22,8 +22,9 @@ use super::{CmdResult, Env};
 /// (date expressions allowed: due<today), key: for "missing", +tag / -tag,
 /// and bare words matching the title or account. A filter that starts with
 /// '-' goes after `--`, like any argument that looks like an option:
-/// `funnel list --all -- -smb`. Aliases: stage, due
-/// (next_step_due), close (expected_close), age (days since created).
+/// `funnel list --all -- -smb`. Aliases: stage, due (next_step_due), close
+/// (expected_close), age (days since created, from the field or the commit
+/// that added the deal), idle (days since the last commit that changed it).
 /// Custom keys work the same way.
 ///
 /// Examples: `funnel list stage:proposal owner:alice value>5000`,
@@ -55,6 +56,12 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     let filter = Filter::parse(&args.filters, &known, &calendar).map_err(|e| filter_error(&e))?;
     filter.check_stages(config).map_err(|e| filter_error(&e))?;
     let show_closed = args.all || filter.names_stage();
+    let facts = if filter.needs_history() {
+        env.facts(&pipeline)?
+    } else {
+        Default::default()
+    };
+    let none = DealFacts::default();
     let mut deals: Vec<&Deal> = pipeline
         .deals
         .iter()
@@ -64,7 +71,7 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
                     .stage(&d.stage)
                     .is_some_and(|s| s.kind == StageKind::Open)
         })
-        .filter(|d| filter.matches(d, config, &DealFacts::default()))
+        .filter(|d| filter.matches(d, config, facts.get(&d.id).unwrap_or(&none)))
         .collect();
     if let Some(sort) = &args.sort {
         let (key, descending) = sort

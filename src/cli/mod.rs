@@ -10,10 +10,12 @@ mod doctor;
 mod edit;
 mod init;
 mod list;
+mod log;
 mod man;
 mod move_;
 mod next;
 mod rename;
+mod report;
 mod rm;
 mod set;
 mod show;
@@ -81,6 +83,9 @@ pub enum Command {
     Show(show::ShowArgs),
     List(list::ListArgs),
     Board(board::BoardArgs),
+    Log(log::LogArgs),
+    Diff(log::DiffArgs),
+    Report(report::ReportArgs),
     Next(next::NextArgs),
     Check(check::CheckArgs),
     Doctor(doctor::DoctorArgs),
@@ -144,11 +149,40 @@ impl Env {
         Ok(pipeline)
     }
 
+    /// The pipeline's stage history from git (empty outside a repository).
+    pub fn history(&self, pipeline: &Pipeline) -> Result<funnel::git::history::History, Error> {
+        match funnel::git::Repo::open(&pipeline.root)? {
+            None => Ok(funnel::git::history::History::default()),
+            Some(repo) => {
+                let stages: Vec<&str> = pipeline.config.stage_ids().collect();
+                funnel::git::history::load(&repo, &stages)
+            }
+        }
+    }
+
     /// What the history says about each deal (when it was created, entered
-    /// its stage, last changed); empty outside a git repository.
+    /// its stage, last changed).
     pub fn facts(&self, pipeline: &Pipeline) -> Result<HashMap<String, DealFacts>, Error> {
-        let _ = pipeline;
-        Ok(HashMap::new())
+        Ok(funnel::facts::deal_facts(
+            pipeline,
+            &self.history(pipeline)?,
+        ))
+    }
+
+    /// "Now" for reports: the clock, or the last second of `--today`, so a
+    /// report with --today reads the same whenever it runs.
+    pub fn now_for(
+        &self,
+        config: &funnel::config::Config,
+        today: Date,
+    ) -> Result<Timestamp, Error> {
+        if self.today.is_none() {
+            return Ok(self.now);
+        }
+        let calendar = funnel::ops::calendar(config, today);
+        let tomorrow = today.tomorrow().map_err(|e| Error::data(e.to_string()))?;
+        let end = calendar.midnight(tomorrow).map_err(Error::data)?;
+        Ok(end - jiff::SignedDuration::from_secs(1))
     }
 
     /// Today in the pipeline's time zone, or `--today`.
@@ -230,6 +264,9 @@ pub fn run() -> i32 {
         Command::Show(args) => show::run(&mut env, args),
         Command::List(args) => list::run(&mut env, args),
         Command::Board(args) => board::run(&mut env, args),
+        Command::Log(args) => log::log(&mut env, args),
+        Command::Diff(args) => log::diff(&mut env, args),
+        Command::Report(args) => report::run(&mut env, args),
         Command::Next(args) => next::run(&mut env, args),
         Command::Check(args) => check::run(&mut env, args),
         Command::Doctor(args) => doctor::run(&mut env, args),

@@ -6,11 +6,18 @@ use funnel::json;
 use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
-/// Show a deal's fields
+/// Show a deal: its fields, its stage history and its value and close-date changes
+///
+/// The stage history comes from git: when the deal entered each stage, when
+/// it left, the days it spent there and who moved it. Field changes list
+/// every change of value and expected close date (a later date is a push).
+/// CSV and TSV hold the fields only.
 ///
 /// JSON: the deal object of `funnel list --format json` (id, stage, path,
 /// title, value and weighted_value as decimal strings in the pipeline's
-/// currency, probability, fields).
+/// currency, probability, fields) plus "history": [{"stage", "entered",
+/// "left", "days", "by", "commit"}] and "changes": [{"date", "commit",
+/// "field", "from", "to"}].
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The deal's ID
@@ -43,8 +50,58 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
             ),
         );
     }
-    env.ui
-        .rows(args.format, &rows, || json::deal(deal, config))?;
+    let today = env.today(config)?;
+    let now = env.now_for(config, today)?;
+    let history = env.history(&pipeline)?;
+    let (stays, changes) = match history.deals.get(&deal.id) {
+        Some(timeline) => {
+            let repo = funnel::git::Repo::open(&pipeline.root)?;
+            let read = |oid| repo.as_ref().and_then(|r| r.blob_text(oid).ok());
+            (
+                funnel::facts::stays(config, timeline, now),
+                funnel::facts::field_changes(config, timeline, &read),
+            )
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    env.ui.rows(args.format, &rows, || {
+        let mut doc = json::deal(deal, config);
+        doc["history"] = serde_json::to_value(&stays).unwrap_or_default();
+        doc["changes"] = serde_json::to_value(&changes).unwrap_or_default();
+        doc
+    })?;
+    if args.format == Format::Table {
+        let mut history = Rows::new(vec!["stage", "entered", "left", "days", "by"]).numeric(&[3]);
+        for stay in &stays {
+            history.rows.push(vec![
+                stay.stage.clone(),
+                stay.entered.clone(),
+                stay.left.clone().unwrap_or_else(|| "(now)".into()),
+                format!("{:.1}", stay.days),
+                stay.by.clone(),
+            ]);
+        }
+        let mut text = format!("\n{}", env.ui.table(&history));
+        if !changes.is_empty() {
+            let mut rows = Rows::new(vec!["date", "field", "from", "to"]);
+            for change in &changes {
+                let field = match change.field.as_str() {
+                    "expected_close" if change.from.is_some() && change.to > change.from => {
+                        "expected_close (pushed)".to_string()
+                    }
+                    other => other.to_string(),
+                };
+                rows.rows.push(vec![
+                    change.date.clone(),
+                    field,
+                    change.from.clone().unwrap_or_default(),
+                    change.to.clone().unwrap_or_default(),
+                ]);
+            }
+            text.push_str(&format!("\n{}", env.ui.table(&rows)));
+        }
+        env.ui.out(&text)?;
+    }
     Ok(())
 }
 

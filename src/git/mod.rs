@@ -5,6 +5,8 @@
 //! those index entries are updated, so a user's unrelated staged or unstaged
 //! work is never swept in. Reading the history lives in `history`.
 
+pub mod history;
+
 use std::path::{Path, PathBuf};
 
 use git2::{FileMode, Oid, Repository, RepositoryState, Signature, Time};
@@ -322,5 +324,148 @@ impl Folder {
             builder.insert(name, folder.write(repo)?, i32::from(FileMode::Tree))?;
         }
         Ok(builder.write()?)
+    }
+}
+
+/// A commit, as `log` shows it.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub id: Oid,
+    pub summary: String,
+    pub message: String,
+    pub author_name: String,
+    pub author_email: String,
+    /// The author time.
+    pub at: Timestamp,
+    pub parents: usize,
+}
+
+/// A deal file that one commit added, removed or changed (against its
+/// first parent), paired by ID: a move has both stages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealChange {
+    pub id: String,
+    pub from: Option<(String, Oid)>,
+    pub to: Option<(String, Oid)>,
+}
+
+/// Reading commits and files for `log`, `diff` and `show`.
+impl Repo {
+    /// The text of a blob (a committed version of a file).
+    pub fn blob_text(&self, id: Oid) -> Result<String> {
+        let blob = self.repo.find_blob(id)?;
+        Ok(String::from_utf8_lossy(blob.content()).into_owned())
+    }
+
+    /// Commits reachable from `revs` (`HEAD` when `None`; `A..B` ranges
+    /// work like git's), newest first in topological order.
+    pub fn commits(&self, revs: Option<&str>) -> Result<Vec<CommitInfo>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
+        match revs {
+            Some(spec) if spec.contains("..") => walk.push_range(spec)?,
+            Some(spec) => walk.push(self.repo.revparse_single(spec)?.peel_to_commit()?.id())?,
+            None => match self.repo.head() {
+                Ok(_) => walk.push_head()?,
+                Err(_) => return Ok(Vec::new()),
+            },
+        }
+        let mut out = Vec::new();
+        for id in walk {
+            let commit = self.repo.find_commit(id?)?;
+            let author = commit.author();
+            out.push(CommitInfo {
+                id: commit.id(),
+                summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                    .into_owned(),
+                message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+                author_name: author.name().unwrap_or("").to_string(),
+                author_email: author.email().unwrap_or("").to_string(),
+                at: Timestamp::from_second(author.when().seconds()).unwrap_or_default(),
+                parents: commit.parent_count(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The deal files `commit` changed against its first parent.
+    pub fn deal_changes(&self, commit: Oid, stages: &[&str]) -> Result<Vec<DealChange>> {
+        let commit = self.repo.find_commit(commit)?;
+        let new = commit.tree()?;
+        let old = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree()?),
+            Err(_) => None,
+        };
+        self.tree_changes(old.as_ref(), &new, stages)
+    }
+
+    /// The deal files that differ between two revisions (`diff A..B`).
+    pub fn deal_changes_between(
+        &self,
+        from: &str,
+        to: &str,
+        stages: &[&str],
+    ) -> Result<Vec<DealChange>> {
+        let old = self.repo.revparse_single(from)?.peel_to_tree()?;
+        let new = self.repo.revparse_single(to)?.peel_to_tree()?;
+        self.tree_changes(Some(&old), &new, stages)
+    }
+
+    fn tree_changes(
+        &self,
+        old: Option<&git2::Tree<'_>>,
+        new: &git2::Tree<'_>,
+        stages: &[&str],
+    ) -> Result<Vec<DealChange>> {
+        let mut options = git2::DiffOptions::new();
+        for stage in stages {
+            options.pathspec(git_path(&self.prefix.join(stage)));
+        }
+        let diff = self
+            .repo
+            .diff_tree_to_tree(old, Some(new), Some(&mut options))?;
+        let mut changes: Vec<DealChange> = Vec::new();
+        for delta in diff.deltas() {
+            for (file, is_new) in [(delta.old_file(), false), (delta.new_file(), true)] {
+                if file.id().is_zero() {
+                    continue;
+                }
+                let Some(path) = file.path() else { continue };
+                let Ok(rel) = path.strip_prefix(&self.prefix) else {
+                    continue;
+                };
+                let mut parts = rel.iter().filter_map(|p| p.to_str());
+                let (Some(stage), Some(name), None) = (parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                let Some(id) = name.strip_suffix(".toml") else {
+                    continue;
+                };
+                if !stages.contains(&stage) {
+                    continue;
+                }
+                let side = Some((stage.to_string(), file.id()));
+                let index = match changes.iter().position(|c| c.id == id) {
+                    Some(i) => i,
+                    None => {
+                        changes.push(DealChange {
+                            id: id.to_string(),
+                            from: None,
+                            to: None,
+                        });
+                        changes.len() - 1
+                    }
+                };
+                if is_new {
+                    changes[index].to = side;
+                } else {
+                    changes[index].from = side;
+                }
+            }
+        }
+        changes.retain(|c| c.from != c.to);
+        changes.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(changes)
     }
 }

@@ -250,3 +250,29 @@ impl TestEnv {
         cmd
     }
 }
+
+impl TestEnv {
+    /// `git ARGS` in `dir`; panics when git fails.
+    #[track_caller]
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.git_in_output(dir, args);
+        assert_eq!(
+            out.status,
+            0,
+            "git {args:?} in {} failed: {}",
+            dir.display(),
+            out.stderr
+        );
+        out.stdout
+    }
+
+    /// `git ARGS` in `dir`, whatever its outcome.
+    pub fn git_in_output(&self, dir: &Path, args: &[&str]) -> Run {
+        let mut cmd = Command::new("git");
+        self.pin(&mut cmd);
+        cmd.current_dir(dir)
+            .env("GIT_AUTHOR_DATE", "2026-11-27T12:00:00Z")
+            .args(args);
+        run(cmd.output().expect("run git"))
+    }
+}

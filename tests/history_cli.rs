@@ -1,0 +1,332 @@
+//! History as users see it: `show`, `log`, `diff`, `report` and `board` on
+//! repositories written by funnel and by plain git, clones that pull and
+//! push included.
+
+mod support;
+
+use support::TestEnv;
+
+/// The stays of `show ID --format json`: (stage, entered, left).
+fn stays(env: &TestEnv, dir: &std::path::Path, id: &str) -> Vec<(String, String, Option<String>)> {
+    let run = env.funnel_in(dir, &["show", id, "--format", "json"], &[]);
+    run.success();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    doc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap().to_string(),
+                s["entered"].as_str().unwrap().to_string(),
+                s["left"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+fn stay(stage: &str, entered: &str, left: Option<&str>) -> (String, String, Option<String>) {
+    (
+        stage.to_string(),
+        entered.to_string(),
+        left.map(str::to_string),
+    )
+}
+
+#[test]
+fn two_clones_move_deals_pull_resolve_a_rename_conflict_and_push() {
+    let env = TestEnv::new();
+    let origin = env.home.join("origin.git");
+    let alice = env.home.join("alice");
+    let bob = env.home.join("bob");
+    env.git_in(
+        &env.home,
+        &["init", "-q", "--bare", origin.to_str().unwrap()],
+    );
+    env.git_in(
+        &env.home,
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            alice.to_str().unwrap(),
+        ],
+    );
+    env.funnel_in(&alice, &["init", "--at", "2026-11-01"], &[])
+        .success();
+    for title in ["Acme", "Globex"] {
+        env.funnel_in(
+            &alice,
+            &["add", title, "--value", "5000", "--at", "2026-11-02T10:00"],
+            &[],
+        )
+        .success();
+    }
+    env.git_in(&alice, &["push", "-q", "origin", "HEAD"]);
+    env.git_in(
+        &env.home,
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            bob.to_str().unwrap(),
+        ],
+    );
+    let bob_identity = [
+        ("GIT_AUTHOR_NAME", "Bob Kowalski"),
+        ("GIT_AUTHOR_EMAIL", "bob@example.com"),
+    ];
+
+    // Alice moves acme to contact and globex to proposal's way; Bob moves
+    // acme to proposal on his clone, and both push.
+    env.funnel_in(
+        &alice,
+        &["move", "acme", "contact", "--at", "2026-11-10T09:00"],
+        &[],
+    )
+    .success();
+    env.funnel_in(
+        &alice,
+        &["move", "globex", "contact", "--at", "2026-11-11T09:00"],
+        &[],
+    )
+    .success();
+    env.git_in(&alice, &["push", "-q", "origin", "HEAD"]);
+    env.funnel_in(
+        &bob,
+        &[
+            "set",
+            "acme",
+            "expected_close=2026-12-20",
+            "--at",
+            "2026-11-09T09:00",
+        ],
+        &bob_identity,
+    )
+    .success();
+    env.funnel_in(
+        &bob,
+        &["move", "acme", "proposal", "--at", "2026-11-12T09:00"],
+        &bob_identity,
+    )
+    .success();
+
+    // Bob pulls: both renamed lead/acme.toml, to different folders.
+    let pull = env.git_in_output(&bob, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert_ne!(pull.status, 0, "expected a conflict");
+    let refused = env.funnel_in(&bob, &["move", "globex", "won"], &bob_identity);
+    refused.failure(1);
+    assert!(
+        refused.stderr.starts_with("error: a merge is in progress"),
+        "{}",
+        refused.stderr
+    );
+    // They agree the deal is at the proposal stage: keep Bob's file.
+    env.git_in(&bob, &["rm", "-q", "--cached", "contact/acme.toml"]);
+    std::fs::remove_file(bob.join("contact/acme.toml")).ok();
+    env.git_in(&bob, &["add", "-A"]);
+    env.git_in(&bob, &["commit", "-q", "--no-edit"]);
+    env.git_in(&bob, &["push", "-q", "origin", "HEAD"]);
+    env.funnel_in(&bob, &["check"], &[]).success();
+
+    // Alice's move of acme was thrown away by the merge: it does not count.
+    assert_eq!(
+        stays(&env, &bob, "acme"),
+        vec![
+            stay("lead", "2026-11-02 10:00", Some("2026-11-12 09:00")),
+            stay("proposal", "2026-11-12 09:00", None)
+        ]
+    );
+    // Her move of globex came in through the merge and counts at its own time, once.
+    assert_eq!(
+        stays(&env, &bob, "globex"),
+        vec![
+            stay("lead", "2026-11-02 10:00", Some("2026-11-11 09:00")),
+            stay("contact", "2026-11-11 09:00", None)
+        ]
+    );
+    // Alice pulls and sees the same history.
+    env.git_in(&alice, &["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert_eq!(stays(&env, &alice, "acme"), stays(&env, &bob, "acme"));
+    assert_eq!(stays(&env, &alice, "globex"), stays(&env, &bob, "globex"));
+}
+
+#[test]
+fn show_lists_stays_and_close_date_pushes() {
+    let env = TestEnv::pipeline();
+    env.funnel(&[
+        "add",
+        "Acme",
+        "--value",
+        "5000",
+        "--close",
+        "2026-12-01",
+        "--at",
+        "2026-11-02",
+    ])
+    .success();
+    env.funnel(&[
+        "set",
+        "acme",
+        "expected_close=2026-12-15",
+        "--at",
+        "2026-11-05",
+    ])
+    .success();
+    env.funnel(&["set", "acme", "value=6500", "--at", "2026-11-06"])
+        .success();
+    env.funnel(&["move", "acme", "proposal", "--at", "2026-11-10T12:00"])
+        .success();
+    let run = env.funnel(&["show", "acme"]);
+    run.success();
+    let tail: Vec<&str> = run.stdout.split("\n\n").skip(1).collect();
+    assert_eq!(
+        tail.join("\n\n"),
+        " stage      entered            left               days   by\n\
+         ────────── ────────────────── ────────────────── ────── ───────\n \
+         lead       2026-11-02 00:00   2026-11-10 12:00    8.5   alice\n \
+         proposal   2026-11-10 12:00   (now)              17.5   alice\n\n \
+         date         field                     from         to\n\
+         ──────────── ───────────────────────── ──────────── ────────────\n \
+         2026-11-05   expected_close (pushed)   2026-12-01   2026-12-15\n \
+         2026-11-06   value                     5000         6500\n"
+    );
+}
+
+#[test]
+fn log_and_diff_speak_in_business_terms() {
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--value", "5000", "--at", "2026-11-02"])
+        .success();
+    env.funnel(&["add", "Globex", "--value", "800", "--at", "2026-11-03"])
+        .success();
+    let base = env.git(&["rev-parse", "HEAD"]);
+    env.funnel(&[
+        "set",
+        "acme",
+        "value=6500",
+        "expected_close=2026-12-15",
+        "--at",
+        "2026-11-05",
+    ])
+    .success();
+    env.funnel(&["move", "acme", "won", "--at", "2026-11-20"])
+        .success();
+    env.funnel(&[
+        "move",
+        "globex",
+        "lost",
+        "--reason",
+        "price",
+        "--at",
+        "2026-11-21",
+    ])
+    .success();
+    env.funnel(&["move", "globex", "contact", "--at", "2026-11-22"])
+        .success();
+    env.funnel(&["rename", "globex", "globex-renewal", "--at", "2026-11-23"])
+        .success();
+    let log = env.funnel(&["log", "--format", "tsv"]);
+    log.success();
+    let changes: Vec<String> = log
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').skip(1).collect::<Vec<_>>().join("\t"))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "2026-11-23\talice\trenamed globex -> globex-renewal",
+            "2026-11-22\talice\treopened globex: lost -> contact",
+            "2026-11-21\talice\tlost globex from lead (price)",
+            "2026-11-20\talice\twon acme from lead (6500 USD)",
+            "2026-11-05\talice\tvalue of acme: 5000 USD -> 6500 USD",
+            "2026-11-05\talice\tclose date for acme: none -> 2026-12-15",
+            "2026-11-03\talice\tnew globex in lead (800 USD)",
+            "2026-11-02\talice\tnew acme in lead (5000 USD)",
+        ]
+    );
+    let diff = env.funnel(&["diff", &format!("{}..HEAD", base.trim())]);
+    diff.success();
+    assert_eq!(
+        diff.stdout,
+        " change\n─────────────────────────────────────────\n won acme from lead (6500 USD)\n value of acme: 5000 USD -> 6500 USD\n close date for acme: none -> 2026-12-15\n removed globex from lead\n new globex-renewal in contact (800 USD)\n"
+    );
+}
+
+#[test]
+fn the_same_report_twice_is_byte_identical() {
+    let env = TestEnv::new();
+    let demo = env.home.join("demo");
+    env.funnel(&["demo", demo.to_str().unwrap()]).success();
+    let report = || {
+        env.funnel_in(
+            &demo,
+            &[
+                "report", "--last", "180d", "--by", "owner", "--format", "json",
+            ],
+            &[],
+        )
+    };
+    let first = report();
+    first.success();
+    assert_eq!(first.stdout, report().stdout);
+    let doc: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(doc["by"], "owner");
+    assert!(
+        doc["groups"]["alice"]["win_rate"]["by_count"]["deals"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let table = env.funnel_in(&demo, &["report"], &[]);
+    table.success();
+    assert!(table.stdout.contains(" win rate ("), "{}", table.stdout);
+}
+
+#[test]
+fn report_on_an_empty_pipeline_says_n_a() {
+    let env = TestEnv::pipeline();
+    let run = env.funnel(&["report", "--format", "tsv"]);
+    run.success();
+    assert!(
+        run.stdout.contains("average deal size: mean\tn/a\t0\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("sales velocity per day\tn/a\t0\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("NaN"));
+}
+
+#[test]
+fn board_counts_stalled_and_idle_deals_from_history() {
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--at", "2026-11-12"]).success();
+    env.funnel(&["add", "Globex", "--at", "2026-11-14"])
+        .success();
+    env.funnel(&["add", "Initech", "--at", "2026-11-20"])
+        .success();
+    env.funnel(&[
+        "snooze",
+        "globex",
+        "2026-12-01",
+        "--reason",
+        "holidays",
+        "--at",
+        "2026-11-14",
+    ])
+    .success();
+    // lead: max_days 14, idle_days 7. Acme: 15 days in lead (stalled, idle);
+    // globex: snoozed; initech: 7 days (neither).
+    let run = env.funnel(&["board", "--format", "tsv"]);
+    run.success();
+    assert_eq!(
+        run.stdout.lines().nth(1).unwrap(),
+        "lead\t3\t0\t0\t15d acme\t1\t1\t"
+    );
+}
