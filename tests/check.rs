@@ -46,7 +46,10 @@ fn a_clean_pipeline_is_ok() {
     assert_eq!(run.stderr, "ok: 2 deals, no problems\n");
     let run = env.funnel(&["check", "--format", "json"]);
     run.success();
-    assert_eq!(run.stdout, "{\n  \"deals\": 2,\n  \"problems\": []\n}\n");
+    assert_eq!(
+        run.stdout,
+        "{\n  \"deals\": 2,\n  \"notes\": [],\n  \"problems\": []\n}\n"
+    );
     assert_eq!(run.stderr, "ok: 2 deals, no problems\n");
 }
 
@@ -571,6 +574,7 @@ fn check_json_shape() {
         run.stdout,
         r#"{
   "deals": 3,
+  "notes": [],
   "problems": [
     {
       "column": 1,
@@ -638,6 +642,7 @@ fn check_json_for_a_broken_configuration() {
         run.stdout,
         r#"{
   "deals": 0,
+  "notes": [],
   "problems": [
     {
       "column": 12,

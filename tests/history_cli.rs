@@ -330,3 +330,28 @@ fn board_counts_stalled_and_idle_deals_from_history() {
         "lead\t3\t0\t0\t15d acme\t1\t1\t"
     );
 }
+
+#[test]
+fn check_warns_about_stage_entries_that_go_back_in_time() {
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--value", "5000", "--at", "2026-11-20"])
+        .success();
+    env.funnel(&["move", "acme", "contact", "--at", "2026-11-18"])
+        .success();
+    let commit = env.git(&["rev-parse", "--short=7", "HEAD"]);
+    let run = env.funnel(&["check"]);
+    run.success();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: acme: entered contact at 2026-11-18 00:00 (commit {}), before it entered lead at 2026-11-20 00:00; the stay in lead counts 0 days\nok: 1 deals, no problems\n",
+            commit.trim()
+        )
+    );
+    assert_eq!(
+        stays(&env, &env.repo, "acme")[0],
+        stay("lead", "2026-11-20 00:00", Some("2026-11-18 00:00"))
+    );
+    let json = env.funnel(&["show", "acme", "--format", "json"]).stdout;
+    assert!(json.contains("\"days\": \"0\""), "{json}");
+}

@@ -20,8 +20,14 @@ pub enum CheckFormat {
 /// stage requires, lost reasons not in lost_reasons, currencies without a
 /// rate, unresolved git conflict markers. For a pre-commit hook and CI.
 ///
+/// Warnings that do not fail the check: a partial history (a shallow clone
+/// or grafts), and deals whose stage entries go back in time (clock skew, a
+/// rebase, a late --at): the graph order wins and such a stay counts 0
+/// days.
+///
 /// JSON: {"deals": N, "problems": [{"file", "line", "column", "message",
-/// "source_line", "hint"}]} (source_line and hint only when known).
+/// "source_line", "hint"}], "notes": [TEXT]} (source_line and hint only
+/// when known).
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Output format
@@ -35,12 +41,20 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         Ok(pipeline) => pipeline,
         Err(funnel::error::Error::Problems(problems)) => {
             // The configuration itself is broken: report it like any file.
-            return finish(env, args.format, 0, &problems);
+            return finish(env, args.format, 0, &problems, &[]);
         }
         Err(e) => return Err(e.into()),
     };
     let problems = funnel::check::check(&pipeline);
-    finish(env, args.format, pipeline.deals.len(), &problems)
+    let history = env.history(&pipeline)?;
+    let mut notes = funnel::facts::contradictions(&pipeline.config, &history);
+    if let Some(why) = history.partial {
+        notes.insert(0, format!("the history is partial: {why}"));
+    }
+    for note in &notes {
+        env.ui.warning(note);
+    }
+    finish(env, args.format, pipeline.deals.len(), &problems, &notes)
 }
 
 fn finish(
@@ -48,11 +62,12 @@ fn finish(
     format: CheckFormat,
     deals: usize,
     problems: &[funnel::problem::Problem],
+    notes: &[String],
 ) -> CmdResult {
     match format {
-        CheckFormat::Json => env
-            .ui
-            .out(&json_text(&json!({ "deals": deals, "problems": problems })))?,
+        CheckFormat::Json => env.ui.out(&json_text(
+            &json!({ "deals": deals, "problems": problems, "notes": notes }),
+        ))?,
         CheckFormat::Text => {
             let text: String = problems
                 .iter()
