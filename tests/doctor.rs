@@ -243,3 +243,52 @@ fn snooze_and_unsnooze_commit_and_show_in_doctor_all() {
     );
     assert_eq!(env.status(), "");
 }
+
+#[test]
+fn the_demo_shows_every_finding_kind_and_json_has_its_documented_shape() {
+    let env = TestEnv::new();
+    let demo = env.home.join("demo");
+    env.funnel(&["demo", demo.to_str().unwrap()]).success();
+    let run = env.funnel_in(&demo, &["doctor", "--all", "--format", "json", "--fail-on", "error"], &[]);
+    assert_eq!(run.status, 1, "the demo has a dead deal: {}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["today"], "2026-11-27");
+    let findings = doc["findings"].as_array().unwrap();
+    let mut kinds: Vec<&str> = findings.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            "balance",
+            "broken_promise",
+            "dead_deal",
+            "follow_up_due",
+            "idle",
+            "missing_data",
+            "neglected_customer",
+            "not_prospecting",
+            "product_imbalance",
+            "snoozed",
+            "stalled",
+            "unqualified"
+        ]
+    );
+    let dead = findings.iter().find(|f| f["kind"] == "dead_deal").unwrap();
+    assert_eq!(
+        dead,
+        &serde_json::json!({
+            "kind": "dead_deal",
+            "severity": "error",
+            "deals": ["orbital-telecom-crm"],
+            "owner": "alice",
+            "stage": "negotiation",
+            "message": "orbital-telecom-crm: 88 days past its expected close 2026-08-31",
+            "fix": "funnel move orbital-telecom-crm lost --reason no-decision",
+            "at_stake": "51200",
+        })
+    );
+    let balance = findings.iter().find(|f| f["kind"] == "balance").unwrap();
+    assert_eq!(balance["deals"], serde_json::json!([]));
+    assert!(balance.get("owner").is_none());
+}
