@@ -398,7 +398,11 @@ fn edit_commits_the_result_and_aborts_cleanly() {
     assert_eq!(run.stderr, "No changes to acme: nothing committed\n");
     // A broken result: declining to re-open keeps the text and changes nothing.
     std::fs::write(&editor, "#!/bin/sh\nsed -i 's/5500/true/' \"$1\"\n").unwrap();
-    let run = env.funnel_with(&["edit", "acme"], &[("EDITOR", &sh)], Some("n\n"));
+    let run = env.funnel_with(
+        &["edit", "acme"],
+        &[("EDITOR", &sh), ("TMPDIR", env.home.to_str().unwrap())],
+        Some("n\n"),
+    );
     run.failure(1);
     assert!(run.stderr.starts_with("lead/acme.toml:3:9: wrong type for `value`: expected an amount (a number or a decimal string), found a boolean\n  |\n3 | value = true\n  |         ^^^^\n  hint: write value = 12000 or value = \"12000.50\"\nRe-open the editor to fix this? [Y/n]\nerror: lead/acme.toml was not changed\nhint: your text is kept in "), "{}", run.stderr);
     let kept = run.stderr.trim_end().rsplit(' ').next().unwrap();
