@@ -37,7 +37,7 @@ use jiff::civil::Date;
 use ui::{Closed, ColorChoice, Ui};
 
 const AFTER_HELP: &str = "\
-Exit status: 0 success; 1 the command ran and found problems (check) or failed on data; 2 usage error.
+Exit status: 0 success; 1 the command ran and found problems (check, doctor --fail-on) or failed on data; 2 usage error.
 
 Environment: FUNNEL_DIR (like -C), NO_COLOR (no colour), EDITOR/VISUAL (for edit), GIT_AUTHOR_* and GIT_COMMITTER_* (like git).";
 
