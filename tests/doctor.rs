@@ -249,12 +249,19 @@ fn the_demo_shows_every_finding_kind_and_json_has_its_documented_shape() {
     let env = TestEnv::new();
     let demo = env.home.join("demo");
     env.funnel(&["demo", demo.to_str().unwrap()]).success();
-    let run = env.funnel_in(&demo, &["doctor", "--all", "--format", "json", "--fail-on", "error"], &[]);
+    let run = env.funnel_in(
+        &demo,
+        &["doctor", "--all", "--format", "json", "--fail-on", "error"],
+        &[],
+    );
     assert_eq!(run.status, 1, "the demo has a dead deal: {}", run.stderr);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["today"], "2026-11-27");
     let findings = doc["findings"].as_array().unwrap();
-    let mut kinds: Vec<&str> = findings.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    let mut kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
     kinds.sort();
     kinds.dedup();
     assert_eq!(

@@ -435,6 +435,48 @@ fn a_rename_with_a_trailer_continues_the_old_history() {
 }
 
 #[test]
+fn a_deal_renamed_on_one_branch_and_kept_on_another_shares_its_past() {
+    let fx = Fixture::new();
+    fx.deal("lead/old.toml", 1);
+    fx.commit(D1, "add old");
+    fx.mv("lead/old.toml", "qualified/old.toml");
+    fx.commit(D2, "qualify old");
+    fx.git(&["checkout", "-q", "-b", "side"]);
+    fx.mv("qualified/old.toml", "qualified/new.toml");
+    fx.commit(
+        D3,
+        "rename old -> new\n\nFunnel-Deal: new\nFunnel-Renamed-From: old\n",
+    );
+    fx.git(&["checkout", "-q", "main"]);
+    fx.deal("qualified/old.toml", 5);
+    fx.commit(D4, "edit old");
+    // git would carry the edit over to the renamed file; keep both as they
+    // are on their branches.
+    fx.git(&["merge", "-q", "--no-ff", "--no-commit", "side"]);
+    fx.git(&["checkout", "main", "--", "qualified/old.toml"]);
+    fx.git(&["checkout", "side", "--", "qualified/new.toml"]);
+    fx.git_with(
+        &["commit", "-q", "-m", "merge side, keeping both"],
+        &[("GIT_AUTHOR_DATE", D5)],
+    );
+
+    let history = fx.history();
+    assert_eq!(ids(&history), ["new", "old"]);
+    for id in ["new", "old"] {
+        assert_eq!(
+            entries(&history, id),
+            expect(&[("lead", D1), ("qualified", D2)]),
+            "{id}"
+        );
+        assert_eq!(timeline(&history, id).added_at, at(D1), "{id}");
+    }
+    assert_eq!(timeline(&history, "new").renamed_from, ["old"]);
+    assert_eq!(timeline(&history, "old").last_change, at(D4));
+    assert_eq!(timeline(&history, "new").last_change, at(D3));
+    assert_eq!(history, fx.fresh());
+}
+
+#[test]
 fn a_rename_with_plain_git_starts_a_new_deal() {
     let fx = Fixture::new();
     fx.deal("lead/acme.toml", 1);

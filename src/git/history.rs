@@ -331,26 +331,34 @@ fn checksum(bytes: &[u8]) -> u64 {
 // ---------------------------------------------------------------------------
 // What each commit changed, per parent: the cache's content.
 
-/// Strings (deal stems, author emails) by number.
+/// Strings (deal stems, author emails) by number. The index by name is
+/// built when first needed: a load from an up-to-date cache never needs it.
 #[derive(Default)]
 struct Names {
     list: Vec<Box<str>>,
-    index: FxMap<Box<str>, u32>,
+    index: Option<FxMap<Box<str>, u32>>,
 }
 
 impl Names {
+    fn index(&mut self) -> &mut FxMap<Box<str>, u32> {
+        let list = &self.list;
+        self.index
+            .get_or_insert_with(|| list.iter().cloned().zip(0..).collect())
+    }
+
     fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&n) = self.index.get(name) {
-            return n;
-        }
         let n = self.list.len() as u32;
+        let index = self.index();
+        if let Some(&found) = index.get(name) {
+            return found;
+        }
+        index.insert(name.into(), n);
         self.list.push(name.into());
-        self.index.insert(name.into(), n);
         n
     }
 
-    fn get(&self, name: &str) -> Option<u32> {
-        self.index.get(name).copied()
+    fn get(&mut self, name: &str) -> Option<u32> {
+        self.index().get(name).copied()
     }
 
     fn name(&self, n: u32) -> &str {
@@ -529,10 +537,7 @@ fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
         let count = r.count()?;
         names.list.reserve(count);
         for _ in 0..count {
-            let name = r.str()?;
-            if names.intern(name) as usize != names.list.len() - 1 {
-                return None; // a name twice: not a file we wrote
-            }
+            names.list.push(r.str()?.into());
         }
     }
     let (stems, emails) = (store.stems.list.len(), store.emails.list.len());
@@ -1375,13 +1380,23 @@ fn rename_trailers(message: &[u8]) -> Vec<(Option<String>, String)> {
 /// another).
 struct Follow {
     target: u32,
-    more: Vec<u32>,
+    /// Boxed so that the common case, one target, is 16 bytes in a map
+    /// probed for every change of every commit.
+    #[allow(clippy::box_collection)]
+    more: Option<Box<Vec<u32>>>,
 }
 
 impl Follow {
     fn absorb(&mut self, other: Follow) {
-        self.more.push(other.target);
-        self.more.extend(other.more);
+        let more = self.more.get_or_insert_default();
+        more.push(other.target);
+        if let Some(others) = other.more {
+            more.extend(*others);
+        }
+    }
+
+    fn targets(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.target).chain(self.more.iter().flat_map(|more| more.iter().copied()))
     }
 }
 
@@ -1421,6 +1436,8 @@ struct Chase<'s> {
     stages: &'s [&'s str],
     slots: Vec<Option<Followed>>,
     timelines: Vec<Building>,
+    /// The commit at hand as git2 and jiff values, made once it is needed.
+    current: Option<(Oid, Timestamp)>,
 }
 
 /// Chases the deals at HEAD through the history, newest commit first, and
@@ -1439,19 +1456,21 @@ fn chase(
         stages,
         slots: (0..order.len()).map(|_| None).collect(),
         timelines: (0..at_head.len()).map(|_| Building::default()).collect(),
+        current: None,
     };
     let mut seed = Followed::default();
     seed.reserve(at_head.len());
     for (target, &(stem, stage)) in at_head.iter().enumerate() {
         let follow = Follow {
             target: target as u32,
-            more: Vec::new(),
+            more: None,
         };
         insert(&mut seed, key(stem, stage), follow);
     }
     chase.slots[0] = Some(seed);
     for pos in 0..order.len() {
         if let Some(followed) = chase.slots[pos].take() {
+            chase.current = None;
             chase.step(pos, followed);
         }
     }
@@ -1599,9 +1618,10 @@ impl Chase<'_> {
     }
 
     fn record(&mut self, follow: &Follow, commit: &CommitRec, event: Event) {
-        let at = timestamp(commit.time);
-        let id = oid(&commit.id);
-        for &target in std::iter::once(&follow.target).chain(&follow.more) {
+        let (id, at) = *self
+            .current
+            .get_or_insert_with(|| (oid(&commit.id), timestamp(commit.time)));
+        for target in follow.targets() {
             let timeline = &mut self.timelines[target as usize];
             match event {
                 Event::Entry(stage) => timeline.entries.push(StageEntry {
@@ -1862,7 +1882,7 @@ mod objects {
     use crate::error::Result;
 
     /// Bytes of resolved objects the delta base cache keeps.
-    const CACHE_BUDGET: usize = 128 << 20;
+    const CACHE_BUDGET: usize = 64 << 20;
     const TREE: u8 = 2;
 
     pub struct Objects<'o, 'r> {
