@@ -155,7 +155,19 @@ impl Env {
             None => Ok(funnel::git::history::History::default()),
             Some(repo) => {
                 let stages: Vec<&str> = pipeline.config.stage_ids().collect();
-                funnel::git::history::load(&repo, &stages)
+                let started = std::time::Instant::now();
+                let mut shown = false;
+                let mut progress = |done: usize, total: usize| {
+                    if started.elapsed() > std::time::Duration::from_secs(1) {
+                        shown |= self.ui.progress("reading the history", done, total);
+                    }
+                };
+                let history =
+                    funnel::git::history::load_with_progress(&repo, &stages, &mut progress);
+                if shown {
+                    self.ui.progress_done();
+                }
+                history
             }
         }
     }

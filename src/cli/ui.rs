@@ -93,6 +93,28 @@ impl Ui {
         let _ = writeln!(std::io::stderr(), "{text}");
     }
 
+    /// A progress bar on stderr, only on a terminal; `true` when shown.
+    pub fn progress(&self, what: &str, done: usize, total: usize) -> bool {
+        let mut err = std::io::stderr();
+        if !err.is_terminal() || total == 0 {
+            return false;
+        }
+        let filled = done * 30 / total;
+        let _ = write!(
+            err,
+            "\r{what} [{}{}] {done}/{total} commits",
+            "#".repeat(filled),
+            " ".repeat(30 - filled)
+        );
+        let _ = err.flush();
+        true
+    }
+
+    /// Clears the progress bar's line.
+    pub fn progress_done(&self) {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+
     pub fn warning(&self, text: &str) {
         let _ = writeln!(std::io::stderr(), "{} {text}", self.paint("33", "warning:"));
     }

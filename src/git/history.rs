@@ -85,6 +85,16 @@ pub struct History {
 /// Derives the stage history of every deal at HEAD from all commits
 /// reachable from HEAD. `stages` are the stage folders, in funnel order.
 pub fn load(repo: &Repo, stages: &[&str]) -> Result<History> {
+    load_with_progress(repo, stages, &mut |_, _| {})
+}
+
+/// [`load`], calling `progress(done, total)` as commits not in the cache
+/// are read, so a long first walk can show how far it has got.
+pub fn load_with_progress(
+    repo: &Repo,
+    stages: &[&str],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<History> {
     let _hash_check = HashCheckOff::new();
     let git = &repo.repo;
     if stages.len() >= usize::from(u16::MAX) {
@@ -131,20 +141,21 @@ pub fn load(repo: &Repo, stages: &[&str]) -> Result<History> {
         }
         Some(cached) => {
             let mut store = cached.store;
-            let (order, links) = match incremental(&mut differ, &mut store, head, &cached.links)? {
-                Some(walked) => walked,
-                None => {
-                    let order = full_walk(&mut differ, &mut store, head)?;
-                    let links = links(&store, &order);
-                    (order, links)
-                }
-            };
+            let (order, links) =
+                match incremental(&mut differ, &mut store, head, &cached.links, progress)? {
+                    Some(walked) => walked,
+                    None => {
+                        let order = full_walk(&mut differ, &mut store, head, progress)?;
+                        let links = links(&store, &order);
+                        (order, links)
+                    }
+                };
             let folders = differ.folders_in(head_tree, &mut store.stems, &cached.folders)?;
             (store, order, links, folders, true)
         }
         None => {
             let mut store = Store::default();
-            let order = full_walk(&mut differ, &mut store, head)?;
+            let order = full_walk(&mut differ, &mut store, head, progress)?;
             let links = links(&store, &order);
             let folders = differ.folders_in(head_tree, &mut store.stems, &[])?;
             (store, order, links, folders, true)
@@ -718,14 +729,18 @@ fn incremental(
     store: &mut Store,
     head: Oid,
     cached_links: &[u32],
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Option<(Vec<u32>, Vec<u32>)>> {
     let tip = store.commits[0].id;
     let cached = store.commits.len();
     let Ok(walked) = walk(differ.git, head, Some(oid(&tip))) else {
         return Ok(None); // the tip is gone (gc after a rebase)
     };
-    for &commit in &walked {
+    for (done, &commit) in walked.iter().enumerate() {
         differ.record(store, commit)?;
+        if done % 1024 == 0 {
+            progress(done, walked.len());
+        }
     }
     // HEAD descends from the tip exactly when some new commit has the tip
     // as a parent: the last step of any path from HEAD down to the tip.
@@ -765,7 +780,12 @@ fn incremental(
 
 /// Every commit reachable from `head`; only those the store does not know
 /// are diffed.
-fn full_walk(differ: &mut Differ<'_, '_>, store: &mut Store, head: Oid) -> Result<Vec<u32>> {
+fn full_walk(
+    differ: &mut Differ<'_, '_>,
+    store: &mut Store,
+    head: Oid,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<u32>> {
     let mut known: FxMap<Id, u32> = store
         .commits
         .iter()
@@ -774,7 +794,11 @@ fn full_walk(differ: &mut Differ<'_, '_>, store: &mut Store, head: Oid) -> Resul
         .collect();
     let commits = walk(differ.git, head, None)?;
     let mut order = Vec::with_capacity(commits.len());
-    for commit in commits {
+    let total = commits.len();
+    for (done, commit) in commits.into_iter().enumerate() {
+        if done % 1024 == 0 {
+            progress(done, total);
+        }
         let n = match known.entry(id(commit)) {
             MapEntry::Occupied(found) => *found.get(),
             MapEntry::Vacant(slot) => *slot.insert(differ.record(store, commit)?),
