@@ -5,6 +5,9 @@
 #   cold  no cache: every commit read and diffed          goal <= 0.8x git log
 #   warm  the cache from before 100 new commits           goal <= 0.02x git log
 #
+# both for the history engine alone (examples/history-bench.rs) and for the
+# whole `funnel report` (loading every deal, the history and every metric).
+#
 # Each figure is the median of --runs runs (wall clock, whole process);
 # git log, cold and warm runs are interleaved so load on the machine hits
 # them alike. Exit status 1 when a goal is missed.
@@ -32,11 +35,12 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-echo "building the history-bench example (release)..."
-(cd "$crate" && cargo build --release --quiet --example history-bench)
+echo "building funnel and the history-bench example (release)..."
+(cd "$crate" && cargo build --release --quiet --example history-bench --bin funnel)
 target=$(cd "$crate" && cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 bench="$target/release/examples/history-bench"
+funnel="$target/release/funnel"
 
 # git with no user or system configuration (after cargo, which needs HOME).
 work=$(mktemp -d)
@@ -87,20 +91,28 @@ seconds() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 cold() { rm -rf .git/funnel; "$bench" .; }
 warm() { rm -rf .git/funnel; cp -r "$work/cache-before" .git/funnel; "$bench" .; }
+report() { "$funnel" report --today 2030-01-01 --last 365d; }
+report_cold() { rm -rf .git/funnel; report; }
+report_warm() { rm -rf .git/funnel; cp -r "$work/cache-before" .git/funnel; report; }
 
 git log --raw --no-renames --format=%H%x09%at >/dev/null # fill the page cache
-: >"$work/log"; : >"$work/cold"; : >"$work/warm"
+: >"$work/log"; : >"$work/cold"; : >"$work/warm"; : >"$work/rcold"; : >"$work/rwarm"
 for _ in $(seq "$runs"); do
     seconds git log --raw --no-renames --format=%H%x09%at >>"$work/log"
     seconds cold >>"$work/cold"
     seconds warm >>"$work/warm"
+    seconds report_cold >>"$work/rcold"
+    seconds report_warm >>"$work/rwarm"
 done
 log=$(median <"$work/log")
 cold_s=$(median <"$work/cold")
 warm_s=$(median <"$work/warm")
+rcold_s=$(median <"$work/rcold")
+rwarm_s=$(median <"$work/rwarm")
 summary=$(warm)
 
 awk -v log_s="$log" -v cold="$cold_s" -v warm="$warm_s" -v commits="$commits" \
+    -v rcold="$rcold_s" -v rwarm="$rwarm_s" \
     -v summary="$summary" -v runs="$runs" 'BEGIN {
     printf "\n%s commits (the last 100 new for the warm load); %s\n", commits, summary
     printf "median of %d runs, wall clock:\n", runs
@@ -108,5 +120,8 @@ awk -v log_s="$log" -v cold="$cold_s" -v warm="$warm_s" -v commits="$commits" \
     c = cold / log_s; w = warm / log_s
     printf "  history, cold (no cache)    %8.3f s  %6.3fx git log  (goal <= 0.8x)  %s\n", cold, c, (c <= 0.8 ? "ok" : "MISSED")
     printf "  history, warm (+100 new)    %8.3f s  %6.3fx git log  (goal <= 0.02x) %s\n", warm, w, (w <= 0.02 ? "ok" : "MISSED")
-    exit (c <= 0.8 && w <= 0.02) ? 0 : 1
+    rc = rcold / log_s; rw = rwarm / log_s
+    printf "  funnel report, cold         %8.3f s  %6.3fx git log  (goal <= 0.8x)  %s\n", rcold, rc, (rc <= 0.8 ? "ok" : "MISSED")
+    printf "  funnel report, warm         %8.3f s  %6.3fx git log  (goal <= 0.02x) %s\n", rwarm, rw, (rw <= 0.02 ? "ok" : "MISSED")
+    exit (c <= 0.8 && w <= 0.02 && rc <= 0.8 && rw <= 0.02) ? 0 : 1
 }'

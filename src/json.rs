@@ -2,48 +2,18 @@
 //! dates as ISO 8601 strings, money as decimal strings.
 
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::config::Config;
 use crate::deal::Deal;
-
-/// A TOML value as JSON (dates as ISO strings).
-pub fn toml_value(value: &toml::Value) -> Value {
-    match value {
-        toml::Value::String(s) => Value::from(s.as_str()),
-        toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => Value::from(*f),
-        toml::Value::Boolean(b) => Value::from(*b),
-        toml::Value::Datetime(d) => Value::from(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.iter().map(toml_value).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_value(v))).collect())
-        }
-    }
-}
 
 pub fn money(amount: Option<Decimal>) -> Value {
     amount.map_or(Value::Null, |a| Value::from(plain_amount(a)))
 }
 
-/// A deal: `id`, `stage`, `path`, `title`, `value` and `weighted_value` in
-/// the pipeline's currency, `probability` (percent), and `fields`: every key
-/// of the file as written (a `value` field keeps its own currency there).
+/// A deal as a JSON value (see [`DealJson`]), for documents that add to it.
 pub fn deal(deal: &Deal, config: &Config) -> Value {
-    let mut fields = Map::new();
-    for (key, value) in &deal.fields {
-        fields.insert(key.clone(), toml_value(value));
-    }
-    json!({
-        "id": deal.id,
-        "stage": deal.stage,
-        "path": deal.path.to_string_lossy().replace('\\', "/"),
-        "title": deal.title(),
-        "value": money(deal.value(config)),
-        "weighted_value": money(deal.weighted_value(config)),
-        "probability": deal.probability(config).normalize().to_string(),
-        "fields": fields,
-    })
+    serde_json::to_value(DealJson(deal, config)).unwrap_or_default()
 }
 
 /// Serde helper: money as a decimal string, or null.
@@ -62,5 +32,66 @@ pub fn plain_amount(value: Decimal) -> String {
         cents.trunc().to_string()
     } else {
         format!("{cents:.2}")
+    }
+}
+
+/// A deal: `id`, `stage`, `path`, `title`, `value` and `weighted_value` in
+/// the pipeline's currency, `probability` (percent), and `fields`: every key
+/// of the file as written (a `value` field keeps its own currency there;
+/// dates as ISO strings). Written straight to a serializer, without a
+/// `Value` tree first (`list --all --format json` on 100,000 deals).
+pub struct DealJson<'a>(pub &'a Deal, pub &'a Config);
+
+impl serde::Serialize for DealJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let DealJson(deal, config) = *self;
+        let money = |amount: Option<Decimal>| amount.map(plain_amount);
+        // Keys in the order a `serde_json::Map` (a BTreeMap) keeps them.
+        let mut map = s.serialize_map(Some(8))?;
+        map.serialize_entry("fields", &TomlJson::Table(&deal.fields))?;
+        map.serialize_entry("id", &deal.id)?;
+        map.serialize_entry("path", &deal.path.to_string_lossy().replace('\\', "/"))?;
+        map.serialize_entry(
+            "probability",
+            &deal.probability(config).normalize().to_string(),
+        )?;
+        map.serialize_entry("stage", &deal.stage)?;
+        map.serialize_entry("title", deal.title())?;
+        map.serialize_entry("value", &money(deal.value(config)))?;
+        map.serialize_entry("weighted_value", &money(deal.weighted_value(config)))?;
+        map.end()
+    }
+}
+
+/// A TOML value as JSON: dates as ISO strings, table keys sorted.
+enum TomlJson<'a> {
+    Value(&'a toml::Value),
+    Table(&'a toml::Table),
+}
+
+impl serde::Serialize for TomlJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            TomlJson::Table(table) => {
+                let mut keys: Vec<(&String, &toml::Value)> = table.iter().collect();
+                keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut map = s.serialize_map(Some(keys.len()))?;
+                for (key, value) in keys {
+                    map.serialize_entry(key, &TomlJson::Value(value))?;
+                }
+                map.end()
+            }
+            TomlJson::Value(value) => match value {
+                toml::Value::String(v) => s.serialize_str(v),
+                toml::Value::Integer(v) => s.serialize_i64(*v),
+                toml::Value::Float(v) => s.serialize_f64(*v),
+                toml::Value::Boolean(v) => s.serialize_bool(*v),
+                toml::Value::Datetime(v) => s.collect_str(v),
+                toml::Value::Array(a) => s.collect_seq(a.iter().map(TomlJson::Value)),
+                toml::Value::Table(t) => TomlJson::Table(t).serialize(s),
+            },
+        }
     }
 }

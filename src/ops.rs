@@ -40,7 +40,7 @@ impl Workspace {
     /// Opens the pipeline at `root` for changes: the repository must exist
     /// and be in a state where committing is safe.
     pub fn open(root: &Path, today: Date) -> Result<Workspace> {
-        let pipeline = Pipeline::load(root)?;
+        let pipeline = Pipeline::config_only(root)?;
         let repo = Repo::open_required(root)?;
         repo.ensure_writable()?;
         let calendar = calendar(&pipeline.config, today);
@@ -49,6 +49,11 @@ impl Workspace {
             repo,
             calendar,
         })
+    }
+
+    /// The deal `id`, read from its own file only.
+    pub fn deal(&self, id: &str) -> Result<Deal> {
+        self.pipeline.load_deal(id)
     }
 
     fn config(&self) -> &Config {
@@ -245,7 +250,7 @@ pub fn move_deal(
     reason: Option<&str>,
     at: Option<Timestamp>,
 ) -> Result<Outcome> {
-    let deal = ws.pipeline.require_deal(id)?;
+    let deal = &ws.deal(id)?;
     let target = ws.stage(to)?;
     if deal.stage == target.id {
         return Err(Error::data(format!("`{id}` is already in `{to}`")));
@@ -306,7 +311,7 @@ pub fn set(
     changes: &[(String, String)],
     at: Option<Timestamp>,
 ) -> Result<Outcome> {
-    let deal = ws.pipeline.require_deal(id)?;
+    let deal = &ws.deal(id)?;
     if changes.is_empty() {
         return Err(Error::hinted(
             "nothing to set",
@@ -364,7 +369,7 @@ pub fn set(
 /// Replaces the deal's whole file (for `edit`); refuses text that is not a
 /// valid deal, with every problem located.
 pub fn replace(ws: &Workspace, id: &str, new_text: &str, at: Option<Timestamp>) -> Result<Outcome> {
-    let deal = ws.pipeline.require_deal(id)?;
+    let deal = &ws.deal(id)?;
     ws.validate(&deal.path, new_text, &deal.stage, id)?;
     let mut tx = ws.transaction(id)?;
     tx.write(&deal.path, new_text)?;
@@ -379,7 +384,7 @@ pub fn replace(ws: &Workspace, id: &str, new_text: &str, at: Option<Timestamp>) 
 
 /// Problems `new_text` would have as deal `id` (for `edit`'s re-open loop).
 pub fn problems_in(ws: &Workspace, id: &str, new_text: &str) -> Result<Vec<Problem>> {
-    let deal = ws.pipeline.require_deal(id)?;
+    let deal = &ws.deal(id)?;
     Ok(match Deal::parse(&deal.path, new_text) {
         Err(problems) => problems,
         Ok(edited) => {
@@ -402,7 +407,7 @@ pub fn problems_in(ws: &Workspace, id: &str, new_text: &str) -> Result<Vec<Probl
 }
 
 pub fn rename(ws: &Workspace, old: &str, new: &str, at: Option<Timestamp>) -> Result<Outcome> {
-    let deal = ws.pipeline.require_deal(old)?;
+    let deal = &ws.deal(old)?;
     if let Some(reason) = ident::invalid_reason(new) {
         return Err(Error::hinted(
             format!("invalid ID `{new}`: {reason}"),
@@ -427,7 +432,7 @@ pub fn rename(ws: &Workspace, old: &str, new: &str, at: Option<Timestamp>) -> Re
 }
 
 pub fn remove(ws: &Workspace, id: &str, at: Option<Timestamp>) -> Result<Outcome> {
-    let deal = ws.pipeline.require_deal(id)?;
+    let deal = &ws.deal(id)?;
     let mut tx = ws.transaction(id)?;
     tx.remove(&deal.path)?;
     ws.commit(tx, format!("rm {id}"), &[("Funnel-Deal", id)], at, None)
@@ -560,7 +565,7 @@ pub fn snooze(
     until: Option<(&str, &str)>,
     at: Option<Timestamp>,
 ) -> Result<Outcome> {
-    let deal = ws.pipeline.require_deal(id)?;
+    let deal = &ws.deal(id)?;
     let text = read(&ws.pipeline.root, &deal.path)?;
     let mut edit = DealEdit::parse(&text).map_err(|e| Error::data(e.to_string()))?;
     let subject = match until {

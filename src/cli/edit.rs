@@ -26,7 +26,7 @@ pub struct EditArgs {
 pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
     let ws = env.workspace()?;
     let at = env.at(&ws, args.at.as_deref())?;
-    let deal = ws.pipeline.require_deal(&args.id)?;
+    let deal = &ws.deal(&args.id)?;
     let path = ws.pipeline.root.join(&deal.path);
     let original = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     let scratch = tempfile::Builder::new()

@@ -169,13 +169,37 @@ impl Ui {
         rows: &Rows,
         json: impl FnOnce() -> serde_json::Value,
     ) -> Result<(), Closed> {
+        self.rows_with(format, rows, json)
+    }
+
+    /// `rows`, with any serializable JSON document, written to stdout as it
+    /// is serialized (no `Value` tree or whole text in memory).
+    pub fn rows_with<T: serde::Serialize>(
+        &mut self,
+        format: Format,
+        rows: &Rows,
+        json: impl FnOnce() -> T,
+    ) -> Result<(), Closed> {
         let text = match format {
             Format::Table => self.table(rows),
-            Format::Json => json_text(&json()),
+            Format::Json => return self.json(&json()),
             Format::Csv => delimited(rows, ','),
             Format::Tsv => delimited(rows, '\t'),
         };
         self.out(&text)
+    }
+
+    /// Pretty JSON and a newline on stdout, written as it is serialized.
+    pub fn json<T: serde::Serialize>(&mut self, value: &T) -> Result<(), Closed> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, self.stdout.lock());
+        let written = serde_json::to_writer_pretty(&mut out, value)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush());
+        match written {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Closed),
+            _ => Ok(()),
+        }
     }
 
     pub fn table(&self, rows: &Rows) -> String {
