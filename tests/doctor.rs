@@ -299,3 +299,154 @@ fn the_demo_shows_every_finding_kind_and_json_has_its_documented_shape() {
     assert_eq!(balance["deals"], serde_json::json!([]));
     assert!(balance.get("owner").is_none());
 }
+
+#[test]
+fn stalled_fires_past_max_days_in_the_stage_unless_snoozed_or_closed() {
+    let env = TestEnv::pipeline();
+    // lead: max_days 14. Today is 2026-11-27.
+    env.funnel(&["add", "Acme", "--value", "5000", "--at", "2026-11-12"])
+        .success();
+    env.funnel(&["add", "Globex", "--value", "5000", "--at", "2026-11-13"])
+        .success();
+    env.funnel(&["add", "Initech", "--value", "5000", "--at", "2026-10-29"])
+        .success();
+    env.funnel(&[
+        "snooze",
+        "initech",
+        "2026-12-15",
+        "--reason",
+        "budget in January",
+        "--at",
+        "2026-10-30",
+    ])
+    .success();
+    env.funnel(&[
+        "add",
+        "Hooli",
+        "--value",
+        "5000",
+        "--stage",
+        "won",
+        "--at",
+        "2026-10-01",
+    ])
+    .success();
+    assert_eq!(
+        doctor(&env, "stalled", &[]).0,
+        format!(
+            "{HEADER}warning\tstalled\tacme\tacme: 15 days in lead, limit 14\tmove it on, or funnel snooze acme +2w --reason \"...\"\n"
+        )
+    );
+    // Far beyond the limit it is a dead deal instead.
+    env.funnel(&["unsnooze", "initech", "--at", "2026-10-31"])
+        .success();
+    assert_eq!(
+        doctor(&env, "dead_deal", &[]).0,
+        format!(
+            "{HEADER}error\tdead_deal\tinitech\tinitech: 29 days in lead, more than twice the limit of 14\tfunnel move initech lost --reason no-decision\n"
+        )
+    );
+}
+
+#[test]
+fn idle_fires_after_idle_days_without_a_change() {
+    let env = TestEnv::pipeline();
+    // qualified: max_days 21, idle_days 10.
+    let add = |title: &str, at: &str| {
+        env.funnel(&[
+            "add",
+            title,
+            "--stage",
+            "qualified",
+            "--value",
+            "5000",
+            "--set",
+            "qualification.need=CRM",
+            "--set",
+            "qualification.problem_agreed=yes",
+            "--at",
+            at,
+        ])
+        .success();
+    };
+    add("Acme", "2026-11-16");
+    add("Globex", "2026-11-17");
+    assert_eq!(
+        doctor(&env, "idle", &[]).0,
+        format!(
+            "{HEADER}info\tidle\tacme\tacme: no change for 11 days, limit 10\tfunnel set acme last_contact=today next_step=\"...\" next_step_due=friday\n"
+        )
+    );
+    // Any committed change counts, by funnel or by hand.
+    env.funnel(&[
+        "set",
+        "acme",
+        "next_step=Call the CFO",
+        "--at",
+        "2026-11-26",
+    ])
+    .success();
+    assert_eq!(doctor(&env, "idle", &[]).0, HEADER);
+}
+
+#[test]
+fn follow_ups_after_a_win_are_due_until_the_customer_is_contacted() {
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--value", "5000", "--at", "2026-11-01"])
+        .success();
+    env.funnel(&["add", "Globex", "--value", "5000", "--at", "2026-11-01"])
+        .success();
+    env.funnel(&["move", "acme", "won", "--at", "2026-11-20"])
+        .success();
+    env.funnel(&["move", "globex", "won", "--at", "2026-11-20"])
+        .success();
+    env.funnel(&[
+        "set",
+        "globex",
+        "last_contact=2026-11-21",
+        "--at",
+        "2026-11-21",
+    ])
+    .success();
+    assert_eq!(
+        doctor(&env, "follow_up_due", &[]).0,
+        format!(
+            "{HEADER}info\tfollow_up_due\tacme\tacme: \"Send the welcome email series\" due 2026-11-20 (0 days after it was won)\tfunnel set acme last_contact=today\n"
+        )
+    );
+    // next surfaces it for the owner.
+    let next = env.funnel(&["next", "--format", "tsv"]);
+    assert_eq!(
+        next.stdout,
+        "at stake\tdeal\tstage\twhat\tfix\n5000\tacme\twon\tacme: \"Send the welcome email series\" due 2026-11-20 (0 days after it was won)\tfunnel set acme last_contact=today\n"
+    );
+    assert_eq!(next.stderr, "1 item(s) for alice on 2026-11-27\n");
+}
+
+#[test]
+fn product_imbalance_compares_products_with_their_targets() {
+    let env = TestEnv::pipeline();
+    let config = env.read("funnel.toml").replace(
+        "[customers]",
+        "[targets]\nproducts = { crm = { new_deals = 2, won = 1, per = \"month\" }, training = { new_deals = 1, per = \"month\" } }\n\n[customers]",
+    );
+    env.write("funnel.toml", &config);
+    env.commit_all("product targets");
+    env.funnel(&["add", "Acme", "--set", "product=crm", "--at", "2026-11-20"])
+        .success();
+    env.funnel(&[
+        "add",
+        "Globex",
+        "--set",
+        "product=training",
+        "--at",
+        "2026-11-20",
+    ])
+    .success();
+    assert_eq!(
+        doctor(&env, "product_imbalance", &[]).0,
+        format!(
+            "{HEADER}info\tproduct_imbalance\t\tcrm: 1 new deals, target 2, 0 won, target 1 in the last 30 days\tfunnel list product:crm --all; prospect for crm\n"
+        )
+    );
+}
