@@ -44,8 +44,15 @@ pub fn deal_facts(pipeline: &Pipeline, history: &History) -> HashMap<String, Dea
 }
 
 /// A metrics record per deal. `created` is the deal's `created` field
-/// (midnight in the pipeline's zone), else the commit that added it.
-pub fn records(pipeline: &Pipeline, history: &History, now: Timestamp) -> Vec<DealRecord> {
+/// (midnight in the pipeline's zone), else the commit that added it. A
+/// closed deal's value at close is read from the version committed when it
+/// closed, when the file changed after that (`read` gives a blob's text).
+pub fn records(
+    pipeline: &Pipeline,
+    history: &History,
+    now: Timestamp,
+    read: &dyn Fn(git2::Oid) -> Option<String>,
+) -> Vec<DealRecord> {
     let config = &pipeline.config;
     pipeline
         .deals
@@ -67,6 +74,7 @@ pub fn records(pipeline: &Pipeline, history: &History, now: Timestamp) -> Vec<De
             let mut record = DealRecord::new(deal.id.clone(), deal.stage.clone(), created);
             record.entries = entries;
             record.value = deal.value(config);
+            record.value_at_close = timeline.and_then(|t| value_at_close(config, deal, t, read));
             record.probability = deal.probability(config);
             record.expected_close = deal.date("expected_close");
             record.owner = deal.owner().map(str::to_string);
@@ -205,4 +213,30 @@ pub fn contradictions(config: &Config, history: &History) -> Vec<String> {
         .collect();
     out.sort();
     out
+}
+
+/// The value of a closed deal as committed when it closed, when its file
+/// changed after that; `None` when the current value is that value.
+fn value_at_close(
+    config: &Config,
+    deal: &crate::deal::Deal,
+    timeline: &crate::git::history::Timeline,
+    read: &dyn Fn(git2::Oid) -> Option<String>,
+) -> Option<rust_decimal::Decimal> {
+    let stage = config.stage(&deal.stage)?;
+    if stage.kind == crate::config::StageKind::Open {
+        return None;
+    }
+    let close = timeline.entries.last().filter(|e| e.stage == deal.stage)?;
+    let at = timeline
+        .versions
+        .iter()
+        .position(|(commit, _, _)| *commit == close.commit)?;
+    if at + 1 == timeline.versions.len() {
+        return None;
+    }
+    let text = read(timeline.versions[at].2)?;
+    crate::deal::Deal::parse(&deal.path, &text)
+        .ok()?
+        .value(config)
 }

@@ -355,3 +355,23 @@ fn check_warns_about_stage_entries_that_go_back_in_time() {
     let json = env.funnel(&["show", "acme", "--format", "json"]).stdout;
     assert!(json.contains("\"days\": \"0\""), "{json}");
 }
+
+#[test]
+fn reports_use_the_value_at_close() {
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--value", "5000", "--at", "2026-11-02"])
+        .success();
+    env.funnel(&["move", "acme", "won", "--at", "2026-11-10"])
+        .success();
+    // An upsell edited into the won deal later does not change what was won.
+    env.funnel(&["set", "acme", "value=9000", "--at", "2026-11-20"])
+        .success();
+    let run = env.funnel(&["report", "--last", "30d", "--format", "json"]);
+    run.success();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        doc["report"]["deal_size"]["mean"],
+        serde_json::json!({ "value": "5000", "deals": 1 })
+    );
+    assert_eq!(doc["report"]["win_rate"]["won"], 1);
+}

@@ -95,7 +95,9 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
             "the history is partial ({why}): figures rest on the commits present"
         ));
     }
-    let records = funnel::facts::records(&pipeline, &history, now);
+    let repo = funnel::git::Repo::open(&pipeline.root)?;
+    let read = |oid| repo.as_ref().and_then(|r| r.blob_text(oid).ok());
+    let records = funnel::facts::records(&pipeline, &history, now, &read);
     let reports: Vec<(String, Report)> = match &args.by {
         None => vec![(String::new(), report(config, &records, &window, now))],
         Some(key) => split_by(&records, key)
