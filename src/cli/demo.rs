@@ -10,13 +10,14 @@ use super::{CmdResult, Env};
 
 include!(concat!(env!("OUT_DIR"), "/example_pipeline.rs"));
 
-/// Build a sample pipeline with months of history and show its board
+/// Build a sample pipeline with months of history and show its board and report
 ///
 /// Creates a new git repository (in DIR, or a temporary folder that is kept
 /// and named) from the example pipeline built into funnel, with several
 /// months of deterministic history: deals added on their created dates by
 /// four people, moved through the funnel, some values raised, and a review
-/// branch merged back. Then prints the board. Explore it afterwards with
+/// branch merged back. Then prints the board and the report of the last
+/// 180 days. Explore it afterwards with
 /// `funnel -C DIR list`, `git -C DIR log --graph --oneline`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -51,6 +52,16 @@ pub fn run(env: &mut Env, args: DemoArgs) -> CmdResult {
             format: Format::Table,
         },
     )?;
+    env.ui.out("\n")?;
+    let report = super::report::ReportArgs {
+        since: None,
+        until: None,
+        period: None,
+        last: Some("180d".into()),
+        by: None,
+        format: Format::Table,
+    };
+    super::report::run(env, report)?;
     env.ui.status(&format!(
         "Explore it: funnel -C {} list --all; git -C {} log --graph --oneline",
         dir.display(),
