@@ -96,6 +96,31 @@ pub enum Period {
     Year,
 }
 
+impl Period {
+    /// The nominal length in days, for rates and paces: a month is 30 days
+    /// (the article's arithmetic: 250 a day is 7,500 a month and 45,000 in
+    /// six months), a quarter 90, a year 365.
+    pub const fn nominal_days(self) -> i64 {
+        match self {
+            Period::Day => 1,
+            Period::Week => 7,
+            Period::Month => 30,
+            Period::Quarter => 90,
+            Period::Year => 365,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUp {

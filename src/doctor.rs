@@ -468,16 +468,9 @@ fn balance(out: &mut Findings<'_>, pipeline: &Pipeline) {
     }
 }
 
-/// Days in a period, for paces: a month is 30 days (the article's
-/// arithmetic: 250 a day is 7,500 a month and 45,000 in six months).
-pub fn period_days(period: Period) -> Decimal {
-    Decimal::from(match period {
-        Period::Day => 1,
-        Period::Week => 7,
-        Period::Month => 30,
-        Period::Quarter => 90,
-        Period::Year => 365,
-    })
+/// Days in a period, for paces (see [`Period::nominal_days`]).
+fn period_days(period: Period) -> Decimal {
+    Decimal::from(period.nominal_days())
 }
 
 fn created(deal: &Deal, facts: &HashMap<String, DealFacts>) -> Option<Date> {
@@ -524,9 +517,9 @@ fn prospecting(
                     format!(
                         "{count} new deals {name} ({} a {}), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
                         (pace * period_days(target.per)).round_dp(1).normalize(),
-                        period_name(target.per),
+                        target.per.name(),
                         target.count,
-                        period_name(target.per),
+                        target.per.name(),
                         month(pace),
                         month(per_day)
                     ),
@@ -550,9 +543,9 @@ fn prospecting(
                         crate::json::plain_amount(value),
                         config.currency,
                         crate::json::plain_amount((pace * period_days(target.per)).round_dp(0)),
-                        period_name(target.per),
+                        target.per.name(),
                         crate::json::plain_amount(target.amount),
-                        period_name(target.per),
+                        target.per.name(),
                         month(pace.round_dp(0)),
                         month(per_day)
                     ),
@@ -561,16 +554,6 @@ fn prospecting(
                 break;
             }
         }
-    }
-}
-
-fn period_name(period: Period) -> &'static str {
-    match period {
-        Period::Day => "day",
-        Period::Week => "week",
-        Period::Month => "month",
-        Period::Quarter => "quarter",
-        Period::Year => "year",
     }
 }
 

@@ -121,7 +121,7 @@ const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Days in a nominal month, for rates and projections (the article's
 /// arithmetic: 250 a day is 7,500 a month).
-const DAYS_PER_MONTH: i64 = 30;
+const DAYS_PER_MONTH: i64 = Period::Month.nominal_days();
 
 /// One deal as the metrics see it: plain data derived by the caller from the
 /// deal file and its git history.
@@ -1100,7 +1100,7 @@ fn lead_generation(ctx: &Context<'_>, facts: &[Facts<'_>]) -> LeadGeneration {
             per_week: Figure::rounded(scaled(7), places, n),
             per_month: Figure::rounded(scaled(DAYS_PER_MONTH), places, n),
             target: target.map(|(amount, per)| {
-                let daily = amount / Decimal::from(nominal_days(per));
+                let daily = amount / Decimal::from(per.nominal_days());
                 let for_window = amount.saturating_mul(ctx.periods_in(elapsed, per));
                 PaceTarget {
                     per_day: round(daily, places),
@@ -1515,17 +1515,6 @@ fn period_next(start: Date, period: Period) -> Option<Date> {
         Period::Year => 1.years(),
     };
     start.checked_add(span).ok()
-}
-
-/// The nominal length of a period in days, for rates (see the module docs).
-fn nominal_days(period: Period) -> i64 {
-    match period {
-        Period::Day => 1,
-        Period::Week => 7,
-        Period::Month => DAYS_PER_MONTH,
-        Period::Quarter => 3 * DAYS_PER_MONTH,
-        Period::Year => 365,
-    }
 }
 
 /// How many calendar periods `window` holds: whole periods count 1, the
