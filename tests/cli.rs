@@ -517,3 +517,36 @@ fn demo_builds_the_same_history_every_time() {
         )
     );
 }
+
+#[test]
+fn board_names_deal_files_not_committed_yet() {
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--value", "5000"]).success();
+    env.funnel(&["add", "Globex", "--value", "800"]).success();
+    env.write(
+        "lead/acme.toml",
+        &(env.read("lead/acme.toml") + "# a note\n"),
+    );
+    env.write("lead/initech.toml", "title = \"Initech\"\nvalue = 100\n");
+    std::fs::rename(
+        env.path("lead/globex.toml"),
+        env.path("contact/globex.toml"),
+    )
+    .unwrap();
+    let run = env.funnel(&["board", "--format", "tsv"]);
+    run.success();
+    assert_eq!(
+        run.stderr,
+        "note: counted as they are in the work tree, not committed yet: ?? contact/globex.toml, ?? lead/initech.toml, D lead/globex.toml, M lead/acme.toml\n"
+    );
+    assert!(
+        run.stdout.contains("\nlead\t2\t5100\t510\t"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\ncontact\t1\t800\t320\t"),
+        "{}",
+        run.stdout
+    );
+}

@@ -19,6 +19,8 @@ use super::{CmdResult, Env};
 /// the stage longer than its max_days, "idle" deals unchanged for longer
 /// than its idle_days; snoozed deals count in neither. "wip" says when a
 /// stage holds more deals than its wip_max or fewer than its wip_min.
+/// Deal files changed but not committed count as they are, and a note on
+/// stderr names them, as `git status --short` would.
 ///
 /// JSON: {"currency", "today", "stages": [{"stage", "kind", "deals", "value",
 /// "weighted_value", "oldest_deal", "oldest_days", "stalled", "idle",
@@ -129,6 +131,16 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
         open_idle.to_string(),
         String::new(),
     ]);
+    if let Some(repo) = funnel::git::Repo::open(&pipeline.root)? {
+        let stages: Vec<&str> = config.stage_ids().collect();
+        let changed = repo.uncommitted(&stages)?;
+        if !changed.is_empty() {
+            env.ui.status(&format!(
+                "note: counted as they are in the work tree, not committed yet: {}",
+                changed.join(", ")
+            ));
+        }
+    }
     env.ui.rows(args.format, &rows, || {
         json!({
             "currency": config.currency,

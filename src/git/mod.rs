@@ -469,3 +469,43 @@ impl Repo {
         Ok(changes)
     }
 }
+
+/// Uncommitted changes, for status-like notes.
+impl Repo {
+    /// Deal files under `stages` that differ from HEAD in the index or the
+    /// work tree, as `git status --short` names them (`M lead/acme.toml`,
+    /// `?? lead/new.toml`, `D won/old.toml`), relative to the pipeline root.
+    pub fn uncommitted(&self, stages: &[&str]) -> Result<Vec<String>> {
+        let mut options = git2::StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        for stage in stages {
+            options.pathspec(git_path(&self.prefix.join(stage)));
+        }
+        let mut out = Vec::new();
+        for entry in self.repo.statuses(Some(&mut options))?.iter() {
+            let Ok(path) = entry.path() else { continue };
+            if !path.ends_with(".toml") {
+                continue;
+            }
+            let status = entry.status();
+            let code = if status.is_wt_new() && !status.is_index_new() {
+                "??"
+            } else if status.is_wt_deleted() || status.is_index_deleted() {
+                "D"
+            } else if status.is_index_new() {
+                "A"
+            } else {
+                "M"
+            };
+            let rel = Path::new(path)
+                .strip_prefix(&self.prefix)
+                .unwrap_or(Path::new(path));
+            out.push(format!("{code} {}", git_path(rel)));
+        }
+        out.sort();
+        Ok(out)
+    }
+}
