@@ -375,3 +375,34 @@ fn reports_use_the_value_at_close() {
     );
     assert_eq!(doc["report"]["win_rate"]["won"], 1);
 }
+
+#[test]
+fn log_json_has_its_documented_shape() {
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--value", "5000", "--at", "2026-11-02T09:30"])
+        .success();
+    env.funnel(&[
+        "move",
+        "acme",
+        "lost",
+        "--reason",
+        "price",
+        "--at",
+        "2026-11-03T10:00",
+    ])
+    .success();
+    let commit = env.git(&["rev-parse", "HEAD"]);
+    let run = env.funnel(&["log", "-n", "1", "--format", "json"]);
+    run.success();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        doc,
+        serde_json::json!([{
+            "commit": commit.trim(),
+            "at": "2026-11-03T10:00:00+00:00",
+            "author": "alice@example.com",
+            "subject": "move acme: lead -> lost",
+            "events": [{ "kind": "lost", "deal": "acme", "from": "lead", "to": "lost", "reason": "price" }],
+        }])
+    );
+}
