@@ -4,13 +4,17 @@
 //! counts as created now, in the stage its file is in.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use rust_decimal::Decimal;
 
 use crate::config::Config;
+use crate::deal::Deal;
+use crate::deal_cache::CloseCache;
 use crate::filter::DealFacts;
-use crate::git::history::History;
+use crate::git::history::{History, Timeline};
 use crate::metrics::DealRecord;
 use crate::pipeline::Pipeline;
 
@@ -43,48 +47,176 @@ pub fn deal_facts(pipeline: &Pipeline, history: &History) -> HashMap<String, Dea
         .collect()
 }
 
+/// The top-level keys of a deal file that [`records`] reads, besides the
+/// whole table for `--by FIELD`: a deal loaded with only these keys gives
+/// the same record.
+pub const RECORD_KEYS: &[&str] = crate::deal::Figures::KEYS;
+
 /// A metrics record per deal. `created` is the deal's `created` field
 /// (midnight in the pipeline's zone), else the commit that added it. A
-/// closed deal's value at close is read from the version committed when it
-/// closed, when the file changed after that (`read` gives a blob's text).
+/// closed deal's value at close is that of the version committed when it
+/// closed, when the file changed after that (`values` gives what versions
+/// say, all asked for at once: see [`version_values`]). Each deal's whole
+/// table is copied into `fields` only when `fields` is set (for `--by
+/// FIELD`).
 pub fn records(
     pipeline: &Pipeline,
     history: &History,
     now: Timestamp,
-    read: &dyn Fn(git2::Oid) -> Option<String>,
+    values: &dyn Fn(&[git2::Oid]) -> Vec<Option<VersionValue>>,
+    fields: bool,
 ) -> Vec<DealRecord> {
     let config = &pipeline.config;
-    pipeline
-        .deals
-        .iter()
-        .map(|deal| {
-            let timeline = history.deals.get(&deal.id);
-            let created = deal
-                .date("created")
-                .and_then(|d| d.to_zoned_datetime(config.timezone.clone()).ok())
-                .map(|z| z.timestamp())
-                .or(timeline.map(|t| t.added_at))
-                .unwrap_or(now);
-            let mut entries: Vec<(String, Timestamp)> = timeline
-                .map(|t| t.entries.iter().map(|e| (e.stage.clone(), e.at)).collect())
-                .unwrap_or_default();
-            if entries.last().is_none_or(|(stage, _)| *stage != deal.stage) {
-                entries.push((deal.stage.clone(), now));
-            }
-            let mut record = DealRecord::new(deal.id.clone(), deal.stage.clone(), created);
-            record.entries = entries;
-            record.value = deal.value(config);
-            record.value_at_close = timeline.and_then(|t| value_at_close(config, deal, t, read));
-            record.probability = deal.probability(config);
-            record.expected_close = deal.date("expected_close");
-            record.owner = deal.owner().map(str::to_string);
-            record.product = deal.text("product").map(str::to_string);
-            record.source = deal.text("source").map(str::to_string);
-            record.account = deal.text("account").map(str::to_string);
-            record.fields = deal.fields.clone();
-            record
+    // Each deal with its timeline and the blob of its version at close.
+    let deals = on_every_core(&pipeline.deals, |deal| {
+        let timeline = history.deals.get(&deal.id);
+        let at_close = timeline.and_then(|t| version_at_close(config, deal, t));
+        (deal, timeline, at_close)
+    });
+    let wanted: Vec<git2::Oid> = deals.iter().filter_map(|(_, _, blob)| *blob).collect();
+    let mut then = values(&wanted).into_iter();
+    let deals: Vec<_> = deals
+        .into_iter()
+        .map(|(deal, timeline, blob)| {
+            let at_close = blob.and_then(|_| then.next().flatten());
+            (deal, timeline, at_close.and_then(|then| then.value(config)))
         })
+        .collect();
+    on_every_core(&deals, |&(deal, timeline, value_at_close)| {
+        let figures = deal.figures();
+        let created = figures
+            .created()
+            .and_then(|d| d.to_zoned_datetime(config.timezone.clone()).ok())
+            .map(|z| z.timestamp())
+            .or(timeline.map(|t| t.added_at))
+            .unwrap_or(now);
+        let mut entries: Vec<(String, Timestamp)> = timeline
+            .map(|t| t.entries.iter().map(|e| (e.stage.clone(), e.at)).collect())
+            .unwrap_or_default();
+        if entries.last().is_none_or(|(stage, _)| *stage != deal.stage) {
+            entries.push((deal.stage.clone(), now));
+        }
+        let mut record = DealRecord::new(deal.id.clone(), deal.stage.clone(), created);
+        record.entries = entries;
+        record.value = figures.value(config);
+        record.value_at_close = value_at_close;
+        record.probability = figures.probability(&deal.stage, config);
+        record.expected_close = figures.expected_close();
+        record.owner = figures.owner().map(str::to_string);
+        record.product = figures.product().map(str::to_string);
+        record.source = figures.source().map(str::to_string);
+        record.account = figures.account().map(str::to_string);
+        if fields {
+            record.fields = deal.fields.clone();
+        }
+        record
+    })
+}
+
+/// What a committed version of a deal file says about its value: its
+/// `value` and `currency` as the deal loads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionValue {
+    pub amount: Option<Decimal>,
+    pub currency: Option<String>,
+}
+
+impl VersionValue {
+    /// What the version `text` says; `None` when it does not load as a
+    /// deal (broken TOML, a wrong type, no title). Whether it loads does
+    /// not depend on the file's name, so none is needed (and a blob is
+    /// the same whatever file it was committed as).
+    pub fn of(text: &str) -> Option<VersionValue> {
+        let deal = Deal::parse(Path::new("version.toml"), text).ok()?;
+        Some(VersionValue {
+            amount: deal.money("value"),
+            currency: deal.text("currency").map(str::to_string),
+        })
+    }
+
+    /// The value in the pipeline's currency, as [`Deal::value`] gives it.
+    pub fn value(&self, config: &Config) -> Option<Decimal> {
+        crate::deal::in_currency(self.amount?, self.currency.as_deref(), config)
+    }
+}
+
+/// What each of `blobs` (committed versions of deal files) says about its
+/// value: from the close cache in `cache` (the git dir's `funnel/`) when
+/// it has them, else read from `repo` and parsed on every core, the cache
+/// then updated. `None` for a blob that cannot be read or is no deal.
+pub fn version_values(
+    repo: Option<&crate::git::Repo>,
+    cache: Option<&Path>,
+    blobs: &[git2::Oid],
+) -> Vec<Option<VersionValue>> {
+    if blobs.is_empty() {
+        return Vec::new();
+    }
+    let known = cache.map(CloseCache::open).unwrap_or_default();
+    let mut found: HashMap<git2::Oid, Option<VersionValue>> = HashMap::with_capacity(blobs.len());
+    let mut missing = Vec::new();
+    for &blob in blobs {
+        if found.contains_key(&blob) {
+            continue;
+        }
+        match known.get(blob) {
+            Some(value) => {
+                found.insert(blob, value);
+            }
+            None => {
+                found.insert(blob, None);
+                missing.push(blob);
+            }
+        }
+    }
+    let mut read_all = true;
+    if let (Some(repo), false) = (repo, missing.is_empty()) {
+        let texts = crate::git::history::blob_texts(repo, &missing);
+        read_all = texts.iter().all(Option::is_some);
+        let values = on_every_core(&texts, |text| text.as_deref().and_then(VersionValue::of));
+        for ((blob, text), value) in missing.iter().zip(&texts).zip(values) {
+            if text.is_some() {
+                found.insert(*blob, value);
+            }
+        }
+    }
+    // A blob that could not be read is not recorded: it may be readable
+    // later (a fetch, an unpacked object).
+    if let Some(dir) = cache
+        && repo.is_some()
+        && read_all
+        && (!missing.is_empty() || known.len() != found.len())
+    {
+        let mut values: Vec<_> = found.iter().map(|(b, v)| (*b, v)).collect();
+        values.sort_unstable_by_key(|(blob, _)| *blob);
+        let _ = crate::deal_cache::save_closes(dir, values.into_iter());
+    }
+    blobs
+        .iter()
+        .map(|b| found.get(b).cloned().flatten())
         .collect()
+}
+
+/// `f` of each item, on up to 8 cores, in order.
+fn on_every_core<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = items.len().div_ceil(threads).max(64);
+    if items.len() <= chunk {
+        return items.iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// A stay in one stage: entered, left (`None`: still there), days, who
@@ -95,7 +227,7 @@ pub struct Stay {
     pub entered: String,
     pub left: Option<String>,
     /// Exact days with one decimal; negative spans from clock skew count 0.
-    pub days: rust_decimal::Decimal,
+    pub days: Decimal,
     pub by: String,
     pub commit: String,
 }
@@ -122,8 +254,7 @@ pub fn stays(
                 stage: entry.stage.clone(),
                 entered: show(entry.at),
                 left: end.map(show),
-                days: (rust_decimal::Decimal::from(seconds) / rust_decimal::Decimal::from(86_400))
-                    .round_dp(1),
+                days: (Decimal::from(seconds) / Decimal::from(86_400)).round_dp(1),
                 by: crate::git::owner_from_email(&entry.author_email).unwrap_or_default(),
                 commit: entry.commit.to_string(),
             }
@@ -215,14 +346,9 @@ pub fn contradictions(config: &Config, history: &History) -> Vec<String> {
     out
 }
 
-/// The value of a closed deal as committed when it closed, when its file
-/// changed after that; `None` when the current value is that value.
-fn value_at_close(
-    config: &Config,
-    deal: &crate::deal::Deal,
-    timeline: &crate::git::history::Timeline,
-    read: &dyn Fn(git2::Oid) -> Option<String>,
-) -> Option<rust_decimal::Decimal> {
+/// The blob of a closed deal's version committed when it closed, when its
+/// file changed after that (else the current value is the value at close).
+fn version_at_close(config: &Config, deal: &Deal, timeline: &Timeline) -> Option<git2::Oid> {
     let stage = config.stage(&deal.stage)?;
     if stage.kind == crate::config::StageKind::Open {
         return None;
@@ -235,8 +361,98 @@ fn value_at_close(
     if at + 1 == timeline.versions.len() {
         return None;
     }
-    let text = read(timeline.versions[at].2)?;
-    crate::deal::Deal::parse(&deal.path, &text)
-        .ok()?
-        .value(config)
+    Some(timeline.versions[at].2)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn pipeline(deals: Vec<Deal>) -> Pipeline {
+        Pipeline {
+            root: PathBuf::from("."),
+            config: Config::parse(&format!("{}\n[fx]\nEUR = \"2\"\n", crate::config::DEFAULT))
+                .unwrap(),
+            deals,
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_deal_loaded_with_the_record_keys_alone_gives_the_same_record() {
+        let text = r#"title = "Acme"
+account = "Acme Corp"
+contacts = [{ name = "Jane Doe", email = "jane@acme.example" }]
+owner = "ann"
+value = "12000.50"
+currency = "EUR"
+probability = 40
+product = "platform"
+source = "referral"
+created = 2026-01-05
+expected_close = 2026-12-15
+next_step = "call"
+next_step_due = 2026-11-20
+last_contact = 2026-11-01
+snooze_until = 2026-11-10
+snooze_reason = "holiday"
+lost_reason = "price"
+tags = ["enterprise"]
+notes = "n"
+seats = 40
+[qualification]
+budget = true
+need = "x"
+"#;
+        let whole = Deal::parse(Path::new("proposal/acme.toml"), text).unwrap();
+        let mut some = whole.clone();
+        some.fields.retain(|key, _| RECORD_KEYS.contains(&key));
+        assert!(some.fields.len() < whole.fields.len());
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let history = History::default();
+        let none = |blobs: &[git2::Oid]| vec![None; blobs.len()];
+        let records = |deal: Deal| {
+            format!(
+                "{:?}",
+                records(&pipeline(vec![deal]), &history, now, &none, false)
+            )
+        };
+        assert_eq!(records(some), records(whole));
+    }
+
+    #[test]
+    fn values_at_close_come_from_the_cache_and_a_damaged_one_is_rebuilt() {
+        let temp = tempfile::tempdir().unwrap();
+        let repo = crate::git::Repo::init(temp.path()).unwrap();
+        let blob = repo
+            .repo
+            .blob(b"title = \"Acme\"\nvalue = 100\ncurrency = \"EUR\"\n")
+            .unwrap();
+        let broken = repo.repo.blob(b"value = [\n").unwrap();
+        let cache = temp.path().join("cache");
+        let want = vec![
+            Some(VersionValue {
+                amount: Some(Decimal::from(100)),
+                currency: Some("EUR".to_string()),
+            }),
+            None,
+        ];
+        let blobs = [blob, broken];
+        assert_eq!(version_values(Some(&repo), Some(&cache), &blobs), want);
+        // Recorded: the repository is no longer needed.
+        assert_eq!(version_values(None, Some(&cache), &blobs), want);
+        let path = cache.join("closes-v1");
+        let good = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &good[..good.len() - 1]).unwrap();
+        assert_eq!(version_values(None, Some(&cache), &blobs), [None, None]);
+        assert_eq!(version_values(Some(&repo), Some(&cache), &blobs), want);
+        assert_eq!(std::fs::read(&path).unwrap(), good, "rebuilt");
+        let config = pipeline(Vec::new()).config;
+        assert_eq!(
+            want[0].as_ref().unwrap().value(&config),
+            Some(Decimal::from(200))
+        );
+    }
 }

@@ -10,6 +10,7 @@ pub mod check;
 pub mod config;
 pub mod dates;
 pub mod deal;
+pub mod deal_cache;
 pub mod dealfile;
 pub mod demo;
 pub mod doctor;

@@ -6,9 +6,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::config::{self, Config};
 use crate::deal::Deal;
+use crate::deal_cache::{self, DealCache, Instant, Stat};
 use crate::error::{Error, Result};
 use crate::problem::{Problem, did_you_mean};
 
@@ -53,15 +55,78 @@ pub fn load_config(root: &Path) -> Result<Config> {
 impl Pipeline {
     /// Loads the pipeline at `root` (the folder holding `funnel.toml`).
     pub fn load(root: &Path) -> Result<Pipeline> {
+        Pipeline::load_cached(root, None, None)
+    }
+
+    /// [`Pipeline::load`], taking the deal files that have not changed from
+    /// the deal cache in `cache` (the git dir's `funnel/`, see
+    /// [`crate::deal_cache`]) and updating it. With `keys`, each deal's
+    /// table keeps only those top-level keys: a command that reads a few
+    /// known keys of every deal then builds and holds a fraction of 20,000
+    /// whole tables (checks and problems are those of whole files).
+    pub fn load_cached(
+        root: &Path,
+        cache: Option<&Path>,
+        keys: Option<&[&str]>,
+    ) -> Result<Pipeline> {
+        // Before any file is looked at: files changed since are not cached.
+        Pipeline::load_cached_at(root, cache, keys, SystemTime::now())
+    }
+
+    /// [`Pipeline::load_cached`] for a load that started at `started`.
+    fn load_cached_at(
+        root: &Path,
+        cache: Option<&Path>,
+        keys: Option<&[&str]>,
+        started: SystemTime,
+    ) -> Result<Pipeline> {
+        let started = cache.and_then(|_| deal_cache::instant(started));
         let config = load_config(root)?;
         let (files, mut problems) = deal_files(root, &config)?;
-        let loaded = parse_all(root, &files);
+        let known = match (cache, started) {
+            (Some(dir), Some(_)) => Some(DealCache::open(dir, root)),
+            _ => None,
+        };
+        let loaded = parse_all(root, &files, known.as_ref(), started, keys);
+        if let (Some(dir), Some(started), Some(known)) = (cache, started, &known) {
+            // Rewritten when a file that can be cached was parsed, or one
+            // recorded is gone.
+            let cached = loaded.iter().filter(|l| l.cached).count();
+            let fresh = loaded.iter().filter(|l| l.encoded.is_some()).count();
+            if fresh > 0 || known.len() != cached {
+                let entries = files.iter().zip(&loaded).filter_map(|(rel, l)| {
+                    let rel = rel.to_str()?;
+                    let stat = l.stat?;
+                    let table = match &l.encoded {
+                        Some(encoded) => encoded.as_slice(),
+                        None if l.cached => known.encoded(rel, &stat)?,
+                        None => return None,
+                    };
+                    Some((rel, stat, table))
+                });
+                // A cache that cannot be written only costs time later.
+                let _ = deal_cache::save_deals(dir, root, started, entries);
+            }
+        }
+        // The first copy of each ID, found without copying an ID: a later
+        // copy is set aside, naming the first.
+        let mut first: HashMap<&str, &Path> = HashMap::with_capacity(loaded.len());
+        let mut copy_of: Vec<Option<PathBuf>> = Vec::new();
+        for (n, deal) in loaded.iter().enumerate() {
+            if let Ok(deal) = &deal.deal
+                && let Some(path) = first.insert(&deal.id, &deal.path)
+            {
+                first.insert(&deal.id, path);
+                copy_of.resize(n + 1, None);
+                copy_of[n] = Some(path.to_path_buf());
+            }
+        }
+        drop(first);
         let mut deals = Vec::with_capacity(loaded.len());
-        let mut seen: HashMap<String, PathBuf> = HashMap::new();
-        for result in loaded {
+        for (n, result) in loaded.into_iter().map(|l| l.deal).enumerate() {
             match result {
                 Ok(deal) => {
-                    if let Some(first) = seen.get(&deal.id) {
+                    if let Some(Some(first)) = copy_of.get(n) {
                         problems.push(
                             Problem::file(
                                 &deal.path,
@@ -75,7 +140,6 @@ impl Pipeline {
                         );
                         continue;
                     }
-                    seen.insert(deal.id.clone(), deal.path.clone());
                     deals.push(deal);
                 }
                 Err(mut found) => problems.append(&mut found),
@@ -185,10 +249,11 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
         let mut names = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            let name = entry.file_name();
-            let rel = Path::new(&stage.id).join(&name);
-            let Some(name) = name.to_str() else {
-                problems.push(Problem::file(&rel, "file name is not valid UTF-8"));
+            let file_name = entry.file_name();
+            // Made only for a problem: 20,000 paths cost more than the rest.
+            let rel = || Path::new(&stage.id).join(&file_name);
+            let Some(name) = file_name.to_str() else {
+                problems.push(Problem::file(rel(), "file name is not valid UTF-8"));
                 continue;
             };
             if name.starts_with('.') {
@@ -197,6 +262,7 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
             let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
             if is_dir {
                 if holds_toml(&entry.path()) {
+                    let rel = rel();
                     problems.push(
                         Problem::file(&rel, "deal files are one level deep: STAGE/ID.toml")
                             .with_hint(format!(
@@ -213,6 +279,7 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
             };
             if let Some(reason) = crate::ident::invalid_reason(id) {
                 let fixed = crate::ident::slug(id);
+                let rel = rel();
                 problems.push(
                     Problem::file(&rel, format!("invalid ID `{id}`: {reason}")).with_hint(format!(
                         "rename the file: git mv {} {}/{fixed}.toml",
@@ -222,25 +289,23 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
                 );
                 continue;
             }
-            names.push(name.to_string());
+            names.push(file_name);
         }
-        // Sorting the names as strings, not as paths (component by
-        // component), is the same order at a tenth of the cost.
+        // Sorting the names as strings (they are UTF-8), not as paths
+        // (component by component), is the same order at a tenth of the
+        // cost.
         names.sort_unstable();
         let stage_dir = Path::new(&stage.id);
         files.extend(names.iter().map(|name| stage_dir.join(name)));
     }
-    for entry in walkdir::WalkDir::new(root)
-        .min_depth(1)
-        .max_depth(1)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| Error::io(root, e.into()))?;
-        let name = entry.file_name().to_string_lossy();
-        if !entry.file_type().is_dir() || name.starts_with('.') || config.stage(&name).is_some() {
+    for entry in folders_in(root)? {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir || name.starts_with('.') || config.stage(&name).is_some() {
             continue;
         }
-        if holds_toml(entry.path()) {
+        if holds_toml(&entry.path()) {
             let hint = match did_you_mean(&name, config.stage_ids()) {
                 Some(stage) => format!(
                     "did you mean `{stage}`? Move the files with `git mv {name}/* {stage}/`"
@@ -260,6 +325,22 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
         }
     }
     Ok((files, problems))
+}
+
+/// The entries of `root`, by name. (A `walkdir` one level deep reads and
+/// sorts every folder it meets, 20,000 deal files included, before it
+/// knows not to descend; its errors are kept.)
+fn folders_in(root: &Path) -> Result<Vec<std::fs::DirEntry>> {
+    let walk_error = |e: std::io::Error| {
+        let message = format!("IO error for operation on {}: {e}", root.display());
+        Error::io(root, std::io::Error::new(e.kind(), message))
+    };
+    let mut entries = std::fs::read_dir(root)
+        .map_err(walk_error)?
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|e| Error::io(root, e))?;
+    entries.sort_by_key(|e| e.file_name());
+    Ok(entries)
 }
 
 fn holds_toml(dir: &Path) -> bool {
@@ -286,13 +367,72 @@ fn read_deal(root: &Path, rel: &Path) -> Result<Deal, Vec<Problem>> {
     }
 }
 
+/// A deal file as loaded: the deal or its problems, the file's stat data
+/// (when caching), whether it came from the cache, and its table encoded
+/// for the cache when it was parsed and can be cached.
+struct Loaded {
+    deal: Result<Deal, Vec<Problem>>,
+    stat: Option<Stat>,
+    cached: bool,
+    encoded: Option<Vec<u8>>,
+}
+
+/// Reads one deal file, or takes it from `cache` when it has not changed;
+/// with `keys`, the table keeps only those keys. The stat comes before the
+/// read, so the content is never older than the stat data recorded with it.
+fn load_deal_file(
+    root: &Path,
+    rel: &Path,
+    cache: Option<(&DealCache, Instant)>,
+    keys: Option<&[&str]>,
+) -> Loaded {
+    let stat = cache.and_then(|_| {
+        std::fs::metadata(root.join(rel))
+            .ok()
+            .and_then(|meta| Stat::of(&meta))
+    });
+    if let (Some((cache, _)), Some(stat), Some(key)) = (cache, &stat, rel.to_str())
+        && let Some(fields) = cache.table(key, stat, keys)
+    {
+        return Loaded {
+            deal: Ok(Deal::from_table(rel, fields)),
+            stat: Some(*stat),
+            cached: true,
+            encoded: None,
+        };
+    }
+    let mut deal = read_deal(root, rel);
+    let encoded = match (&deal, cache, &stat) {
+        (Ok(deal), Some((_, started)), Some(stat)) if stat.settled(started) => {
+            Some(deal_cache::encode_table(&deal.fields))
+        }
+        _ => None,
+    };
+    if let (Ok(deal), Some(keys)) = (&mut deal, keys) {
+        deal.fields.retain(|key, _| keys.contains(&key));
+    }
+    Loaded {
+        deal,
+        stat,
+        cached: false,
+        encoded,
+    }
+}
+
 /// Reads and parses `files` on every core, keeping their order.
-fn parse_all(root: &Path, files: &[PathBuf]) -> Vec<Result<Deal, Vec<Problem>>> {
+fn parse_all(
+    root: &Path,
+    files: &[PathBuf],
+    cache: Option<&DealCache>,
+    started: Option<Instant>,
+    keys: Option<&[&str]>,
+) -> Vec<Loaded> {
+    let cache = cache.zip(started);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     let chunk = files.len().div_ceil(threads).max(256);
-    let parse = |rel: &PathBuf| read_deal(root, rel);
+    let parse = |rel: &PathBuf| load_deal_file(root, rel, cache, keys);
     if files.len() <= chunk {
         return files.iter().map(parse).collect();
     }
@@ -306,4 +446,221 @@ fn parse_all(root: &Path, files: &[PathBuf]) -> Vec<Result<Deal, Vec<Problem>>> 
             .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A pipeline folder with `funnel.toml`, a cache folder beside it, and
+    /// loads that pretend to start a minute from now, so files written by
+    /// the test count as settled (except in the test of unsettled files).
+    struct Fixture {
+        temp: tempfile::TempDir,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let temp = tempfile::tempdir().unwrap();
+            std::fs::create_dir(temp.path().join("pipeline")).unwrap();
+            std::fs::write(
+                temp.path().join("pipeline").join(config::FILE_NAME),
+                config::DEFAULT,
+            )
+            .unwrap();
+            Fixture { temp }
+        }
+
+        fn root(&self) -> PathBuf {
+            self.temp.path().join("pipeline")
+        }
+
+        fn cache(&self) -> PathBuf {
+            self.temp.path().join("cache")
+        }
+
+        fn write(&self, rel: &str, text: &str) {
+            let path = self.root().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+
+        fn load_at(&self, started: SystemTime) -> Pipeline {
+            Pipeline::load_cached_at(&self.root(), Some(&self.cache()), None, started).unwrap()
+        }
+
+        fn load(&self) -> Pipeline {
+            self.load_at(SystemTime::now() + Duration::from_secs(60))
+        }
+
+        fn cached(&self) -> usize {
+            DealCache::open(&self.cache(), &self.root()).len()
+        }
+
+        /// Whether `rel` loads from the cache as it is now.
+        fn hit(&self, rel: &str) -> bool {
+            let known = DealCache::open(&self.cache(), &self.root());
+            let started = deal_cache::instant(SystemTime::now() + Duration::from_secs(60));
+            let cache = started.map(|started| (&known, started));
+            load_deal_file(&self.root(), Path::new(rel), cache, None).cached
+        }
+
+        fn cache_file(&self) -> PathBuf {
+            let found: Vec<PathBuf> = std::fs::read_dir(self.cache())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    p.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("deals-")
+                })
+                .collect();
+            assert_eq!(found.len(), 1, "{found:?}");
+            found[0].clone()
+        }
+    }
+
+    /// What a load found, to compare loads: each deal's path and table,
+    /// and each problem.
+    fn summary(pipeline: &Pipeline) -> String {
+        let mut out = String::new();
+        for deal in &pipeline.deals {
+            out.push_str(&format!("{} {:?}\n", deal.path.display(), deal.fields));
+        }
+        for problem in &pipeline.problems {
+            out.push_str(&format!("{problem}\n"));
+        }
+        out
+    }
+
+    fn value(pipeline: &Pipeline, id: &str) -> Option<i64> {
+        pipeline.deal(id)?.get("value")?.as_integer()
+    }
+
+    #[test]
+    fn a_cached_load_is_the_load() {
+        let f = Fixture::new();
+        f.write(
+            "lead/acme.toml",
+            "title = \"Acme\"\nvalue = 100\n[qualification]\nneed = \"x\"\n",
+        );
+        f.write(
+            "won/beta.toml",
+            "title = \"Beta\"\nvalue = 2\ntags = [\"a\"]\nd = 2026-01-01T10:00:00Z\n",
+        );
+        f.write("won/acme.toml", "title = \"Acme copy\"\n");
+        f.write("lead/broken.toml", "title = \"Broken\"\nvalue = [\n");
+        let plain = summary(&Pipeline::load(&f.root()).unwrap());
+        assert_eq!(summary(&f.load()), plain, "the load that fills the cache");
+        assert_eq!(f.cached(), 3, "every deal that loaded, the broken file not");
+        assert_eq!(summary(&f.load()), plain, "the load from the cache");
+    }
+
+    #[test]
+    fn a_hand_edit_of_the_same_size_is_seen() {
+        let f = Fixture::new();
+        f.write("lead/acme.toml", "title = \"Acme\"\nvalue = 100\n");
+        assert_eq!(value(&f.load(), "acme"), Some(100));
+        assert_eq!(f.cached(), 1);
+        assert!(f.hit("lead/acme.toml"));
+        // Past the coarsest clock tick, so the change time moves.
+        std::thread::sleep(Duration::from_millis(20));
+        f.write("lead/acme.toml", "title = \"Acme\"\nvalue = 200\n");
+        assert!(!f.hit("lead/acme.toml"));
+        assert_eq!(value(&f.load(), "acme"), Some(200));
+        assert!(f.hit("lead/acme.toml"));
+        // The same again, the modification time put back as it was.
+        let path = f.root().join("lead/acme.toml");
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        f.write("lead/acme.toml", "title = \"Acme\"\nvalue = 300\n");
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(before).unwrap();
+        assert!(!f.hit("lead/acme.toml"));
+        assert_eq!(value(&f.load(), "acme"), Some(300));
+    }
+
+    #[test]
+    fn a_file_changed_as_the_load_starts_is_not_cached() {
+        let f = Fixture::new();
+        f.write("lead/acme.toml", "title = \"Acme\"\nvalue = 100\n");
+        // A load that starts now: the file changed within the last
+        // seconds, so an edit in the same clock tick could keep its stat
+        // data the same. It is not recorded, and the edit is seen.
+        assert_eq!(value(&f.load_at(SystemTime::now()), "acme"), Some(100));
+        assert_eq!(f.cached(), 0);
+        f.write("lead/acme.toml", "title = \"Acme\"\nvalue = 200\n");
+        assert_eq!(value(&f.load_at(SystemTime::now()), "acme"), Some(200));
+    }
+
+    #[test]
+    fn files_added_removed_and_broken_since_are_seen() {
+        let f = Fixture::new();
+        f.write("lead/acme.toml", "title = \"Acme\"\n");
+        f.write("lead/beta.toml", "title = \"Beta\"\n");
+        f.load();
+        assert_eq!(f.cached(), 2);
+        std::fs::remove_file(f.root().join("lead/beta.toml")).unwrap();
+        f.write("won/gamma.toml", "title = \"Gamma\"\n");
+        std::thread::sleep(Duration::from_millis(20));
+        f.write("lead/acme.toml", "title = 7\n");
+        let pipeline = f.load();
+        assert_eq!(
+            summary(&pipeline),
+            summary(&Pipeline::load(&f.root()).unwrap())
+        );
+        assert_eq!(pipeline.deals.len(), 1);
+        assert_eq!(pipeline.problems.len(), 1, "acme's title is no string");
+        assert_eq!(f.cached(), 1, "only gamma");
+    }
+
+    #[test]
+    fn a_damaged_cache_is_rebuilt() {
+        let f = Fixture::new();
+        f.write("lead/acme.toml", "title = \"Acme\"\nvalue = 100\n");
+        f.write("won/beta.toml", "title = \"Beta\"\n");
+        let plain = summary(&f.load());
+        let path = f.cache_file();
+        let good = std::fs::read(&path).unwrap();
+        let mut damaged = [
+            b"garbage".to_vec(),
+            Vec::new(),
+            good[..good.len() / 2].to_vec(),
+            good.clone(),
+        ];
+        let middle = good.len() / 2;
+        damaged[3][middle] ^= 0x20;
+        for bytes in damaged {
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(f.cached(), 0, "damaged: not trusted");
+            assert_eq!(summary(&f.load()), plain);
+            assert_eq!(std::fs::read(&path).unwrap().len(), good.len(), "rebuilt");
+            assert_eq!(f.cached(), 2);
+        }
+    }
+
+    #[test]
+    fn a_load_of_some_keys_keeps_only_those() {
+        let f = Fixture::new();
+        f.write(
+            "lead/acme.toml",
+            "title = \"Acme\"\nvalue = 100\nowner = \"ann\"\n",
+        );
+        let keys: &[&str] = &["value", "owner"];
+        let load = || {
+            let started = SystemTime::now() + Duration::from_secs(60);
+            Pipeline::load_cached_at(&f.root(), Some(&f.cache()), Some(keys), started).unwrap()
+        };
+        for pipeline in [load(), load()] {
+            let fields: Vec<&String> = pipeline.deals[0].fields.keys().collect();
+            assert_eq!(fields, ["value", "owner"]);
+        }
+        // The cache holds whole tables.
+        let whole = f.load();
+        let fields: Vec<&String> = whole.deals[0].fields.keys().collect();
+        assert_eq!(fields, ["title", "value", "owner"]);
+    }
 }

@@ -1,10 +1,12 @@
 //! `funnel report`: the metrics of a window, from the history.
 
 use clap::Args;
-use funnel::config::Period;
+use funnel::config::{Config, Period};
 use funnel::dates::Lean;
 use funnel::error::Error;
-use funnel::metrics::{Figure, Report, report, split_by, window_for};
+use funnel::metrics::{Figure, Report, Window, report, split_by, window_for};
+use funnel::pipeline::Pipeline;
+use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -59,45 +61,55 @@ pub struct ReportArgs {
 }
 
 pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
-    let pipeline = env.load()?;
-    let config = &pipeline.config;
-    let today = env.today(config)?;
-    let calendar = funnel::ops::calendar(config, today);
-    let date = |expr: &Option<String>, name: &str| {
-        expr.as_ref()
-            .map(|e| {
-                calendar.date(e, Lean::Past).map_err(|m| {
-                    Error::hinted(format!("--{name}: {m}"), "give a date such as 2026-10-01")
-                })
-            })
-            .transpose()
+    let root = env.root()?;
+    // The configuration alone first: the window and the stage folders the
+    // history follows need nothing else.
+    let outline = Pipeline::config_only(&root)?;
+    let (window, now) = match window(env, &outline.config, &args) {
+        Ok(found) => found,
+        Err(e) => {
+            // As ever: the warnings about the deal files, then the error.
+            env.load()?;
+            return Err(e.into());
+        }
     };
-    let since = date(&args.since, "since")?;
-    let until = date(&args.until, "until")?;
-    let period = args.period.as_deref().map(|p| match p {
-        "week" => Period::Week,
-        "month" => Period::Month,
-        "quarter" => Period::Quarter,
-        _ => Period::Year,
+    let repo = funnel::git::Repo::open(&root);
+    let cache = match &repo {
+        Ok(Some(repo)) => Some(funnel::git::history::cache_dir(repo)),
+        _ => None,
+    };
+    // Of each deal, the keys the records read, or all of them for --by.
+    let keys = args.by.is_none().then_some(funnel::facts::RECORD_KEYS);
+    // The deals load on other cores while the history loads here.
+    let (pipeline, history) = std::thread::scope(|scope| {
+        let deals = scope.spawn(|| Pipeline::load_cached(&root, cache.as_deref(), keys));
+        let history = env.history(&outline);
+        let deals = deals
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (deals, history)
     });
-    let last = args
-        .last
-        .as_deref()
-        .map(funnel::metrics::parse_last)
-        .transpose()
-        .map_err(|m| Error::hinted(format!("--last: {m}"), "write a span such as 90d or 12w"))?;
-    let window = window_for(&calendar, since, until, period, last).map_err(Error::data)?;
-    // "Now" is the end of today, so today's changes count.
-    let now = env.now_for(config, today)?;
-    let history = env.history(&pipeline)?;
+    let pipeline = pipeline?;
+    // As `Env::load` warns.
+    let files = super::skipped_files(&pipeline);
+    if !files.is_empty() {
+        env.ui.warning(&format!(
+            "skipped {} broken file(s): {}; `funnel check` explains",
+            files.len(),
+            files.join(", ")
+        ));
+    }
+    let history = history?;
     if let Some(why) = &history.partial {
         env.ui.warning(&format!(
             "the history is partial ({why}): figures rest on the commits present"
         ));
     }
-    let repo = funnel::git::Repo::open(&pipeline.root)?;
-    let read = |oid| repo.as_ref().and_then(|r| r.blob_text(oid).ok());
-    let records = funnel::facts::records(&pipeline, &history, now, &read);
+    let repo = repo?;
+    let config = &pipeline.config;
+    let values =
+        |blobs: &[git2::Oid]| funnel::facts::version_values(repo.as_ref(), cache.as_deref(), blobs);
+    let records = funnel::facts::records(&pipeline, &history, now, &values, args.by.is_some());
     let reports: Vec<(String, Report)> = match &args.by {
         None => vec![(String::new(), report(config, &records, &window, now))],
         Some(key) => split_by(&records, key)
@@ -137,7 +149,42 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
             config.currency
         ));
     }
+    // The process ends right after: freeing 20,000 deals, timelines and
+    // records one allocation at a time would only add to the wait.
+    std::mem::forget((pipeline, history, records, reports));
     Ok(())
+}
+
+/// The window the options ask for, and "now": the end of today, so
+/// today's changes count.
+fn window(env: &Env, config: &Config, args: &ReportArgs) -> Result<(Window, Timestamp), Error> {
+    let today = env.today(config)?;
+    let calendar = funnel::ops::calendar(config, today);
+    let date = |expr: &Option<String>, name: &str| {
+        expr.as_ref()
+            .map(|e| {
+                calendar.date(e, Lean::Past).map_err(|m| {
+                    Error::hinted(format!("--{name}: {m}"), "give a date such as 2026-10-01")
+                })
+            })
+            .transpose()
+    };
+    let since = date(&args.since, "since")?;
+    let until = date(&args.until, "until")?;
+    let period = args.period.as_deref().map(|p| match p {
+        "week" => Period::Week,
+        "month" => Period::Month,
+        "quarter" => Period::Quarter,
+        _ => Period::Year,
+    });
+    let last = args
+        .last
+        .as_deref()
+        .map(funnel::metrics::parse_last)
+        .transpose()
+        .map_err(|m| Error::hinted(format!("--last: {m}"), "write a span such as 90d or 12w"))?;
+    let window = window_for(&calendar, since, until, period, last).map_err(Error::data)?;
+    Ok((window, env.now_for(config, today)?))
 }
 
 fn figure(f: &Figure, show: impl Fn(Decimal) -> String) -> (String, String) {

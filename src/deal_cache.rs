@@ -1,0 +1,824 @@
+//! Parsed deal files and values at close, kept between runs in the git dir,
+//! so that a command that reads every deal does not parse every TOML file
+//! (and every closed deal's old version) again.
+//!
+//! Two files in the git dir's `funnel/` folder, never in the work tree:
+//!
+//! - `deals-v1-KEY` (KEY: a hash of the pipeline root): the table of each
+//!   deal file that loaded, with the file's stat data. A file is taken from
+//!   the cache only when its inode, size, modification and change times (to
+//!   the nanosecond) are those recorded, *and* both times were more than
+//!   [`SETTLED_SECONDS`] older than the start of the run that recorded them.
+//!   The second condition is git's answer to "racily clean" files: an edit
+//!   that keeps the size, made within the same clock tick as the stat that
+//!   was recorded, leaves the same stat data; recording only files that had
+//!   been still for a while means any later edit has a later time. The change
+//!   time cannot be set by hand (`touch -d` sets the modification time
+//!   only), so an edit that puts the old modification time back is seen too.
+//! - `closes-v1`: what committed versions (blobs) of deal files say about
+//!   their value. A blob never changes, so these never go stale; the file
+//!   keeps the blobs the last run asked for.
+//!
+//! Neither is trusted blindly: a file with the wrong magic, version, key or
+//! checksum, or one that does not decode to the end, is ignored and rebuilt.
+//! Writes go to a temporary file renamed into place, so a reader never sees
+//! half a file; a cache that cannot be written (a read-only repository) only
+//! costs time.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use rust_decimal::Decimal;
+use toml::value::{Date, Datetime, Offset, Time};
+
+use crate::facts::VersionValue;
+
+const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
+const DEALS_VERSION: u32 = 1;
+const CLOSES_MAGIC: &[u8; 8] = b"FNLCLOSE";
+const CLOSES_VERSION: u32 = 1;
+
+/// How long a file must have been still, before the start of the run that
+/// records it, to be taken from the cache: more than the coarsest time
+/// stamps of common file systems (2 s on FAT) plus the kernel clock's tick.
+pub const SETTLED_SECONDS: i64 = 3;
+
+/// What a file's stat data says about its content: inode, size, and the
+/// modification and change times (seconds, nanoseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    ino: u64,
+    size: u64,
+    mtime: (i64, u32),
+    ctime: (i64, u32),
+}
+
+impl Stat {
+    /// The stat data in `meta`; `None` on platforms without inodes and
+    /// change times, where nothing is cached.
+    pub fn of(meta: &std::fs::Metadata) -> Option<Stat> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(Stat {
+                ino: meta.ino(),
+                size: meta.size(),
+                mtime: (meta.mtime(), u32::try_from(meta.mtime_nsec()).ok()?),
+                ctime: (meta.ctime(), u32::try_from(meta.ctime_nsec()).ok()?),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            None
+        }
+    }
+
+    /// Whether the file had been still for [`SETTLED_SECONDS`] at `started`.
+    pub fn settled(&self, started: Instant) -> bool {
+        let limit = (started.0.saturating_sub(SETTLED_SECONDS), started.1);
+        self.mtime < limit && self.ctime < limit
+    }
+}
+
+/// A point in time as (seconds, nanoseconds) since the epoch.
+pub type Instant = (i64, u32);
+
+/// `at` as an [`Instant`]; `None` before the epoch (a clock that wrong
+/// turns the cache off).
+pub fn instant(at: SystemTime) -> Option<Instant> {
+    let since = at.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+    Some((i64::try_from(since.as_secs()).ok()?, since.subsec_nanos()))
+}
+
+/// The deal files an earlier run recorded for one pipeline.
+#[derive(Default)]
+pub struct DealCache {
+    bytes: Vec<u8>,
+    /// When the run that wrote the cache started.
+    started: Instant,
+    /// Each file: where its path relative to the root (`STAGE/ID.toml`)
+    /// and its encoded table are in `bytes`, and its stat data.
+    entries: Vec<(Range<usize>, Stat, Range<usize>)>,
+    /// The entries by a hash of their path (no string is copied: the
+    /// path is checked on each look-up, so a collision is only a miss).
+    index: HashMap<u64, u32, BuildHasherDefault<Hashed>>,
+}
+
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct Hashed(u64);
+
+impl Hasher for Hashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = checksum(bytes);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+impl DealCache {
+    /// The cache of the pipeline at `root` in `dir`; empty when there is
+    /// none, or it is damaged, foreign or of another version.
+    pub fn open(dir: &Path, root: &Path) -> DealCache {
+        let key = deals_key(root);
+        std::fs::read(deals_path(dir, &key))
+            .ok()
+            .and_then(|bytes| DealCache::decode(bytes, &key))
+            .unwrap_or_default()
+    }
+
+    /// How many deal files it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The table of the deal file `rel` (relative to the root), when it
+    /// was recorded with exactly `stat` and had settled by then; with only
+    /// the top-level `keys` when given.
+    pub fn table(&self, rel: &str, stat: &Stat, keys: Option<&[&str]>) -> Option<toml::Table> {
+        let (recorded, encoded) = self.find(rel)?;
+        if recorded != *stat || !recorded.settled(self.started) {
+            return None;
+        }
+        let mut r = Reader::new(encoded);
+        let table = r.table(keys)?;
+        r.done().then_some(table)
+    }
+
+    /// The encoded table of the deal file `rel` as recorded with exactly
+    /// `stat`, to be written again unchanged.
+    pub fn encoded(&self, rel: &str, stat: &Stat) -> Option<&[u8]> {
+        let (recorded, encoded) = self.find(rel)?;
+        (recorded == *stat).then_some(encoded)
+    }
+
+    fn find(&self, rel: &str) -> Option<(Stat, &[u8])> {
+        let n = *self.index.get(&checksum(rel.as_bytes()))?;
+        let (path, stat, table) = self.entries.get(n as usize)?;
+        (self.bytes.get(path.clone())? == rel.as_bytes())
+            .then(|| Some((*stat, self.bytes.get(table.clone())?)))?
+    }
+
+    fn decode(bytes: Vec<u8>, key: &str) -> Option<DealCache> {
+        let body = checked(&bytes, DEALS_MAGIC, DEALS_VERSION, key)?;
+        let header = body.start;
+        let mut r = Reader::new(&bytes[body]);
+        let started = (r.i64()?, r.u32()?);
+        let count = r.count()?;
+        let mut entries = Vec::with_capacity(count);
+        let mut index = HashMap::with_capacity_and_hasher(count, Default::default());
+        // The ranges are into the body, which starts after the header.
+        let range = |r: &Reader<'_>, len: usize| {
+            let start = header + r.offset();
+            start..start + len
+        };
+        for n in 0..count {
+            let len = r.count()?;
+            let path = range(&r, len);
+            let hash = checksum(r.str_of(len)?.as_bytes());
+            let stat = Stat {
+                ino: r.u64()?,
+                size: r.u64()?,
+                mtime: (r.i64()?, r.u32()?),
+                ctime: (r.i64()?, r.u32()?),
+            };
+            let len = r.count()?;
+            let table = range(&r, len);
+            r.take(len)?;
+            entries.push((path, stat, table));
+            index.insert(hash, u32::try_from(n).ok()?);
+        }
+        if !r.done() {
+            return None;
+        }
+        Some(DealCache {
+            bytes,
+            started,
+            entries,
+            index,
+        })
+    }
+}
+
+/// A deal's table as the deal cache holds it.
+pub fn encode_table(table: &toml::Table) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    put_table(&mut out, table);
+    out
+}
+
+/// Writes the deal cache of the pipeline at `root` to `dir`: each file as
+/// (path relative to the root, stat data, [`encode_table`]), recorded by a
+/// run that started at `started`. Files that had not settled by then are
+/// left out.
+pub fn save_deals<'a>(
+    dir: &Path,
+    root: &Path,
+    started: Instant,
+    files: impl Iterator<Item = (&'a str, Stat, &'a [u8])>,
+) -> std::io::Result<()> {
+    let key = deals_key(root);
+    let mut body = Vec::with_capacity(1 << 20);
+    let mut count = 0u64;
+    for (rel, stat, table) in files {
+        if !stat.settled(started) {
+            continue;
+        }
+        put_str(&mut body, rel);
+        body.extend_from_slice(&stat.ino.to_le_bytes());
+        body.extend_from_slice(&stat.size.to_le_bytes());
+        for (seconds, nanos) in [stat.mtime, stat.ctime] {
+            body.extend_from_slice(&seconds.to_le_bytes());
+            body.extend_from_slice(&nanos.to_le_bytes());
+        }
+        put_varint(&mut body, table.len() as u64);
+        body.extend_from_slice(table);
+        count += 1;
+    }
+    let mut head = Vec::with_capacity(32);
+    head.extend_from_slice(&started.0.to_le_bytes());
+    head.extend_from_slice(&started.1.to_le_bytes());
+    put_varint(&mut head, count);
+    head.extend_from_slice(&body);
+    write(
+        &deals_path(dir, &key),
+        &sealed(DEALS_MAGIC, DEALS_VERSION, &key, &head),
+    )
+}
+
+fn deals_key(root: &Path) -> String {
+    format!("root={}\n", root.to_string_lossy())
+}
+
+fn deals_path(dir: &Path, key: &str) -> PathBuf {
+    dir.join(format!(
+        "deals-v{DEALS_VERSION}-{:016x}",
+        checksum(key.as_bytes())
+    ))
+}
+
+/// What committed versions of deal files say about their value, by blob.
+#[derive(Default)]
+pub struct CloseCache {
+    values: HashMap<[u8; 20], Option<VersionValue>>,
+}
+
+impl CloseCache {
+    /// The cache in `dir`; empty when there is none or it is damaged.
+    pub fn open(dir: &Path) -> CloseCache {
+        std::fs::read(closes_path(dir))
+            .ok()
+            .and_then(|bytes| CloseCache::decode(&bytes))
+            .unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// What the blob says (`Some(None)`: it is no deal), if recorded.
+    pub fn get(&self, blob: git2::Oid) -> Option<Option<VersionValue>> {
+        self.values.get(blob.as_bytes()).cloned()
+    }
+
+    fn decode(bytes: &[u8]) -> Option<CloseCache> {
+        let body = checked(bytes, CLOSES_MAGIC, CLOSES_VERSION, "")?;
+        let mut r = Reader::new(&bytes[body]);
+        let count = r.count()?;
+        let mut values = HashMap::with_capacity(count);
+        for _ in 0..count {
+            let blob: [u8; 20] = r.take(20)?.try_into().ok()?;
+            let value = match r.byte()? {
+                0 => None,
+                1 => {
+                    let amount = match r.byte()? {
+                        0 => None,
+                        1 => Some(Decimal::deserialize(r.take(16)?.try_into().ok()?)),
+                        _ => return None,
+                    };
+                    let currency = match r.byte()? {
+                        0 => None,
+                        1 => Some(r.str()?.to_string()),
+                        _ => return None,
+                    };
+                    Some(VersionValue { amount, currency })
+                }
+                _ => return None,
+            };
+            values.insert(blob, value);
+        }
+        r.done().then_some(CloseCache { values })
+    }
+}
+
+/// Writes the close cache to `dir`: exactly `values`.
+pub fn save_closes<'a>(
+    dir: &Path,
+    values: impl ExactSizeIterator<Item = (git2::Oid, &'a Option<VersionValue>)>,
+) -> std::io::Result<()> {
+    let mut body = Vec::with_capacity(16 + values.len() * 48);
+    put_varint(&mut body, values.len() as u64);
+    for (blob, value) in values {
+        body.extend_from_slice(blob.as_bytes());
+        match value {
+            None => body.push(0),
+            Some(value) => {
+                body.push(1);
+                match value.amount {
+                    None => body.push(0),
+                    Some(amount) => {
+                        body.push(1);
+                        body.extend_from_slice(&amount.serialize());
+                    }
+                }
+                match &value.currency {
+                    None => body.push(0),
+                    Some(currency) => {
+                        body.push(1);
+                        put_str(&mut body, currency);
+                    }
+                }
+            }
+        }
+    }
+    write(
+        &closes_path(dir),
+        &sealed(CLOSES_MAGIC, CLOSES_VERSION, "", &body),
+    )
+}
+
+fn closes_path(dir: &Path) -> PathBuf {
+    dir.join(format!("closes-v{CLOSES_VERSION}"))
+}
+
+// ---------------------------------------------------------------------------
+// The file layout: magic, version, key, body, checksum of all that.
+
+fn sealed(magic: &[u8; 8], version: u32, key: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + key.len() + 32);
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&version.to_le_bytes());
+    put_str(&mut out, key);
+    out.extend_from_slice(body);
+    let sum = checksum(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+/// Where the body of a sealed file is, when everything around it is right.
+fn checked(bytes: &[u8], magic: &[u8; 8], version: u32, key: &str) -> Option<Range<usize>> {
+    let (all, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    if checksum(all).to_le_bytes() != sum {
+        return None;
+    }
+    let mut r = Reader::new(all);
+    if r.take(8)? != magic || r.u32()? != version || r.str()? != key {
+        return None;
+    }
+    Some(r.offset()..all.len())
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it over
+/// `path`.
+fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A 64-bit checksum, eight bytes at a time (it guards against damage, not
+/// against an adversary).
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut hash = (bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut add = |word: u64| {
+        hash = (hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        add(u64::from_le_bytes(word));
+    }
+    let rest = chunks.remainder();
+    let mut word = [0; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    add(u64::from_le_bytes(word));
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^ (hash >> 33)
+}
+
+// ---------------------------------------------------------------------------
+// TOML values, as tagged bytes.
+
+const STRING: u8 = 0;
+const INTEGER: u8 = 1;
+const FLOAT: u8 = 2;
+const FALSE: u8 = 3;
+const TRUE: u8 = 4;
+const DATETIME: u8 = 5;
+const ARRAY: u8 = 6;
+const TABLE: u8 = 7;
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn put_str(out: &mut Vec<u8>, text: &str) {
+    put_varint(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
+
+fn put_table(out: &mut Vec<u8>, table: &toml::Table) {
+    put_varint(out, table.len() as u64);
+    for (key, value) in table {
+        put_str(out, key);
+        put_value(out, value);
+    }
+}
+
+fn put_value(out: &mut Vec<u8>, value: &toml::Value) {
+    match value {
+        toml::Value::String(s) => {
+            out.push(STRING);
+            put_str(out, s);
+        }
+        toml::Value::Integer(i) => {
+            out.push(INTEGER);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        toml::Value::Float(f) => {
+            out.push(FLOAT);
+            out.extend_from_slice(&f.to_bits().to_le_bytes());
+        }
+        toml::Value::Boolean(b) => out.push(if *b { TRUE } else { FALSE }),
+        toml::Value::Datetime(d) => {
+            out.push(DATETIME);
+            put_datetime(out, d);
+        }
+        toml::Value::Array(items) => {
+            out.push(ARRAY);
+            put_varint(out, items.len() as u64);
+            for item in items {
+                put_value(out, item);
+            }
+        }
+        toml::Value::Table(table) => {
+            out.push(TABLE);
+            put_table(out, table);
+        }
+    }
+}
+
+/// Flags (date, time, seconds, nanoseconds, offset Z, offset in minutes),
+/// then the parts present.
+fn put_datetime(out: &mut Vec<u8>, d: &Datetime) {
+    let time = d.time.as_ref();
+    let flags = u8::from(d.date.is_some())
+        | u8::from(time.is_some()) << 1
+        | u8::from(time.is_some_and(|t| t.second.is_some())) << 2
+        | u8::from(time.is_some_and(|t| t.nanosecond.is_some())) << 3
+        | u8::from(d.offset == Some(Offset::Z)) << 4
+        | u8::from(matches!(d.offset, Some(Offset::Custom { .. }))) << 5;
+    out.push(flags);
+    if let Some(date) = &d.date {
+        out.extend_from_slice(&date.year.to_le_bytes());
+        out.extend_from_slice(&[date.month, date.day]);
+    }
+    if let Some(time) = time {
+        out.extend_from_slice(&[time.hour, time.minute]);
+        if let Some(second) = time.second {
+            out.push(second);
+        }
+        if let Some(nanosecond) = time.nanosecond {
+            out.extend_from_slice(&nanosecond.to_le_bytes());
+        }
+    }
+    if let Some(Offset::Custom { minutes }) = d.offset {
+        out.extend_from_slice(&minutes.to_le_bytes());
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(buf: &'a [u8]) -> Reader<'a> {
+        Reader { buf, at: 0 }
+    }
+
+    fn offset(&self) -> usize {
+        self.at
+    }
+
+    fn done(&self) -> bool {
+        self.at == self.buf.len()
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let bytes = self.buf.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(bytes)
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.array()?))
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.array()?))
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    /// A count of items that follow, each at least a byte: never more
+    /// than the bytes left.
+    fn count(&mut self) -> Option<usize> {
+        usize::try_from(self.varint()?)
+            .ok()
+            .filter(|&n| n <= self.buf.len() - self.at)
+    }
+
+    fn str(&mut self) -> Option<&'a str> {
+        let len = self.count()?;
+        self.str_of(len)
+    }
+
+    /// A string of `len` bytes.
+    fn str_of(&mut self, len: usize) -> Option<&'a str> {
+        std::str::from_utf8(self.take(len)?).ok()
+    }
+
+    /// Reads past a value without building it.
+    fn skip_value(&mut self) -> Option<()> {
+        match self.byte()? {
+            STRING => {
+                self.str()?;
+            }
+            INTEGER | FLOAT => {
+                self.take(8)?;
+            }
+            FALSE | TRUE => {}
+            DATETIME => {
+                self.datetime()?;
+            }
+            ARRAY => {
+                for _ in 0..self.count()? {
+                    self.skip_value()?;
+                }
+            }
+            TABLE => {
+                for _ in 0..self.count()? {
+                    self.str()?;
+                    self.skip_value()?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// A table, with only the top-level `keys` when given (the values of
+    /// the others are skipped, never built).
+    fn table(&mut self, keys: Option<&[&str]>) -> Option<toml::Table> {
+        let count = self.count()?;
+        let mut table = toml::Table::with_capacity(keys.map_or(count, |k| k.len().min(count)));
+        for _ in 0..count {
+            let key = self.str()?;
+            if keys.is_some_and(|keys| !keys.contains(&key)) {
+                self.skip_value()?;
+                continue;
+            }
+            let value = self.value()?;
+            if table.insert(key.to_string(), value).is_some() {
+                return None; // a key twice: not what was written
+            }
+        }
+        Some(table)
+    }
+
+    fn value(&mut self) -> Option<toml::Value> {
+        Some(match self.byte()? {
+            STRING => toml::Value::String(self.str()?.to_string()),
+            INTEGER => toml::Value::Integer(self.i64()?),
+            FLOAT => toml::Value::Float(f64::from_bits(self.u64()?)),
+            FALSE => toml::Value::Boolean(false),
+            TRUE => toml::Value::Boolean(true),
+            DATETIME => toml::Value::Datetime(self.datetime()?),
+            ARRAY => {
+                let count = self.count()?;
+                let mut items = Vec::with_capacity(count);
+                for _ in 0..count {
+                    items.push(self.value()?);
+                }
+                toml::Value::Array(items)
+            }
+            TABLE => toml::Value::Table(self.table(None)?),
+            _ => return None,
+        })
+    }
+
+    fn datetime(&mut self) -> Option<Datetime> {
+        let flags = self.byte()?;
+        if flags >> 6 != 0 || flags & 0b11_0000 == 0b11_0000 {
+            return None;
+        }
+        let date = if flags & 1 != 0 {
+            let year = u16::from_le_bytes(self.array()?);
+            let [month, day] = self.array()?;
+            Some(Date { year, month, day })
+        } else {
+            None
+        };
+        let time = if flags & 2 != 0 {
+            let [hour, minute] = self.array()?;
+            let second = if flags & 4 != 0 {
+                Some(self.byte()?)
+            } else {
+                None
+            };
+            let nanosecond = if flags & 8 != 0 {
+                Some(self.u32()?)
+            } else {
+                None
+            };
+            Some(Time {
+                hour,
+                minute,
+                second,
+                nanosecond,
+            })
+        } else {
+            None
+        };
+        let offset = if flags & 16 != 0 {
+            Some(Offset::Z)
+        } else if flags & 32 != 0 {
+            Some(Offset::Custom {
+                minutes: i16::from_le_bytes(self.array()?),
+            })
+        } else {
+            None
+        };
+        Some(Datetime { date, time, offset })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(text: &str) -> (String, String) {
+        let table = crate::deal::parse_table(text).unwrap();
+        let mut bytes = Vec::new();
+        put_table(&mut bytes, &table);
+        let mut r = Reader::new(&bytes);
+        let back = r.table(None).unwrap();
+        assert!(r.done());
+        // Debug strings, so NaN equals NaN; the order of keys counts.
+        (format!("{table:?}"), format!("{back:?}"))
+    }
+
+    #[test]
+    fn every_kind_of_value_reads_back_exactly() {
+        for text in [
+            "title = \"Acme ü\"\nvalue = 12000\nf = 1.5e3\nz = -0.0\nn = nan\ni = -inf\nb = true\nc = false\n",
+            "d = 2026-11-20\nt = 2026-11-20T10:00:00Z\nu = 2026-11-20T10:00:00.123456789+05:30\nl = 10:30\nm = 10:30:05.5\nlocal = 2026-11-20T10:00:00\no = 1979-05-27T00:32:00-07:00\n",
+            "a = [1, [2, 3], { b = \"c\" }, []]\n[q]\nneed = \"x\"\n[q.deeper]\nk = 1\n[[c]]\nname = \"J\"\n[[c]]\nname = \"K\"\n",
+            "zeta = 1\nalpha = 2\n\"key with spaces\" = 3\n",
+        ] {
+            let (table, back) = round_trip(text);
+            assert_eq!(table, back, "{text}");
+        }
+    }
+
+    #[test]
+    fn damaged_bytes_never_decode_into_a_table() {
+        let table =
+            crate::deal::parse_table("title = \"Acme\"\nd = 2026-11-20T10:00:00Z\n").unwrap();
+        let mut bytes = Vec::new();
+        put_table(&mut bytes, &table);
+        for n in 0..bytes.len() {
+            let mut r = Reader::new(&bytes[..n]);
+            assert!(r.table(None).is_none(), "length {n}");
+        }
+    }
+
+    #[test]
+    fn a_file_just_changed_has_not_settled() {
+        let stat = Stat {
+            ino: 1,
+            size: 10,
+            mtime: (1_000, 5),
+            ctime: (1_000, 5),
+        };
+        assert!(!stat.settled((1_000, 5)));
+        assert!(
+            !stat.settled((1_003, 5)),
+            "exactly the margin is not enough"
+        );
+        assert!(stat.settled((1_003, 6)));
+        let touched_back = Stat {
+            mtime: (10, 0),
+            ..stat
+        };
+        assert!(!touched_back.settled((1_002, 0)), "the change time counts");
+    }
+
+    #[test]
+    fn a_sealed_file_is_refused_when_damaged_anywhere() {
+        let bytes = sealed(DEALS_MAGIC, DEALS_VERSION, "key", b"body bytes");
+        let body = checked(&bytes, DEALS_MAGIC, DEALS_VERSION, "key").unwrap();
+        assert_eq!(&bytes[body], b"body bytes");
+        assert!(checked(&bytes, DEALS_MAGIC, DEALS_VERSION, "other").is_none());
+        assert!(checked(&bytes, CLOSES_MAGIC, DEALS_VERSION, "key").is_none());
+        assert!(checked(&bytes, DEALS_MAGIC, DEALS_VERSION + 1, "key").is_none());
+        for n in 0..bytes.len() {
+            let mut broken = bytes.clone();
+            broken[n] ^= 0x10;
+            assert!(checked(&broken, DEALS_MAGIC, DEALS_VERSION, "key").is_none());
+            assert!(checked(&bytes[..n], DEALS_MAGIC, DEALS_VERSION, "key").is_none());
+        }
+    }
+
+    #[test]
+    fn close_values_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = git2::Oid::from_bytes(&[1; 20]).unwrap();
+        let b = git2::Oid::from_bytes(&[2; 20]).unwrap();
+        let c = git2::Oid::from_bytes(&[3; 20]).unwrap();
+        let values = [
+            Some(VersionValue {
+                amount: Some(Decimal::new(1200050, 2)),
+                currency: Some("EUR".into()),
+            }),
+            Some(VersionValue {
+                amount: None,
+                currency: None,
+            }),
+            None,
+        ];
+        save_closes(dir.path(), [a, b, c].into_iter().zip(&values)).unwrap();
+        let cache = CloseCache::open(dir.path());
+        assert_eq!(cache.len(), 3);
+        assert_eq!(cache.get(a), Some(values[0].clone()));
+        assert_eq!(cache.get(b), Some(values[1].clone()));
+        assert_eq!(cache.get(c), Some(None));
+        let path = closes_path(dir.path());
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 9;
+        bytes[last] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(CloseCache::open(dir.path()).is_empty(), "damaged: ignored");
+    }
+}
