@@ -27,7 +27,6 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -255,7 +254,7 @@ pub fn save_deals<'a>(
     head.extend_from_slice(&started.1.to_le_bytes());
     put_varint(&mut head, count);
     head.extend_from_slice(&body);
-    write(
+    crate::cache_file::write_atomically(
         &deals_path(dir, &key),
         &sealed(DEALS_MAGIC, DEALS_VERSION, &key, &head),
     )
@@ -360,7 +359,7 @@ pub fn save_closes<'a>(
             }
         }
     }
-    write(
+    crate::cache_file::write_atomically(
         &closes_path(dir),
         &sealed(CLOSES_MAGIC, CLOSES_VERSION, "", &body),
     )
@@ -395,17 +394,6 @@ fn checked(bytes: &[u8], magic: &[u8; 8], version: u32, key: &str) -> Option<Ran
         return None;
     }
     Some(r.offset()..all.len())
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it over
-/// `path`.
-fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// A 64-bit checksum, eight bytes at a time (it guards against damage, not

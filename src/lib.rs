@@ -5,6 +5,7 @@
 //! module that talks to git and the one that writes deal files. It returns
 //! data and never prints; the `funnel` binary is a thin shell around it.
 
+pub mod cache_file;
 pub mod changes;
 pub mod check;
 pub mod config;

@@ -138,7 +138,13 @@ impl Env {
     /// had to skip.
     pub fn load(&self) -> Result<Pipeline, Error> {
         let pipeline = Pipeline::load(&self.root()?)?;
-        let files = skipped_files(&pipeline);
+        self.warn_skipped(&pipeline);
+        Ok(pipeline)
+    }
+
+    /// Names, on stderr, the deal files a read-only command had to skip.
+    pub fn warn_skipped(&self, pipeline: &Pipeline) {
+        let files = skipped_files(pipeline);
         if !files.is_empty() {
             self.ui.warning(&format!(
                 "skipped {} broken file(s): {}; `funnel check` explains",
@@ -146,7 +152,6 @@ impl Env {
                 files.join(", ")
             ));
         }
-        Ok(pipeline)
     }
 
     /// The pipeline's stage history from git (empty outside a repository).

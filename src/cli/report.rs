@@ -90,15 +90,7 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
         (deals, history)
     });
     let pipeline = pipeline?;
-    // As `Env::load` warns.
-    let files = super::skipped_files(&pipeline);
-    if !files.is_empty() {
-        env.ui.warning(&format!(
-            "skipped {} broken file(s): {}; `funnel check` explains",
-            files.len(),
-            files.join(", ")
-        ));
-    }
+    env.warn_skipped(&pipeline);
     let history = history?;
     if let Some(why) = &history.partial {
         env.ui.warning(&format!(

@@ -30,7 +30,6 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Write as _;
 use std::path::{Component, Path};
 use std::rc::Rc;
 
@@ -169,7 +168,7 @@ pub fn load_with_progress(
         // A cache that cannot be written (a read-only repository) only
         // costs time on the next load.
         encode(&mut buffer, &store, &order, &links, &folders, &key);
-        let _ = write_atomically(&cache_path, &buffer);
+        let _ = crate::cache_file::write_atomically(&cache_path, &buffer);
     }
     let at_head = deals_at_head(&folders);
     let history = History {
@@ -771,17 +770,6 @@ impl<'a> Reader<'a> {
     fn id(&mut self) -> Option<Id> {
         self.take(20)?.try_into().ok()
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path` and renames it over
-/// `path`, so a reader never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------
