@@ -20,10 +20,20 @@ pub fn check(pipeline: &Pipeline) -> Vec<Problem> {
 
 /// Rules one deal breaks against the configuration.
 pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
+    // The text is read again only when there is something to locate.
+    problems_located(pipeline, deal, &|| {
+        std::fs::read_to_string(pipeline.root.join(&deal.path)).unwrap_or_default()
+    })
+}
+
+/// [`deal_problems`] for a deal parsed from `text` (not yet written).
+pub fn text_problems(pipeline: &Pipeline, deal: &Deal, text: &str) -> Vec<Problem> {
+    problems_located(pipeline, deal, &|| text.to_string())
+}
+
+fn problems_located(pipeline: &Pipeline, deal: &Deal, text: &dyn Fn() -> String) -> Vec<Problem> {
     let config = &pipeline.config;
     let mut problems = Vec::new();
-    // The text is read again only when there is something to locate.
-    let text = || std::fs::read_to_string(pipeline.root.join(&deal.path)).unwrap_or_default();
     let missing = missing_required(pipeline, deal, &deal.stage);
     if !missing.is_empty() {
         problems.push(

@@ -5,8 +5,6 @@
 //! of a command is part of a `Transaction` that can put the files back as
 //! they were when a later step (the commit) fails.
 
-use std::path::{Path, PathBuf};
-
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use toml_edit::{DocumentMut, Item, Table, Value};
@@ -170,78 +168,46 @@ fn infer(raw: &str) -> Value {
     Value::from(raw)
 }
 
-/// Files written by one command, with what they held before, so a failed
-/// command can put them back.
-pub struct Transaction {
-    root: PathBuf,
-    undo: Vec<(PathBuf, Option<Vec<u8>>)>,
+/// `new` with the line endings of `original`: a file written with CRLF
+/// stays CRLF, so an edit changes only the lines it changes.
+pub fn keep_line_endings(original: &str, new: String) -> String {
+    if !original.contains("\r\n") {
+        return new;
+    }
+    new.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
-impl Transaction {
-    pub fn new(root: &Path) -> Transaction {
-        Transaction {
-            root: root.to_path_buf(),
-            undo: Vec::new(),
+/// Refuses a key that `set` cannot write: the reserved `stage` and `id`
+/// (the folder and the file name say those), and malformed key paths.
+pub fn check_key(key: &str) -> Result<()> {
+    match key {
+        "stage" => {
+            return Err(Error::hinted(
+                "`stage` is not a field: the deal's folder is its stage",
+                "move it: funnel move ID STAGE",
+            ));
         }
-    }
-
-    /// Writes `text` to `rel` (relative to the pipeline root), atomically.
-    pub fn write(&mut self, rel: &Path, text: &str) -> Result<()> {
-        let path = self.root.join(rel);
-        self.remember(rel, &path)?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        "id" => {
+            return Err(Error::hinted(
+                "`id` is not a field: the deal's file name is its ID",
+                "rename it: funnel rename OLD NEW",
+            ));
         }
-        let temp = path.with_extension("toml.funnel-tmp");
-        std::fs::write(&temp, text).map_err(|e| Error::io(&temp, e))?;
-        std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, e))
+        _ => {}
     }
-
-    /// Deletes `rel`.
-    pub fn remove(&mut self, rel: &Path) -> Result<()> {
-        let path = self.root.join(rel);
-        self.remember(rel, &path)?;
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
-            _ => Ok(()),
-        }
+    let good = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !key.split('.').all(good) {
+        return Err(Error::hinted(
+            format!("`{key}` is not a key name"),
+            "keys are words of letters, digits, _ and -, joined by dots for a sub-table: qualification.need",
+        ));
     }
-
-    /// Records that `rel` is part of the change without writing it (a path
-    /// already moved or deleted by hand).
-    pub fn touch(&mut self, rel: &Path) -> Result<()> {
-        let path = self.root.join(rel);
-        self.remember(rel, &path)
-    }
-
-    fn remember(&mut self, rel: &Path, path: &Path) -> Result<()> {
-        if self.undo.iter().any(|(p, _)| p == rel) {
-            return Ok(());
-        }
-        let before = match std::fs::read(path) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io(path, e)),
-        };
-        self.undo.push((rel.to_path_buf(), before));
-        Ok(())
-    }
-
-    /// Every path the change touched, relative to the pipeline root.
-    pub fn paths(&self) -> Vec<PathBuf> {
-        self.undo.iter().map(|(p, _)| p.clone()).collect()
-    }
-
-    /// Puts every file back as it was before the change.
-    pub fn rollback(self) {
-        for (rel, before) in self.undo.into_iter().rev() {
-            let path = self.root.join(rel);
-            let _ = match before {
-                Some(bytes) => std::fs::write(&path, bytes),
-                None => std::fs::remove_file(&path),
-            };
-        }
-    }
+    Ok(())
 }
 
 #[cfg(test)]

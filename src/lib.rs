@@ -25,4 +25,5 @@ pub mod metrics;
 pub mod ops;
 pub mod pipeline;
 pub mod problem;
+pub mod store;
 pub mod value;

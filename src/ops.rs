@@ -1,6 +1,6 @@
-//! The mutating operations: each validates everything first, writes its
-//! files through a `Transaction`, and makes exactly one commit; when the
-//! commit fails the files are put back, so nothing is lost or half-done.
+//! The mutating operations: each reads under the pipeline's write lock,
+//! validates everything first, and hands its new files to the one write
+//! path (`store::write`), which makes exactly one commit or changes nothing.
 
 use std::path::{Path, PathBuf};
 
@@ -12,18 +12,28 @@ use crate::check::missing_required;
 use crate::config::{self, Config, StageKind};
 use crate::dates::Calendar;
 use crate::deal::Deal;
-use crate::dealfile::{DealEdit, Transaction, date_value, typed_value};
+use crate::dealfile::{DealEdit, date_value, keep_line_endings, typed_value};
 use crate::error::{Error, Result};
-use crate::git::{Repo, message};
+use crate::git::Repo;
 use crate::ident;
 use crate::pipeline::Pipeline;
 use crate::problem::{Problem, did_you_mean};
+use crate::store::lock::{Wait, WriteLock};
+use crate::store::write::{self, Change, Recovered};
 
-/// A loaded pipeline with its repository, ready to change.
+/// A loaded pipeline with its repository, ready to change: the write lock
+/// is held for as long as it lives.
 pub struct Workspace {
     pub pipeline: Pipeline,
     pub repo: Repo,
     pub calendar: Calendar,
+    /// The clock, for refusing changes dated in the future.
+    pub now: Timestamp,
+    /// Run the commit hooks (`--no-verify` turns them off).
+    pub verify: bool,
+    /// What was done about a command interrupted before this one.
+    pub recovered: Option<Recovered>,
+    lock: WriteLock,
 }
 
 /// What a mutating command did.
@@ -36,68 +46,133 @@ pub struct Outcome {
     pub path: Option<PathBuf>,
 }
 
+/// How far a change may be dated ahead of the clock (clock skew between
+/// machines).
+const SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(5 * 60);
+
 impl Workspace {
-    /// Opens the pipeline at `root` for changes: the repository must exist
-    /// and be in a state where committing is safe.
-    pub fn open(root: &Path, today: Date) -> Result<Workspace> {
-        let pipeline = Pipeline::config_only(root)?;
+    /// Opens the pipeline at `root` for changes: takes the write lock
+    /// (waiting as `wait` says), finishes or undoes an interrupted command,
+    /// and refuses when committing is not safe.
+    pub fn open(root: &Path, today: Date, now: Timestamp, wait: &Wait<'_>) -> Result<Workspace> {
         let repo = Repo::open_required(root)?;
+        let lock = WriteLock::acquire(repo.common_dir(), wait)?;
+        let recovered = write::recover_locked(&repo, &lock)?;
+        let pipeline = Pipeline::config_only(root)?;
         repo.ensure_writable()?;
         let calendar = calendar(&pipeline.config, today);
         Ok(Workspace {
             pipeline,
             repo,
             calendar,
+            now,
+            verify: true,
+            recovered,
+            lock,
         })
     }
 
-    /// The deal `id`, read from its own file only.
+    /// The deal `id`, read from its own file only; refused when the same
+    /// ID is in two stage folders.
     pub fn deal(&self, id: &str) -> Result<Deal> {
-        self.pipeline.load_deal(id)
+        let deal = self.pipeline.load_deal(id)?;
+        let copies: Vec<String> = self
+            .config()
+            .stage_ids()
+            .map(|s| Path::new(s).join(format!("{id}.toml")))
+            .filter(|rel| std::fs::symlink_metadata(self.pipeline.root.join(rel)).is_ok())
+            .map(|rel| rel.display().to_string())
+            .collect();
+        if copies.len() > 1 {
+            return Err(Error::hinted(
+                format!(
+                    "`{id}` is in {} stages at once: {}",
+                    copies.len(),
+                    copies.join(" and ")
+                ),
+                "keep the one in the right stage and delete the other (git rm FILE), then run the command again; `funnel check` lists every duplicate",
+            ));
+        }
+        Ok(deal)
     }
 
     fn config(&self) -> &Config {
         &self.pipeline.config
     }
 
-    /// Commits the files of `tx`, or puts them back when that fails.
+    /// Commits `files` (with the deal's old paths that git still has but
+    /// the work tree no longer does: a move or delete done by hand and not
+    /// yet committed) through the write path.
     fn commit(
         &self,
-        tx: Transaction,
+        id: &str,
+        mut files: Vec<(PathBuf, Option<String>)>,
         subject: String,
-        trailers: &[(&str, &str)],
+        trailers: Vec<(&'static str, String)>,
         at: Option<Timestamp>,
         path: Option<PathBuf>,
     ) -> Result<Outcome> {
-        let result = self.repo.author(at).and_then(|author| {
-            self.repo
-                .commit(&tx.paths(), &message(&subject, trailers), &author)
-        });
-        match result {
-            Ok(commit) => Ok(Outcome {
-                commit,
-                subject,
-                path,
-            }),
-            Err(e) => {
-                tx.rollback();
-                Err(e)
+        let stages: Vec<&str> = self.config().stage_ids().collect();
+        for old in self.repo.committed_paths(&stages, id)? {
+            let gone = std::fs::symlink_metadata(self.pipeline.root.join(&old)).is_err();
+            if gone && !files.iter().any(|(p, _)| *p == old) {
+                files.push((old, None));
             }
         }
+        let change = Change {
+            files,
+            subject: subject.clone(),
+            trailers,
+            at,
+            verify: self.verify,
+        };
+        let commit = write::commit(&self.repo, &self.lock, &change)?;
+        Ok(Outcome {
+            commit,
+            subject,
+            path,
+        })
     }
 
-    /// A new transaction that also commits the removal of the deal's old
-    /// paths that git still has but the work tree no longer does (a move
-    /// or delete done by hand and not yet committed).
-    fn transaction(&self, id: &str) -> Result<Transaction> {
-        let mut tx = Transaction::new(&self.pipeline.root);
-        let stages: Vec<&str> = self.config().stage_ids().collect();
-        for path in self.repo.committed_paths(&stages, id)? {
-            if !self.pipeline.root.join(&path).exists() {
-                tx.touch(&path)?;
-            }
+    /// Refuses an `--at` in the future, or (for an existing deal) before
+    /// the deal entered its current stage.
+    pub fn check_at(&self, id: Option<&str>, at: Option<Timestamp>) -> Result<()> {
+        let Some(at) = at else { return Ok(()) };
+        let tz = self.calendar.timezone.clone();
+        let shown = |t: Timestamp| {
+            t.to_zoned_datetime(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        if at > self.now + SKEW {
+            return Err(Error::hinted(
+                format!("--at {} is in the future", shown(at)),
+                "record what has happened: --at takes a past date such as yesterday, -3d or 2026-11-20",
+            ));
         }
-        Ok(tx)
+        let Some(id) = id else { return Ok(()) };
+        let stages: Vec<&str> = self.config().stage_ids().collect();
+        let history = crate::git::history::load(&self.repo, &stages)?;
+        if let Some(entry) = history
+            .deals
+            .get(id)
+            .and_then(|timeline| timeline.entries.last())
+            && at < entry.at
+        {
+            return Err(Error::hinted(
+                format!(
+                    "--at {} is before `{id}` entered `{}` on {}",
+                    shown(at),
+                    entry.stage,
+                    shown(entry.at)
+                ),
+                format!(
+                    "give a time after {} (or leave out --at to record it now)",
+                    shown(entry.at)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn stage(&self, id: &str) -> Result<&config::Stage> {
@@ -128,16 +203,24 @@ impl Workspace {
     }
 
     /// Refuses when `text` (the deal's new contents) is not a valid deal for
-    /// `stage`.
+    /// `stage`: by the same rules as `check`.
     fn validate(&self, rel: &Path, text: &str, stage: &str, id: &str) -> Result<()> {
         let deal = Deal::parse(rel, text).map_err(Error::Problems)?;
         let missing = missing_required(&self.pipeline, &deal, stage);
         if !missing.is_empty() {
             let sets: Vec<String> = missing.iter().map(|k| format!("{k}=...")).collect();
+            let mut hint = format!("give them: funnel set {id} {}", sets.join(" "));
+            if missing.contains(&"lost_reason") {
+                hint = format!("{hint}, or say why: funnel move {id} {stage} --reason REASON");
+            }
             return Err(Error::hinted(
                 format!("stage `{stage}` requires {}", missing.join(", ")),
-                format!("give them: funnel set {id} {}", sets.join(" ")),
+                hint,
             ));
+        }
+        let problems = crate::check::text_problems(&self.pipeline, &deal, text);
+        if !problems.is_empty() {
+            return Err(Error::Problems(problems));
         }
         Ok(())
     }
@@ -188,6 +271,7 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
             "funnel add \"Acme Corp: CRM rollout\"",
         ));
     }
+    ws.check_at(None, at)?;
     let stage = match &new.stage {
         Some(s) => ws.stage(s)?,
         None => ws.config().first_stage(),
@@ -217,6 +301,7 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
         if raw.trim().is_empty() {
             continue;
         }
+        check_key(key)?;
         if key == "lost_reason" {
             ws.check_reason(raw)?;
         }
@@ -232,12 +317,11 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
     let rel = Path::new(&stage.id).join(format!("{id}.toml"));
     let text = edit.to_string();
     ws.validate(&rel, &text, &stage.id, &id)?;
-    let mut tx = ws.transaction(&id)?;
-    tx.write(&rel, &text)?;
     ws.commit(
-        tx,
+        &id,
+        vec![(rel.clone(), Some(text))],
         format!("add {id}: {}", stage.id),
-        &[("Funnel-Deal", &id)],
+        vec![("Funnel-Deal", id.clone())],
         at,
         Some(rel),
     )
@@ -255,9 +339,10 @@ pub fn move_deal(
     if deal.stage == target.id {
         return Err(Error::data(format!("`{id}` is already in `{to}`")));
     }
+    ws.check_at(Some(id), at)?;
     let from = ws.stage(&deal.stage)?;
     let text = read(&ws.pipeline.root, &deal.path)?;
-    let mut edit = DealEdit::parse(&text).map_err(|e| Error::data(e.to_string()))?;
+    let mut edit = parse_edit(&deal.path, &text)?;
     match reason {
         Some(reason) if target.kind == StageKind::Lost => {
             ws.check_reason(reason)?;
@@ -276,29 +361,13 @@ pub fn move_deal(
     }
     ws.apply_follow_up(&mut edit, target, ws.day_of(at))?;
     let rel = Path::new(&target.id).join(format!("{id}.toml"));
-    let new_text = edit.to_string();
-    ws.validate(&rel, &new_text, &target.id, id)
-        .map_err(|e| match e {
-            Error::Data { message, hint }
-                if target.kind == StageKind::Lost && message.contains("lost_reason") =>
-            {
-                Error::Data {
-                    message,
-                    hint: Some(
-                        hint.map_or(String::new(), |h| h + ", or ")
-                            + &format!("say why: funnel move {id} {to} --reason REASON"),
-                    ),
-                }
-            }
-            other => other,
-        })?;
-    let mut tx = ws.transaction(id)?;
-    tx.write(&rel, &new_text)?;
-    tx.remove(&deal.path)?;
+    let new_text = keep_line_endings(&text, edit.to_string());
+    ws.validate(&rel, &new_text, &target.id, id)?;
     ws.commit(
-        tx,
+        id,
+        vec![(rel.clone(), Some(new_text)), (deal.path.clone(), None)],
         format!("move {id}: {} -> {}", deal.stage, target.id),
-        &[("Funnel-Deal", id)],
+        vec![("Funnel-Deal", id.to_string())],
         at,
         Some(rel),
     )
@@ -318,9 +387,11 @@ pub fn set(
             format!("funnel set {id} value=15000 next_step_due=friday"),
         ));
     }
+    ws.check_at(Some(id), at)?;
     let text = read(&ws.pipeline.root, &deal.path)?;
-    let mut edit = DealEdit::parse(&text).map_err(|e| Error::data(e.to_string()))?;
+    let mut edit = parse_edit(&deal.path, &text)?;
     for (key, raw) in changes {
+        check_key(key)?;
         if raw.trim().is_empty() {
             if key == "title" {
                 return Err(Error::data("a deal cannot lose its title"));
@@ -338,15 +409,13 @@ pub fn set(
             typed_value(key, raw, &ws.calendar).map_err(Error::data)?,
         );
     }
-    let new_text = edit.to_string();
+    let new_text = keep_line_endings(&text, edit.to_string());
     if new_text == text {
         return Err(Error::data(format!(
             "`{id}` already has those values: nothing to commit"
         )));
     }
     ws.validate(&deal.path, &new_text, &deal.stage, id)?;
-    let mut tx = ws.transaction(id)?;
-    tx.write(&deal.path, &new_text)?;
     let summary: Vec<String> = changes
         .iter()
         .map(|(k, v)| {
@@ -358,37 +427,55 @@ pub fn set(
         })
         .collect();
     ws.commit(
-        tx,
+        id,
+        vec![(deal.path.clone(), Some(new_text))],
         format!("set {id}: {}", summary.join(", ")),
-        &[("Funnel-Deal", id)],
+        vec![("Funnel-Deal", id.to_string())],
         at,
         Some(deal.path.clone()),
     )
 }
 
-/// Replaces the deal's whole file (for `edit`); refuses text that is not a
-/// valid deal, with every problem located.
-pub fn replace(ws: &Workspace, id: &str, new_text: &str, at: Option<Timestamp>) -> Result<Outcome> {
+/// Replaces the deal's whole file (for `edit`) with `new_text`, when it
+/// still holds `original` (the text the editor was given); refuses text
+/// that is not a valid deal, with every problem located.
+pub fn replace(
+    ws: &Workspace,
+    id: &str,
+    original: &str,
+    new_text: &str,
+    at: Option<Timestamp>,
+) -> Result<Outcome> {
     let deal = &ws.deal(id)?;
+    ws.check_at(Some(id), at)?;
+    if read(&ws.pipeline.root, &deal.path)? != original {
+        return Err(Error::hinted(
+            format!(
+                "{} changed while you were editing it: nothing was committed",
+                deal.path.display()
+            ),
+            format!("run `funnel edit {id}` again"),
+        ));
+    }
     ws.validate(&deal.path, new_text, &deal.stage, id)?;
-    let mut tx = ws.transaction(id)?;
-    tx.write(&deal.path, new_text)?;
     ws.commit(
-        tx,
+        id,
+        vec![(deal.path.clone(), Some(new_text.to_string()))],
         format!("edit {id}"),
-        &[("Funnel-Deal", id)],
+        vec![("Funnel-Deal", id.to_string())],
         at,
         Some(deal.path.clone()),
     )
 }
 
-/// Problems `new_text` would have as deal `id` (for `edit`'s re-open loop).
-pub fn problems_in(ws: &Workspace, id: &str, new_text: &str) -> Result<Vec<Problem>> {
-    let deal = &ws.deal(id)?;
+/// Problems `new_text` would have as deal `id` in `pipeline` (for `edit`'s
+/// re-open loop, which runs without the write lock).
+pub fn problems_in(pipeline: &Pipeline, id: &str, new_text: &str) -> Result<Vec<Problem>> {
+    let deal = &pipeline.load_deal(id)?;
     Ok(match Deal::parse(&deal.path, new_text) {
         Err(problems) => problems,
         Ok(edited) => {
-            let missing = missing_required(&ws.pipeline, &edited, &deal.stage);
+            let missing = missing_required(pipeline, &edited, &deal.stage);
             let mut problems = Vec::new();
             if !missing.is_empty() {
                 problems.push(Problem::file(
@@ -397,7 +484,7 @@ pub fn problems_in(ws: &Workspace, id: &str, new_text: &str) -> Result<Vec<Probl
                 ));
             }
             problems.extend(
-                crate::check::deal_problems(&ws.pipeline, &edited)
+                crate::check::text_problems(pipeline, &edited, new_text)
                     .into_iter()
                     .filter(|p| !p.message.starts_with("missing ")),
             );
@@ -417,15 +504,17 @@ pub fn rename(ws: &Workspace, old: &str, new: &str, at: Option<Timestamp>) -> Re
     if ws.pipeline.id_taken(new) {
         return Err(Error::data(format!("a deal `{new}` exists already")));
     }
+    ws.check_at(Some(old), at)?;
     let text = read(&ws.pipeline.root, &deal.path)?;
     let rel = Path::new(&deal.stage).join(format!("{new}.toml"));
-    let mut tx = ws.transaction(old)?;
-    tx.write(&rel, &text)?;
-    tx.remove(&deal.path)?;
     ws.commit(
-        tx,
+        old,
+        vec![(rel.clone(), Some(text)), (deal.path.clone(), None)],
         format!("rename {old} -> {new}"),
-        &[("Funnel-Deal", new), ("Funnel-Renamed-From", old)],
+        vec![
+            ("Funnel-Deal", new.to_string()),
+            ("Funnel-Renamed-From", old.to_string()),
+        ],
         at,
         Some(rel),
     )
@@ -433,14 +522,20 @@ pub fn rename(ws: &Workspace, old: &str, new: &str, at: Option<Timestamp>) -> Re
 
 pub fn remove(ws: &Workspace, id: &str, at: Option<Timestamp>) -> Result<Outcome> {
     let deal = &ws.deal(id)?;
-    let mut tx = ws.transaction(id)?;
-    tx.remove(&deal.path)?;
-    ws.commit(tx, format!("rm {id}"), &[("Funnel-Deal", id)], at, None)
+    ws.check_at(Some(id), at)?;
+    ws.commit(
+        id,
+        vec![(deal.path.clone(), None)],
+        format!("rm {id}"),
+        vec![("Funnel-Deal", id.to_string())],
+        at,
+        None,
+    )
 }
 
 /// `funnel init`: the configuration and stage folders, `git init` when the
-/// folder is in no repository, one commit.
-pub fn init(dir: &Path, at: Option<Timestamp>) -> Result<Outcome> {
+/// folder is in no repository, one commit through the write path.
+pub fn init(dir: &Path, at: Option<Timestamp>, verify: bool, wait: &Wait<'_>) -> Result<Outcome> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     if dir.join(config::FILE_NAME).exists() {
         return Err(Error::hinted(
@@ -452,25 +547,44 @@ pub fn init(dir: &Path, at: Option<Timestamp>) -> Result<Outcome> {
         Some(repo) => repo,
         None => Repo::init(dir)?,
     };
-    repo.ensure_writable()?;
-    let author = repo.author(at)?;
+    let lock = WriteLock::acquire(repo.common_dir(), wait)?;
+    write::recover_locked(&repo, &lock)?;
     let config = Config::parse(config::DEFAULT).map_err(Error::Problems)?;
-    let mut tx = Transaction::new(dir);
-    tx.write(Path::new(config::FILE_NAME), config::DEFAULT)?;
+    let mut files = vec![(
+        PathBuf::from(config::FILE_NAME),
+        Some(config::DEFAULT.to_string()),
+    )];
     for stage in config.stage_ids() {
-        tx.write(&Path::new(stage).join(".gitkeep"), "")?;
+        files.push((Path::new(stage).join(".gitkeep"), Some(String::new())));
     }
-    match repo.commit(&tx.paths(), &message("init pipeline", &[]), &author) {
-        Ok(commit) => Ok(Outcome {
-            commit,
-            subject: "init pipeline".into(),
-            path: None,
-        }),
-        Err(e) => {
-            tx.rollback();
-            Err(e)
-        }
-    }
+    let subject = "init pipeline".to_string();
+    let change = Change {
+        files,
+        subject: subject.clone(),
+        trailers: Vec::new(),
+        at,
+        verify,
+    };
+    let commit = write::commit(&repo, &lock, &change)?;
+    Ok(Outcome {
+        commit,
+        subject,
+        path: None,
+    })
+}
+
+/// Refuses a key `set` cannot write.
+fn check_key(key: &str) -> Result<()> {
+    crate::dealfile::check_key(key)
+}
+
+fn parse_edit(rel: &Path, text: &str) -> Result<DealEdit> {
+    DealEdit::parse(text).map_err(|e| {
+        Error::hinted(
+            format!("{} is not valid TOML: {e}", rel.display()),
+            "`funnel check` shows where; fix it by hand or with `funnel edit`",
+        )
+    })
 }
 
 fn read(root: &Path, rel: &Path) -> Result<String> {
@@ -566,8 +680,9 @@ pub fn snooze(
     at: Option<Timestamp>,
 ) -> Result<Outcome> {
     let deal = &ws.deal(id)?;
+    ws.check_at(Some(id), at)?;
     let text = read(&ws.pipeline.root, &deal.path)?;
-    let mut edit = DealEdit::parse(&text).map_err(|e| Error::data(e.to_string()))?;
+    let mut edit = parse_edit(&deal.path, &text)?;
     let subject = match until {
         Some((when, reason)) => {
             let date = ws
@@ -592,14 +707,13 @@ pub fn snooze(
             format!("unsnooze {id}")
         }
     };
-    let new_text = edit.to_string();
+    let new_text = keep_line_endings(&text, edit.to_string());
     ws.validate(&deal.path, &new_text, &deal.stage, id)?;
-    let mut tx = ws.transaction(id)?;
-    tx.write(&deal.path, &new_text)?;
     ws.commit(
-        tx,
+        id,
+        vec![(deal.path.clone(), Some(new_text))],
         subject,
-        &[("Funnel-Deal", id)],
+        vec![("Funnel-Deal", id.to_string())],
         at,
         Some(deal.path.clone()),
     )

@@ -3,7 +3,7 @@
 use clap::Args;
 use funnel::ops::NewDeal;
 
-use super::{CmdResult, Env, assignments};
+use super::{CmdResult, CommitArgs, Env, assignments};
 
 /// Create a deal file and commit it
 ///
@@ -52,14 +52,12 @@ pub struct AddArgs {
     /// Any other field, KEY=VALUE (repeatable)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Record the commit with this author date (a date expression)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 pub fn run(env: &mut Env, args: AddArgs) -> CmdResult {
-    let ws = env.workspace()?;
-    let at = env.at(&ws, args.at.as_deref())?;
+    let (ws, at) = env.workspace(&args.commit)?;
     let owner = args.owner.clone().or_else(|| ws.repo.owner_name());
     let mut fields: Vec<(String, String)> = [
         ("account", args.account),

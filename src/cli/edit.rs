@@ -6,7 +6,7 @@ use std::process::Command;
 use clap::Args;
 use funnel::error::Error;
 
-use super::{CmdResult, Env, Failure};
+use super::{CmdResult, CommitArgs, Env, Failure};
 
 /// Open a deal in your editor and commit the result
 ///
@@ -18,16 +18,19 @@ use super::{CmdResult, Env, Failure};
 pub struct EditArgs {
     /// The deal's ID
     pub id: String,
-    /// Record the commit with this author date (a date expression)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
-    let ws = env.workspace()?;
-    let at = env.at(&ws, args.at.as_deref())?;
-    let deal = &ws.deal(&args.id)?;
-    let path = ws.pipeline.root.join(&deal.path);
+    // The editor runs without the write lock, which would hold up every
+    // other command for as long as the file is open; the change is
+    // committed under the lock, and only if the file is as it was.
+    let root = env.root()?;
+    env.recover(&root);
+    let pipeline = funnel::pipeline::Pipeline::config_only(&root)?;
+    let deal = &pipeline.load_deal(&args.id)?;
+    let path = pipeline.root.join(&deal.path);
     let original = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     let scratch = tempfile::Builder::new()
         .prefix(&format!("funnel-{}-", args.id))
@@ -35,7 +38,7 @@ pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
         .tempfile()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     std::fs::write(scratch.path(), &original).map_err(|e| Error::io(scratch.path(), e))?;
-    let editor = editor(&ws.repo);
+    let editor = editor(&funnel::git::Repo::open_required(&root)?);
     loop {
         let status = Command::new("sh")
             .arg("-c")
@@ -63,9 +66,10 @@ pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
                 .status(&format!("No changes to {}: nothing committed", args.id));
             return Ok(());
         }
-        let problems = funnel::ops::problems_in(&ws, &args.id, &edited)?;
+        let problems = funnel::ops::problems_in(&pipeline, &args.id, &edited)?;
         if problems.is_empty() {
-            let outcome = funnel::ops::replace(&ws, &args.id, &edited, at)?;
+            let (ws, at) = env.workspace(&args.commit)?;
+            let outcome = funnel::ops::replace(&ws, &args.id, &original, &edited, at)?;
             env.committed(&outcome);
             return Ok(());
         }

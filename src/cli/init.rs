@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CmdResult, Env};
+use super::{CmdResult, CommitArgs, Env};
 
 /// Start a pipeline: write funnel.toml and the stage folders, and commit
 ///
@@ -17,9 +17,8 @@ pub struct InitArgs {
     #[arg(id = "init_dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
-    /// Record the commit with this author date (a date expression)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 pub fn run(env: &mut Env, args: InitArgs) -> CmdResult {
@@ -28,7 +27,7 @@ pub fn run(env: &mut Env, args: InitArgs) -> CmdResult {
         Some(dir) => dir,
         None => env.start.clone(),
     };
-    let at = match &args.at {
+    let at = match &args.commit.at {
         Some(expr) => {
             let config = funnel::config::Config::parse(funnel::config::DEFAULT)
                 .map_err(funnel::error::Error::Problems)?;
@@ -41,7 +40,12 @@ pub fn run(env: &mut Env, args: InitArgs) -> CmdResult {
         }
         None => None,
     };
-    let outcome = funnel::ops::init(&dir, at)?;
+    let outcome = funnel::ops::init(
+        &dir,
+        at,
+        !args.commit.no_verify,
+        &env.lock_wait(&|pid| env.ui.waiting(pid)),
+    )?;
     env.committed(&outcome);
     env.ui.status(&format!(
         "Started a pipeline in {}: add a deal with `funnel add \"TITLE\"`",

@@ -25,7 +25,7 @@ pub mod ui;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use funnel::dates::Lean;
 use funnel::error::Error;
 use funnel::filter::DealFacts;
@@ -34,6 +34,7 @@ use funnel::pipeline::Pipeline;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use funnel::store::lock::Wait;
 use ui::{Closed, ColorChoice, Ui};
 
 const AFTER_HELP: &str = "\
@@ -137,7 +138,9 @@ impl Env {
     /// Loads the pipeline for a read-only command, warning about files it
     /// had to skip.
     pub fn load(&self) -> Result<Pipeline, Error> {
-        let pipeline = Pipeline::load(&self.root()?)?;
+        let root = self.root()?;
+        self.recover(&root);
+        let pipeline = Pipeline::load(&root)?;
         self.warn_skipped(&pipeline);
         Ok(pipeline)
     }
@@ -215,28 +218,52 @@ impl Env {
         }
     }
 
-    /// Opens the pipeline for a mutating command.
-    pub fn workspace(&self) -> Result<funnel::ops::Workspace, Error> {
+    /// Opens the pipeline for a mutating command: waits for the write
+    /// lock (saying so on a terminal), says what it did about an
+    /// interrupted command, and reads `--at`.
+    pub fn workspace(
+        &self,
+        commit: &CommitArgs,
+    ) -> Result<(funnel::ops::Workspace, Option<Timestamp>), Error> {
         let root = self.root()?;
         let config = funnel::pipeline::load_config(&root)?;
-        funnel::ops::Workspace::open(&root, self.today(&config)?)
+        let on_wait = |pid: Option<u32>| self.ui.waiting(pid);
+        let wait = self.lock_wait(&on_wait);
+        let mut ws = funnel::ops::Workspace::open(&root, self.today(&config)?, self.now, &wait)?;
+        ws.verify = !commit.no_verify;
+        if let Some(recovered) = &ws.recovered {
+            self.ui.status(&format!("funnel: {recovered}"));
+        }
+        let at = commit.at(&ws.calendar)?;
+        Ok((ws, at))
     }
 
-    /// Reads `--at` as an instant in the pipeline's zone.
-    pub fn at(
-        &self,
-        ws: &funnel::ops::Workspace,
-        at: Option<&str>,
-    ) -> Result<Option<Timestamp>, Error> {
-        at.map(|expr| {
-            ws.calendar.instant(expr, Lean::Past).map_err(|e| {
-                Error::hinted(
-                    format!("--at: {e}"),
-                    "give when it happened, such as 2026-11-20 or yesterday",
-                )
-            })
-        })
-        .transpose()
+    /// How long a mutating command waits for another: FUNNEL_LOCK_TIMEOUT
+    /// seconds, 30 by default.
+    pub fn lock_wait<'a>(&self, on_wait: &'a dyn Fn(Option<u32>)) -> Wait<'a> {
+        let seconds = std::env::var("FUNNEL_LOCK_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(30);
+        Wait {
+            timeout: std::time::Duration::from_secs(seconds),
+            on_wait,
+        }
+    }
+
+    /// Finishes or undoes a command that was interrupted, before a read
+    /// command looks at the files, and says so.
+    pub fn recover(&self, root: &std::path::Path) {
+        let Ok(Some(repo)) = funnel::git::Repo::open(root) else {
+            return;
+        };
+        match funnel::store::write::recover(&repo) {
+            Ok(Some(recovered)) => self.ui.status(&format!("funnel: {recovered}")),
+            Ok(None) => {}
+            Err(e) => self.ui.warning(&format!(
+                "an interrupted funnel command could not be finished or undone: {e}"
+            )),
+        }
     }
 
     /// Reports a commit a command made.
@@ -340,4 +367,32 @@ pub fn assignments(args: &[String]) -> Result<Vec<(String, String)>, Error> {
             Ok((key.to_string(), value.to_string()))
         })
         .collect()
+}
+
+/// The options of every command that commits.
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    /// Record the change as made at DATE (a date expression: 2026-11-20, yesterday, -3d), for changes entered late; not in the future, nor before the deal entered its stage
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    /// Skip the repository's pre-commit and commit-msg hooks, as git commit --no-verify does
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+impl CommitArgs {
+    /// `--at` as an instant in the pipeline's zone.
+    pub fn at(&self, calendar: &funnel::dates::Calendar) -> Result<Option<Timestamp>, Error> {
+        self.at
+            .as_deref()
+            .map(|expr| {
+                calendar.instant(expr, Lean::Past).map_err(|e| {
+                    Error::hinted(
+                        format!("--at: {e}"),
+                        "give when it happened, such as 2026-11-20, yesterday or -3d",
+                    )
+                })
+            })
+            .transpose()
+    }
 }

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{CmdResult, Env};
+use super::{CmdResult, CommitArgs, Env};
 
 /// Move a deal to another stage and commit
 ///
@@ -20,14 +20,12 @@ pub struct MoveArgs {
     /// Why the deal was lost (one of lost_reasons in funnel.toml)
     #[arg(long)]
     pub reason: Option<String>,
-    /// When the move happened (a date expression), for moves entered late
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 pub fn run(env: &mut Env, args: MoveArgs) -> CmdResult {
-    let ws = env.workspace()?;
-    let at = env.at(&ws, args.at.as_deref())?;
+    let (ws, at) = env.workspace(&args.commit)?;
     let outcome = funnel::ops::move_deal(&ws, &args.id, &args.stage, args.reason.as_deref(), at)?;
     env.committed(&outcome);
     Ok(())

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{CmdResult, Env};
+use super::{CmdResult, CommitArgs, Env};
 
 /// Give a deal a new ID and commit, keeping its history
 ///
@@ -14,14 +14,12 @@ pub struct RenameArgs {
     pub old: String,
     /// The new ID ([a-z0-9][a-z0-9-]{0,63})
     pub new: String,
-    /// Record the commit with this author date (a date expression)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 pub fn run(env: &mut Env, args: RenameArgs) -> CmdResult {
-    let ws = env.workspace()?;
-    let at = env.at(&ws, args.at.as_deref())?;
+    let (ws, at) = env.workspace(&args.commit)?;
     let outcome = funnel::ops::rename(&ws, &args.old, &args.new, at)?;
     env.committed(&outcome);
     Ok(())

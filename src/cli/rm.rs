@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{CmdResult, Env};
+use super::{CmdResult, CommitArgs, Env};
 
 /// Delete a deal and commit
 ///
@@ -13,14 +13,12 @@ use super::{CmdResult, Env};
 pub struct RmArgs {
     /// The deal's ID
     pub id: String,
-    /// Record the commit with this author date (a date expression)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 pub fn run(env: &mut Env, args: RmArgs) -> CmdResult {
-    let ws = env.workspace()?;
-    let at = env.at(&ws, args.at.as_deref())?;
+    let (ws, at) = env.workspace(&args.commit)?;
     let outcome = funnel::ops::remove(&ws, &args.id, at)?;
     env.committed(&outcome);
     Ok(())

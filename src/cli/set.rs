@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{CmdResult, Env, assignments};
+use super::{CmdResult, CommitArgs, Env, assignments};
 
 /// Change fields of a deal and commit, keeping the file's comments and layout
 ///
@@ -18,14 +18,12 @@ pub struct SetArgs {
     /// KEY=VALUE pairs
     #[arg(required = true, value_name = "KEY=VALUE")]
     pub changes: Vec<String>,
-    /// Record the commit with this author date (a date expression)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 pub fn run(env: &mut Env, args: SetArgs) -> CmdResult {
-    let ws = env.workspace()?;
-    let at = env.at(&ws, args.at.as_deref())?;
+    let (ws, at) = env.workspace(&args.commit)?;
     let outcome = funnel::ops::set(&ws, &args.id, &assignments(&args.changes)?, at)?;
     env.committed(&outcome);
     Ok(())

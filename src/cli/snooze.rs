@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{CmdResult, Env};
+use super::{CmdResult, CommitArgs, Env};
 
 /// Pause a deal's stalled and idle findings until a date, and commit
 ///
@@ -17,9 +17,8 @@ pub struct SnoozeArgs {
     /// Why (shown with the snooze)
     #[arg(long, required = true)]
     pub reason: String,
-    /// Record the commit with this author date (a date expression)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 /// End a deal's snooze and commit
@@ -27,22 +26,19 @@ pub struct SnoozeArgs {
 pub struct UnsnoozeArgs {
     /// The deal's ID
     pub id: String,
-    /// Record the commit with this author date (a date expression)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[command(flatten)]
+    pub commit: CommitArgs,
 }
 
 pub fn snooze(env: &mut Env, args: SnoozeArgs) -> CmdResult {
-    let ws = env.workspace()?;
-    let at = env.at(&ws, args.at.as_deref())?;
+    let (ws, at) = env.workspace(&args.commit)?;
     let outcome = funnel::ops::snooze(&ws, &args.id, Some((&args.until, &args.reason)), at)?;
     env.committed(&outcome);
     Ok(())
 }
 
 pub fn unsnooze(env: &mut Env, args: UnsnoozeArgs) -> CmdResult {
-    let ws = env.workspace()?;
-    let at = env.at(&ws, args.at.as_deref())?;
+    let (ws, at) = env.workspace(&args.commit)?;
     let outcome = funnel::ops::snooze(&ws, &args.id, None, at)?;
     env.committed(&outcome);
     Ok(())

@@ -110,6 +110,17 @@ impl Ui {
         true
     }
 
+    /// Says, on a terminal, that a command waits for another's write lock.
+    pub fn waiting(&self, pid: Option<u32>) {
+        if !std::io::stderr().is_terminal() {
+            return;
+        }
+        let who = pid.map_or("another funnel command".to_string(), |pid| {
+            format!("another funnel command (pid {pid})")
+        });
+        self.status(&format!("waiting for {who} to finish ..."));
+    }
+
     /// Clears the progress bar's line.
     pub fn progress_done(&self) {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");

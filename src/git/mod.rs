@@ -6,6 +6,7 @@
 //! work is never swept in. Reading the history lives in `history`.
 
 pub mod history;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
@@ -135,65 +136,6 @@ impl Repo {
     pub fn owner_name(&self) -> Option<String> {
         self.config_value("funnel.owner")
             .or_else(|| owner_from_email(&self.config_value("user.email")?))
-    }
-
-    /// Commits `paths` (relative to the pipeline root) as they are in the
-    /// work tree: present files are added or updated, missing ones removed.
-    /// Nothing else of the index or work tree is touched.
-    pub fn commit(&self, paths: &[PathBuf], message: &str, author: &Signature<'_>) -> Result<Oid> {
-        let committer = self.repo.committer_from_env().map_err(|_| no_identity())?;
-        let head = match self.repo.head() {
-            Ok(head) => Some(head.peel_to_commit()?),
-            Err(e)
-                if e.code() == git2::ErrorCode::UnbornBranch
-                    || e.code() == git2::ErrorCode::NotFound =>
-            {
-                None
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let base = match &head {
-            Some(commit) => commit.tree()?,
-            None => self.repo.find_tree(self.repo.treebuilder(None)?.write()?)?,
-        };
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        let mut index = self.repo.index()?;
-        let mut staged = Vec::new();
-        for path in paths {
-            let in_repo = self.prefix.join(path);
-            let git_path = git_path(&in_repo);
-            let full = self.workdir.join(&in_repo);
-            match std::fs::read(&full) {
-                Ok(bytes) => {
-                    let blob = self.repo.blob(&bytes)?;
-                    update.upsert(git_path.as_str(), blob, FileMode::Blob);
-                    staged.push((in_repo, true));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if base.get_path(&in_repo).is_ok() {
-                        update.remove(git_path.as_str());
-                    }
-                    staged.push((in_repo, false));
-                }
-                Err(e) => return Err(Error::io(full, e)),
-            }
-        }
-        let tree = self
-            .repo
-            .find_tree(update.create_updated(&self.repo, &base)?)?;
-        let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
-        let oid = self
-            .repo
-            .commit(Some("HEAD"), author, &committer, message, &tree, &parents)?;
-        for (path, present) in staged {
-            if present {
-                index.add_path(&path)?;
-            } else if index.get_path(&path, 0).is_some() {
-                index.remove_path(&path)?;
-            }
-        }
-        index.write()?;
-        Ok(oid)
     }
 
     /// The tracked paths `STAGE/ID.toml` (relative to the pipeline root) of a

@@ -1,0 +1,358 @@
+//! The git side of the write path (`store::write` orchestrates it): the
+//! branch a commit goes on, trees built from HEAD plus the touched paths,
+//! the commit object, the branch moved by compare-and-swap, the index
+//! entries refreshed in a copy of the index, and the hooks.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use git2::{FileMode, Index, IndexEntry, IndexTime, Oid, Signature};
+
+use super::{Repo, git_path};
+use crate::error::{Error, Result};
+
+/// A path of the change: relative to the work tree's root, with the blob
+/// it must hold in the new commit (`None`: removed).
+#[derive(Debug, Clone)]
+pub struct TreeChange {
+    pub path: PathBuf,
+    pub blob: Option<Oid>,
+    pub mode: u32,
+}
+
+/// Why a commit could not be placed on the branch.
+pub enum BranchError {
+    /// Another writer moved the branch since it was read.
+    Moved,
+    /// git holds the branch's lock file.
+    Locked(String),
+    Other(Error),
+}
+
+impl Repo {
+    /// The branch HEAD points at and its tip (`None` for an unborn
+    /// branch); refuses a detached HEAD.
+    pub fn branch(&self) -> Result<(String, Option<Oid>)> {
+        let head = self.repo.find_reference("HEAD")?;
+        let Some(target) = head.symbolic_target()? else {
+            return Err(Error::hinted(
+                "HEAD is detached: funnel commits only on a branch, so that no change is left behind on no branch",
+                "switch to a branch first: `git switch main` (or `git switch -c NEW` to keep this commit)",
+            ));
+        };
+        let branch = target.to_string();
+        let tip = match self.repo.refname_to_id(&branch) {
+            Ok(id) => Some(id),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok((branch, tip))
+    }
+
+    /// The current tip of `branch`.
+    pub fn branch_tip(&self, branch: &str) -> Result<Option<Oid>> {
+        match self.repo.refname_to_id(branch) {
+            Ok(id) => Ok(Some(id)),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores `bytes` as a blob.
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid> {
+        Ok(self.repo.blob(bytes)?)
+    }
+
+    /// The bytes of a blob.
+    pub fn blob_bytes(&self, id: Oid) -> Result<Vec<u8>> {
+        Ok(self.repo.find_blob(id)?.content().to_vec())
+    }
+
+    /// The blob and mode at `path` (relative to the work tree) in the tree
+    /// of `commit`.
+    pub fn entry_at(&self, commit: Option<Oid>, path: &Path) -> Result<Option<(Oid, u32)>> {
+        let Some(commit) = commit else {
+            return Ok(None);
+        };
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        Ok(tree
+            .get_path(path)
+            .ok()
+            .map(|e| (e.id(), e.filemode() as u32)))
+    }
+
+    /// The tree of `base` with `changes` applied.
+    pub fn tree_with(&self, base: Option<Oid>, changes: &[TreeChange]) -> Result<Oid> {
+        let base = match base {
+            Some(commit) => self.repo.find_commit(commit)?.tree()?,
+            None => self.repo.find_tree(self.repo.treebuilder(None)?.write()?)?,
+        };
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for change in changes {
+            let path = git_path(&change.path);
+            match change.blob {
+                Some(blob) => {
+                    let mode = if change.mode == u32::from(FileMode::BlobExecutable) {
+                        FileMode::BlobExecutable
+                    } else {
+                        FileMode::Blob
+                    };
+                    update.upsert(path.as_str(), blob, mode);
+                }
+                None => {
+                    if base.get_path(&change.path).is_ok() {
+                        update.remove(path.as_str());
+                    }
+                }
+            }
+        }
+        Ok(update.create_updated(&self.repo, &base)?)
+    }
+
+    /// The tree of a commit.
+    pub fn tree_of(&self, commit: Option<Oid>) -> Result<Option<Oid>> {
+        commit
+            .map(|c| Ok(self.repo.find_commit(c)?.tree_id()))
+            .transpose()
+    }
+
+    /// A commit object on top of `parent`; no reference moves.
+    pub fn commit_object(
+        &self,
+        tree: Oid,
+        parent: Option<Oid>,
+        message: &str,
+        author: &Signature<'_>,
+    ) -> Result<Oid> {
+        let committer = self
+            .repo
+            .committer_from_env()
+            .map_err(|_| super::no_identity())?;
+        let tree = self.repo.find_tree(tree)?;
+        let parents = parent
+            .map(|p| self.repo.find_commit(p))
+            .transpose()?
+            .into_iter()
+            .collect::<Vec<_>>();
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        Ok(self
+            .repo
+            .commit(None, author, &committer, message, &tree, &parents)?)
+    }
+
+    /// The first parent of a commit and its tree.
+    pub fn first_parent(&self, commit: Oid) -> Result<Option<Oid>> {
+        Ok(self.repo.find_commit(commit)?.parent_id(0).ok())
+    }
+
+    /// Points `branch` at `new` if it still points at `old` (compare and
+    /// swap, under git's own lock of the reference).
+    pub fn move_branch(
+        &self,
+        branch: &str,
+        new: Oid,
+        old: Option<Oid>,
+        subject: &str,
+    ) -> std::result::Result<(), BranchError> {
+        let log = format!("commit: {subject}");
+        let result = match old {
+            Some(old) => self
+                .repo
+                .reference_matching(branch, new, true, old, &log)
+                .map(drop),
+            None => self.repo.reference(branch, new, false, &log).map(drop),
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.code() == git2::ErrorCode::Locked => Err(BranchError::Locked(
+                self.repo
+                    .path()
+                    .join(format!("{branch}.lock"))
+                    .display()
+                    .to_string(),
+            )),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::Modified | git2::ErrorCode::Exists
+                ) || e.class() == git2::ErrorClass::Reference =>
+            {
+                match self.branch_tip(branch) {
+                    Ok(tip) if tip != old => Err(BranchError::Moved),
+                    _ => Err(BranchError::Other(e.into())),
+                }
+            }
+            Err(e) => Err(BranchError::Other(e.into())),
+        }
+    }
+
+    /// Where git keeps the index of this work tree.
+    pub fn index_path(&self) -> PathBuf {
+        self.repo.path().join("index")
+    }
+
+    /// The git dir of this work tree (`.git`, or `.git/worktrees/NAME`).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The git dir shared by all work trees of the repository.
+    pub fn common_dir(&self) -> &Path {
+        self.repo.commondir()
+    }
+
+    /// The index as it is now with the entries of `paths` (relative to the
+    /// work tree) made to match the work tree: present files added with
+    /// their stat data (so `git status` does not re-read them), missing ones
+    /// removed. Built in `scratch` (a path under the git dir) and returned
+    /// as bytes; git's index is not touched.
+    pub fn index_bytes_with(&self, paths: &[PathBuf], scratch: &Path) -> Result<Vec<u8>> {
+        let current = self.index_path();
+        let _ = std::fs::remove_file(scratch);
+        match std::fs::copy(&current, scratch) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&current, e)),
+        }
+        let mut index = Index::open(scratch)?;
+        for path in paths {
+            let full = self.workdir.join(path);
+            let git = git_path(path);
+            match std::fs::symlink_metadata(&full) {
+                Ok(meta) if meta.is_file() => {
+                    let bytes = std::fs::read(&full).map_err(|e| Error::io(&full, e))?;
+                    let id = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
+                    index.add(&entry(&git, id, &meta))?;
+                }
+                Ok(_) => {
+                    return Err(Error::data(format!(
+                        "{} is not a regular file",
+                        full.display()
+                    )));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if index.get_path(Path::new(&git), 0).is_some() {
+                        index.remove(Path::new(&git), 0)?;
+                    }
+                }
+                Err(e) => return Err(Error::io(full, e)),
+            }
+        }
+        index.write()?;
+        let bytes = std::fs::read(scratch).map_err(|e| Error::io(scratch, e))?;
+        let _ = std::fs::remove_file(scratch);
+        Ok(bytes)
+    }
+
+    /// Writes an index holding exactly `tree` to `path` (for hooks, like
+    /// the temporary index of `git commit --only`).
+    pub fn write_tree_index(&self, tree: Oid, path: &Path) -> Result<()> {
+        let _ = std::fs::remove_file(path);
+        let mut index = Index::open(path)?;
+        index.read_tree(&self.repo.find_tree(tree)?)?;
+        index.write()?;
+        Ok(())
+    }
+
+    /// The hook `name` when it exists and is executable, honouring
+    /// `core.hooksPath` as git does (relative to the work tree's root).
+    pub fn hook(&self, name: &str) -> Option<PathBuf> {
+        let dir = match self
+            .repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_path("core.hooksPath").ok())
+        {
+            Some(dir) if dir.is_relative() => self.workdir.join(dir),
+            Some(dir) => dir,
+            None => self.repo.commondir().join("hooks"),
+        };
+        let path = dir.join(name);
+        let meta = std::fs::metadata(&path).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            if meta.permissions().mode() & 0o111 == 0 {
+                return None;
+            }
+        }
+        Some(path)
+    }
+
+    /// Runs a hook in the work tree's root, as git does; its output goes
+    /// straight to the user. `Ok(Some(code))` when it failed.
+    pub fn run_hook(
+        &self,
+        hook: &Path,
+        args: &[&Path],
+        index: Option<&Path>,
+    ) -> Result<Option<i32>> {
+        let mut command = Command::new(hook);
+        command.args(args).current_dir(&self.workdir);
+        command.env("GIT_DIR", self.repo.path());
+        if let Some(index) = index {
+            command.env("GIT_INDEX_FILE", index);
+        }
+        command.env_remove("GIT_EDITOR").env("GIT_EDITOR", ":");
+        command.stdout(std::process::Stdio::inherit());
+        let status = command.status().map_err(|e| {
+            Error::hinted(
+                format!("cannot run the hook {}: {e}", hook.display()),
+                "fix the hook, or skip hooks with --no-verify",
+            )
+        })?;
+        Ok((!status.success()).then(|| status.code().unwrap_or(-1)))
+    }
+
+    /// Whether `ancestor` is `descendant` or one of its ancestors.
+    pub fn descends(&self, descendant: Oid, ancestor: Oid) -> bool {
+        descendant == ancestor
+            || self
+                .repo
+                .graph_descendant_of(descendant, ancestor)
+                .unwrap_or(false)
+    }
+}
+
+fn entry(path: &str, id: Oid, meta: &std::fs::Metadata) -> IndexEntry {
+    #[cfg(unix)]
+    let (ctime, mtime, dev, ino, uid, gid, exec) = {
+        use std::os::unix::fs::MetadataExt as _;
+        (
+            IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
+            IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
+            meta.dev() as u32,
+            meta.ino() as u32,
+            meta.uid(),
+            meta.gid(),
+            meta.mode() & 0o111 != 0,
+        )
+    };
+    #[cfg(not(unix))]
+    let (ctime, mtime, dev, ino, uid, gid, exec) = (
+        IndexTime::new(0, 0),
+        IndexTime::new(0, 0),
+        0,
+        0,
+        0,
+        0,
+        false,
+    );
+    IndexEntry {
+        ctime,
+        mtime,
+        dev,
+        ino,
+        mode: if exec { 0o100755 } else { 0o100644 },
+        uid,
+        gid,
+        file_size: meta.len() as u32,
+        id,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}

@@ -1,0 +1,4 @@
+//! Storing the pipeline: the write lock and the one write path.
+
+pub mod lock;
+pub mod write;
