@@ -276,3 +276,18 @@ impl TestEnv {
         run(cmd.output().expect("run git"))
     }
 }
+
+impl TestEnv {
+    /// Starts `funnel ARGS` with extra environment variables, stderr piped
+    /// (for tests that stop it at a failpoint and kill it).
+    pub fn spawn_funnel_with(&self, args: &[&str], vars: &[(&str, &str)]) -> std::process::Child {
+        let mut cmd = self.funnel_command(args);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("run funnel")
+    }
+}

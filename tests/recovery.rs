@@ -1,0 +1,234 @@
+//! Kill tests: every mutating command is stopped at each step of the write
+//! path (`FUNNEL_FAILPOINT`, honoured by debug builds), killed there with
+//! SIGKILL, and the next funnel command must finish or undo it with no
+//! hand fix: work tree and index equal HEAD, no lock or temporary file
+//! left, `check` clean, the deal there exactly once, and the command can
+//! be run again.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+
+use support::TestEnv;
+
+/// The steps of `store::write`, in order; from `ref` on the commit exists.
+const STEPS: [&str; 8] = [
+    "journal",
+    "locked",
+    "files",
+    "hooks",
+    "commit",
+    "index",
+    "ref",
+    "published",
+];
+
+fn committed_at(step: &str) -> bool {
+    matches!(step, "ref" | "published")
+}
+
+/// A pipeline with `acme` in lead, ready to qualify.
+fn pipeline() -> TestEnv {
+    let env = TestEnv::pipeline();
+    env.funnel(&[
+        "add",
+        "Acme",
+        "--value",
+        "5000",
+        "--set",
+        "qualification.need=Spreadsheets",
+        "--set",
+        "qualification.problem_agreed=yes",
+    ])
+    .success();
+    env
+}
+
+/// Runs `args` stopped at `step`, kills it, and returns HEAD before.
+fn kill_at(env: &TestEnv, args: &[&str], step: &str) -> String {
+    let head = env.git(&["rev-parse", "HEAD"]);
+    let mut child = env.spawn_funnel_with(args, &[("FUNNEL_FAILPOINT", step)]);
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let stopped = lines.any(|l| l.is_ok_and(|l| l.contains("stopped at failpoint")));
+    assert!(stopped, "{args:?} never reached the failpoint {step}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    head
+}
+
+/// What must hold after any interrupted command and the next command.
+#[track_caller]
+fn assert_clean(env: &TestEnv, what: &str) {
+    assert_eq!(env.git(&["status", "--porcelain"]), "", "{what}: status");
+    assert!(!env.path(".git/index.lock").exists(), "{what}: index.lock");
+    assert!(!env.path(".git/funnel/journal").exists(), "{what}: journal");
+    let temps: Vec<String> = walk(&env.repo)
+        .into_iter()
+        .filter(|p| p.contains("funnel-tmp") || p.ends_with(".lock") && !p.ends_with("write.lock"))
+        .collect();
+    assert!(temps.is_empty(), "{what}: left over {temps:?}");
+    let check = env.funnel(&["check"]);
+    assert_eq!(check.status, 0, "{what}: check: {}", check.stderr);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            if !path.ends_with("objects") {
+                out.extend(walk(&path));
+            }
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
+}
+
+/// Kills `args` at every step; after each, a read command recovers, and
+/// the command then runs again (`retry` says how it ends).
+fn every_step(args: &[&str], subject: &str, setup: fn(&TestEnv), retry_after_commit: Option<&str>) {
+    for step in STEPS {
+        let env = pipeline();
+        setup(&env);
+        let commits = env.commit_count();
+        let head = kill_at(&env, args, step);
+        let next = env.funnel(&["list", "--all"]);
+        next.success();
+        let said = if committed_at(step) {
+            format!(
+                "funnel: finished the interrupted `{subject}`: it was committed; the index is updated\n"
+            )
+        } else {
+            format!(
+                "funnel: undid the interrupted `{subject}`: it was not committed; its files are as before\n"
+            )
+        };
+        assert_eq!(next.stderr, said, "{args:?} killed at {step}");
+        assert_clean(&env, &format!("{args:?} killed at {step}"));
+        if committed_at(step) {
+            assert_eq!(env.commit_count(), commits + 1, "{step}");
+            assert_eq!(env.git(&["log", "-1", "--format=%s"]).trim(), subject);
+            let again = env.funnel(args);
+            match retry_after_commit {
+                Some(message) => assert_eq!(again.stderr, message, "{step}"),
+                None => {
+                    again.success();
+                }
+            }
+        } else {
+            assert_eq!(env.git(&["rev-parse", "HEAD"]), head, "{step}");
+            assert_eq!(env.commit_count(), commits, "{step}");
+            env.funnel(args).success();
+            assert_eq!(env.git(&["log", "-1", "--format=%s"]).trim(), subject);
+        }
+        assert_clean(&env, &format!("{args:?} after the retry, killed at {step}"));
+    }
+}
+
+fn nothing(_: &TestEnv) {}
+
+#[test]
+fn move_killed_at_every_step_recovers() {
+    every_step(
+        &["move", "acme", "qualified"],
+        "move acme: lead -> qualified",
+        nothing,
+        Some("error: `acme` is already in `qualified`\n"),
+    );
+}
+
+#[test]
+fn set_killed_at_every_step_recovers() {
+    every_step(
+        &["set", "acme", "value=7000"],
+        "set acme: value=7000",
+        nothing,
+        Some("error: `acme` already has those values: nothing to commit\n"),
+    );
+}
+
+#[test]
+fn add_killed_at_every_step_recovers() {
+    // A retried add after a committed one makes a second deal, as any
+    // second add of the same title does; the recovery line said it was done.
+    every_step(&["add", "Globex"], "add globex: lead", nothing, None);
+}
+
+#[test]
+fn rm_killed_at_every_step_recovers() {
+    every_step(
+        &["rm", "acme"],
+        "rm acme",
+        nothing,
+        Some("error: no deal `acme`\nhint: `funnel list --all` shows every deal's ID\n"),
+    );
+}
+
+#[test]
+fn rename_killed_at_every_step_recovers() {
+    every_step(
+        &["rename", "acme", "acme-corp"],
+        "rename acme -> acme-corp",
+        nothing,
+        Some("error: no deal `acme`\nhint: `funnel list --all` shows every deal's ID\n"),
+    );
+}
+
+#[test]
+fn snooze_killed_at_every_step_recovers() {
+    every_step(
+        &["snooze", "acme", "2026-12-15", "--reason", "on leave"],
+        "snooze acme: until 2026-12-15",
+        nothing,
+        Some(
+            "error: nothing to commit: `snooze acme: until 2026-12-15` changes nothing that is not committed already\n",
+        ),
+    );
+}
+
+#[test]
+fn a_hand_edit_made_before_the_command_survives_its_undoing() {
+    let env = pipeline();
+    let edited = env.read("lead/acme.toml").replace("5000", "5500");
+    env.write("lead/acme.toml", &edited);
+    kill_at(&env, &["set", "acme", "owner=bob"], "index");
+    env.funnel(&["list"]).success();
+    assert_eq!(env.read("lead/acme.toml"), edited);
+    assert_eq!(env.git(&["status", "--porcelain"]), " M lead/acme.toml\n");
+}
+
+#[test]
+fn a_mutating_command_recovers_before_it_starts() {
+    let env = pipeline();
+    kill_at(&env, &["move", "acme", "qualified"], "commit");
+    let run = env.funnel(&["set", "acme", "owner=bob"]);
+    run.success();
+    assert_eq!(
+        run.stderr.lines().next().unwrap(),
+        "funnel: undid the interrupted `move acme: lead -> qualified`: it was not committed; its files are as before"
+    );
+    assert!(env.path("lead/acme.toml").exists());
+    assert_clean(&env, "set after a killed move");
+}
+
+#[test]
+fn check_says_nothing_while_a_command_writes_and_leaves_its_journal_alone() {
+    let env = pipeline();
+    let mut child = env.spawn_funnel_with(
+        &["set", "acme", "owner=bob"],
+        &[("FUNNEL_FAILPOINT", "files")],
+    );
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    assert!(lines.any(|l| l.is_ok_and(|l| l.contains("stopped at failpoint"))));
+    // The writer holds the lock: a read command does not undo its work.
+    env.funnel(&["list"]).success();
+    assert!(env.path(".git/funnel/journal").exists());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    env.funnel(&["list"]).success();
+    assert_clean(&env, "after the writer was killed");
+}
