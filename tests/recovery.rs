@@ -232,3 +232,35 @@ fn check_says_nothing_while_a_command_writes_and_leaves_its_journal_alone() {
     env.funnel(&["list"]).success();
     assert_clean(&env, "after the writer was killed");
 }
+
+#[test]
+fn check_names_what_it_cannot_repair_with_the_command_that_does() {
+    let env = pipeline();
+    env.funnel(&["add", "Globex"]).success();
+    // A hand edit, a staged move, a temporary file and a lock from a git
+    // command that died.
+    let text = env.read("lead/acme.toml");
+    env.write("lead/acme.toml", &format!("{text}seats = 40\n"));
+    env.git(&["mv", "lead/globex.toml", "contact/globex.toml"]);
+    env.write("lead/.acme.toml.funnel-tmp", "half");
+    env.write(".git/index.lock", "");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(env.path(".git/index.lock"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let run = env.funnel(&["check"]);
+    run.success();
+    assert_eq!(
+        run.stderr,
+        "warning: contact/globex.toml is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged contact/globex.toml`)
+warning: lead/acme.toml has changes that are not committed: commit them (`git add -A lead/acme.toml && git commit`) or drop them (`git restore --staged --worktree lead/acme.toml`)
+warning: lead/globex.toml is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged lead/globex.toml`)
+warning: lead/.acme.toml.funnel-tmp is a temporary file an interrupted funnel command left: remove it (`rm 'lead/.acme.toml.funnel-tmp'`)
+warning: .git/index.lock is left from a git command that ended (it is older than every running git process): it blocks every commit; remove it (`rm .git/index.lock`)
+ok: 2 deals, no problems
+"
+    );
+}

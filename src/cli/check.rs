@@ -21,9 +21,12 @@ pub enum CheckFormat {
 /// rate, unresolved git conflict markers. For a pre-commit hook and CI.
 ///
 /// Warnings that do not fail the check: a partial history (a shallow clone
-/// or grafts), and deals whose stage entries go back in time (clock skew, a
-/// rebase, a late --at): the graph order wins and such a stay counts 0
-/// days.
+/// or grafts); deals whose stage entries go back in time (clock skew, a
+/// rebase): the graph order wins and such a stay counts 0 days; deal files
+/// with changes not committed (staged or not), temporary files of an
+/// interrupted command, and git lock files left by a git command that
+/// ended, each with the command that resolves it. A funnel command that
+/// was interrupted is finished or undone first, and said so.
 ///
 /// JSON: {"deals": N, "problems": [{"file", "line", "column", "message",
 /// "source_line", "hint"}], "notes": [TEXT]} (source_line and hint only
@@ -37,6 +40,7 @@ pub struct CheckArgs {
 
 pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
     let root = env.root()?;
+    env.recover(&root);
     let pipeline = match funnel::pipeline::Pipeline::load(&root) {
         Ok(pipeline) => pipeline,
         Err(funnel::error::Error::Problems(problems)) => {
@@ -50,6 +54,13 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
     let mut notes = funnel::facts::contradictions(&pipeline.config, &history);
     if let Some(why) = history.partial {
         notes.insert(0, format!("the history is partial: {why}"));
+    }
+    if let Some(repo) = funnel::git::Repo::open(&pipeline.root)? {
+        let stages: Vec<&str> = pipeline.config.stage_ids().collect();
+        let hook_of = std::env::var("FUNNEL_WRITER")
+            .ok()
+            .and_then(|p| p.parse().ok());
+        notes.extend(funnel::store::write::state_notes(&repo, &stages, hook_of)?);
     }
     for note in &notes {
         env.ui.warning(note);

@@ -418,6 +418,27 @@ impl Repo {
     /// work tree, as `git status --short` names them (`M lead/acme.toml`,
     /// `?? lead/new.toml`, `D won/old.toml`), relative to the pipeline root.
     pub fn uncommitted(&self, stages: &[&str]) -> Result<Vec<String>> {
+        Ok(self
+            .deal_status(stages)?
+            .into_iter()
+            .map(|s| {
+                let code = if s.untracked {
+                    "??"
+                } else if s.deleted {
+                    "D"
+                } else if s.added {
+                    "A"
+                } else {
+                    "M"
+                };
+                format!("{code} {}", s.path)
+            })
+            .collect())
+    }
+
+    /// The deal files under `stages` whose index entry or work-tree file
+    /// differs from HEAD, sorted by path (relative to the pipeline root).
+    pub fn deal_status(&self, stages: &[&str]) -> Result<Vec<PathStatus>> {
         let mut options = git2::StatusOptions::new();
         options
             .include_untracked(true)
@@ -432,22 +453,42 @@ impl Repo {
             if !path.ends_with(".toml") {
                 continue;
             }
-            let status = entry.status();
-            let code = if status.is_wt_new() && !status.is_index_new() {
-                "??"
-            } else if status.is_wt_deleted() || status.is_index_deleted() {
-                "D"
-            } else if status.is_index_new() {
-                "A"
-            } else {
-                "M"
-            };
+            let s = entry.status();
             let rel = Path::new(path)
                 .strip_prefix(&self.prefix)
                 .unwrap_or(Path::new(path));
-            out.push(format!("{code} {}", git_path(rel)));
+            out.push(PathStatus {
+                path: git_path(rel),
+                staged: s.is_index_new()
+                    || s.is_index_modified()
+                    || s.is_index_deleted()
+                    || s.is_index_renamed()
+                    || s.is_index_typechange(),
+                unstaged: s.is_wt_modified()
+                    || s.is_wt_deleted()
+                    || s.is_wt_renamed()
+                    || s.is_wt_typechange(),
+                untracked: s.is_wt_new() && !s.is_index_new(),
+                deleted: s.is_wt_deleted() || s.is_index_deleted(),
+                added: s.is_index_new(),
+            });
         }
-        out.sort();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
     }
+}
+
+/// How a deal file differs from HEAD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStatus {
+    /// Relative to the pipeline root, with `/`.
+    pub path: String,
+    /// The index differs from HEAD.
+    pub staged: bool,
+    /// The work tree differs from the index.
+    pub unstaged: bool,
+    /// Not in the index at all.
+    pub untracked: bool,
+    pub deleted: bool,
+    pub added: bool,
 }

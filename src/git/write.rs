@@ -297,6 +297,8 @@ impl Repo {
             command.env("GIT_INDEX_FILE", index);
         }
         command.env_remove("GIT_EDITOR").env("GIT_EDITOR", ":");
+        // A `funnel check` in the hook knows whose work in progress it sees.
+        command.env("FUNNEL_WRITER", std::process::id().to_string());
         command.stdout(std::process::Stdio::inherit());
         let status = command.status().map_err(|e| {
             Error::hinted(

@@ -672,3 +672,123 @@ fn short_branch(branch: &str) -> &str {
 fn oid(hex: &str) -> Result<Oid> {
     Oid::from_str(hex).map_err(|e| Error::data(format!("journal: {e}")))
 }
+
+/// What `check` says about the state the write path cares for and cannot
+/// repair itself: a command writing now, changes to deal files that are
+/// not committed, temporary files and git locks left behind. Each note
+/// ends with the command that resolves it.
+///
+/// `hook_of` is the pid a hook's environment names in `FUNNEL_WRITER`: a
+/// `check` run by the hooks of that command says nothing of its work.
+pub fn state_notes(repo: &Repo, stages: &[&str], hook_of: Option<u32>) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    if let Some(pid) = super::lock::held_by(repo.common_dir()) {
+        if pid.is_some() && pid == hook_of {
+            return Ok(notes);
+        }
+        let who = pid.map_or("another funnel command".to_string(), |p| {
+            format!("a funnel command (pid {p})")
+        });
+        notes.push(format!(
+            "{who} is writing: what follows may be its work in progress; run `funnel check` again when it has finished"
+        ));
+        return Ok(notes);
+    }
+    for status in repo.deal_status(stages)? {
+        let path = &status.path;
+        if status.untracked {
+            notes.push(format!(
+                "{path} is not committed: commit it (`git add {path} && git commit`) or remove it"
+            ));
+        } else if status.staged && !status.unstaged {
+            notes.push(format!(
+                "{path} is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged {path}`)"
+            ));
+        } else {
+            notes.push(format!(
+                "{path} has changes that are not committed: commit them (`git add -A {path} && git commit`) or drop them (`git restore --staged --worktree {path}`)"
+            ));
+        }
+    }
+    let root = repo.workdir.join(&repo.prefix);
+    for stage in stages {
+        let Ok(entries) = std::fs::read_dir(root.join(stage)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if is_temp_name(&name) {
+                let path = format!("{stage}/{name}");
+                notes.push(format!(
+                    "{path} is a temporary file an interrupted funnel command left: remove it (`rm '{path}'`)"
+                ));
+            }
+        }
+    }
+    let (branch, _) = match repo.branch() {
+        Ok(branch) => branch,
+        Err(_) => ("HEAD".to_string(), None),
+    };
+    let locks = [
+        index_lock(repo),
+        repo.git_dir().join("HEAD.lock"),
+        repo.common_dir().join(format!("{branch}.lock")),
+    ];
+    let git_started = git_process_starts();
+    for lock in locks.iter().filter(|l| l.exists()) {
+        let shown = shown_path(repo, lock);
+        let made = std::fs::metadata(lock).and_then(|m| m.modified()).ok();
+        match (&git_started, made) {
+            // A lock older than every running git process is no one's.
+            (Some(starts), Some(made))
+                if starts.iter().all(|s| made + Duration::from_secs(1) < *s) =>
+            {
+                notes.push(format!(
+                    "{shown} is left from a git command that ended (it is older than every running git process): it blocks every commit; remove it (`rm {shown}`)"
+                ));
+            }
+            (Some(_), _) => {}
+            (None, _) => notes.push(format!(
+                "{shown} exists: a git command is running, or one ended without removing it; if none is running, remove it (`rm {shown}`)"
+            )),
+        }
+    }
+    Ok(notes)
+}
+
+/// When each running git process started (`None` where that cannot be
+/// told: no `/proc`).
+fn git_process_starts() -> Option<Vec<std::time::SystemTime>> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let boot: u64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let mut starts = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let dir = entry.path();
+        let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else {
+            continue;
+        };
+        if comm.trim() != "git" && !comm.starts_with("git-") {
+            continue;
+        }
+        // Field 22 of stat, after the parenthesised name: clock ticks
+        // (100 a second on Linux) since boot.
+        let Some(ticks) = std::fs::read_to_string(dir.join("stat"))
+            .ok()
+            .and_then(|s| {
+                let after = s.rsplit_once(')')?.1.to_string();
+                after.split_whitespace().nth(19)?.parse::<u64>().ok()
+            })
+        else {
+            continue;
+        };
+        starts.push(
+            std::time::UNIX_EPOCH + Duration::from_secs(boot) + Duration::from_millis(ticks * 10),
+        );
+    }
+    Some(starts)
+}
