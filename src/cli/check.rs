@@ -60,7 +60,15 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         let hook_of = std::env::var("FUNNEL_WRITER")
             .ok()
             .and_then(|p| p.parse().ok());
-        notes.extend(funnel::store::write::state_notes(&repo, &stages, hook_of)?);
+        // In a git hook (git sets GIT_INDEX_FILE) the files being committed
+        // are not committed yet: saying so at every commit is noise.
+        let in_git_hook = std::env::var_os("GIT_INDEX_FILE").is_some();
+        notes.extend(funnel::store::write::state_notes(
+            &repo,
+            &stages,
+            hook_of,
+            in_git_hook,
+        )?);
     }
     for note in &notes {
         env.ui.warning(note);

@@ -418,7 +418,7 @@ impl Repo {
     /// work tree, as `git status --short` names them (`M lead/acme.toml`,
     /// `?? lead/new.toml`, `D won/old.toml`), relative to the pipeline root.
     pub fn uncommitted(&self, stages: &[&str]) -> Result<Vec<String>> {
-        Ok(self
+        let mut out: Vec<String> = self
             .deal_status(stages)?
             .into_iter()
             .map(|s| {
@@ -433,7 +433,9 @@ impl Repo {
                 };
                 format!("{code} {}", s.path)
             })
-            .collect())
+            .collect();
+        out.sort();
+        Ok(out)
     }
 
     /// The deal files under `stages` whose index entry or work-tree file

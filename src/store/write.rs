@@ -680,7 +680,14 @@ fn oid(hex: &str) -> Result<Oid> {
 ///
 /// `hook_of` is the pid a hook's environment names in `FUNNEL_WRITER`: a
 /// `check` run by the hooks of that command says nothing of its work.
-pub fn state_notes(repo: &Repo, stages: &[&str], hook_of: Option<u32>) -> Result<Vec<String>> {
+/// `in_git_hook` leaves out the changes not committed (a pre-commit hook
+/// sees the commit being made).
+pub fn state_notes(
+    repo: &Repo,
+    stages: &[&str],
+    hook_of: Option<u32>,
+    in_git_hook: bool,
+) -> Result<Vec<String>> {
     let mut notes = Vec::new();
     if let Some(pid) = super::lock::held_by(repo.common_dir()) {
         if pid.is_some() && pid == hook_of {
@@ -694,7 +701,12 @@ pub fn state_notes(repo: &Repo, stages: &[&str], hook_of: Option<u32>) -> Result
         ));
         return Ok(notes);
     }
-    for status in repo.deal_status(stages)? {
+    let status = if in_git_hook {
+        Vec::new()
+    } else {
+        repo.deal_status(stages)?
+    };
+    for status in status {
         let path = &status.path;
         if status.untracked {
             notes.push(format!(
