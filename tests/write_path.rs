@@ -45,6 +45,12 @@ fn move_refuses_while_git_index_is_locked_and_commits_nothing() {
     env.write(".git/index.lock", "");
     let run = env.funnel(&["move", "x", "contact"]);
     run.failure(1);
+    assert!(
+        env.path(".git/index.lock").exists(),
+        "funnel must never remove git's own lock"
+    );
+    std::fs::remove_file(env.path(".git/index.lock")).unwrap();
+    x_untouched(&env, &before, &text);
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
@@ -52,12 +58,6 @@ fn move_refuses_while_git_index_is_locked_and_commits_nothing() {
          hint: another git command may be running in this repository; when none is, \
          remove the stale lock with `rm .git/index.lock` and run the command again\n"
     );
-    assert!(
-        env.path(".git/index.lock").exists(),
-        "funnel must never remove git's own lock"
-    );
-    std::fs::remove_file(env.path(".git/index.lock")).unwrap();
-    x_untouched(&env, &before, &text);
 }
 
 // (b) ---------------------------------------------------------------------
@@ -76,6 +76,7 @@ fn move_refuses_when_the_branch_cannot_be_updated_and_changes_nothing() {
     };
     std::fs::set_permissions(&heads, std::fs::Permissions::from_mode(0o755)).unwrap();
     run.failure(1);
+    x_untouched(&env, &before, &text);
     assert!(
         run.stderr
             .starts_with("error: cannot update branch `main`: ")
@@ -89,7 +90,6 @@ fn move_refuses_when_the_branch_cannot_be_updated_and_changes_nothing() {
         "{}",
         run.stderr
     );
-    x_untouched(&env, &before, &text);
 }
 
 // (c) ---------------------------------------------------------------------
@@ -108,6 +108,7 @@ fn move_out_of_a_read_only_stage_folder_leaves_one_copy() {
     };
     std::fs::set_permissions(&lead, std::fs::Permissions::from_mode(0o755)).unwrap();
     run.failure(1);
+    x_untouched(&env, &before, &text);
     assert!(
         run.stderr.starts_with("error: cannot remove lead/x.toml: ")
             && run.stderr.contains("ermission denied")
@@ -115,7 +116,6 @@ fn move_out_of_a_read_only_stage_folder_leaves_one_copy() {
         "{}",
         run.stderr
     );
-    x_untouched(&env, &before, &text);
     let contact: Vec<_> = std::fs::read_dir(env.path("contact"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
