@@ -171,7 +171,7 @@ fn move_refuses_an_id_that_is_in_two_stage_folders() {
     env.commit_all("a second x, by hand");
     let before = head(&env);
     let (lead, contact) = (env.read("lead/x.toml"), env.read("contact/x.toml"));
-    for target in ["contact", "proposal"] {
+    for target in ["contact", "negotiation"] {
         let run = env.funnel(&["move", "x", target]);
         run.failure(1);
         assert_eq!(
@@ -265,7 +265,7 @@ fn a_failing_pre_commit_hook_refuses_set_and_no_verify_skips_it() {
     assert_eq!(
         run.stderr,
         "pre-commit: not today\n\
-         error: the pre-commit hook failed (exit status 1): nothing was committed\n\
+         error: the pre-commit hook failed (exit status 1): nothing was changed\n\
          hint: fix what it reports, or skip the hooks with --no-verify\n"
     );
     assert_eq!(head(&env), before);
