@@ -67,6 +67,9 @@ def parse_args():
                    help="copy each trial that needed a hand fix into DIR/trial-N")
     p.add_argument("--samples", type=int, default=5,
                    help="runs per command to measure its typical duration (5)")
+    p.add_argument("--delay-scale", type=float, default=1.0,
+                   help="multiply each drawn delay (a large value such as 100 kills nothing: "
+                        "a control run of the checks)")
     p.add_argument("-v", "--verbose", action="store_true", help="print every trial")
     return p.parse_args()
 
@@ -355,7 +358,7 @@ def run_trials(args, seed, rng, work):
     for trial in range(1, args.trials + 1):
         kind, cmd, detail = pick(rng, trial, deals)
         fresh_copy(template, repo)
-        delay = rng.uniform(0, durations[kind])
+        delay = rng.uniform(0, durations[kind]) * args.delay_scale
         proc = subprocess.Popen(env.funnel_argv(cmd), cwd=repo, env=env.vars,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
