@@ -144,7 +144,7 @@ impl Workspace {
                 .strftime("%Y-%m-%d %H:%M")
                 .to_string()
         };
-        if at > self.now + SKEW {
+        if at > self.now + SKEW || self.day_of(Some(at)) > self.calendar.today {
             return Err(Error::hinted(
                 format!("--at {} is in the future", shown(at)),
                 "record what has happened: --at takes a past date such as yesterday, -3d or 2026-11-20",

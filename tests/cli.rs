@@ -112,15 +112,15 @@ fn move_checks_require_applies_follow_up_and_commits_both_paths() {
         "qualification.problem_agreed=yes",
     ])
     .success();
-    env.funnel(&["move", "acme", "won", "--at", "2026-11-28"])
+    env.funnel(&["move", "acme", "won", "--at", "2026-11-27T18:00:00"])
         .success();
     assert_eq!(
         env.read("won/acme.toml"),
-        "title = \"Acme\"\nowner = \"alice\"\nvalue = 5000\nnext_step = \"Send the welcome email series\"\nnext_step_due = 2026-11-28\n\n[qualification]\nneed = \"Replace spreadsheets\"\nproblem_agreed = true\n"
+        "title = \"Acme\"\nowner = \"alice\"\nvalue = 5000\nnext_step = \"Send the welcome email series\"\nnext_step_due = 2026-11-27\n\n[qualification]\nneed = \"Replace spreadsheets\"\nproblem_agreed = true\n"
     );
     assert_eq!(
         env.last_commit(),
-        "move acme: lead -> won\n\nFunnel-Deal: acme\n\n@ 2026-11-28T00:00:00Z\n\nD\tlead/acme.toml\nA\twon/acme.toml\n"
+        "move acme: lead -> won\n\nFunnel-Deal: acme\n\n@ 2026-11-27T18:00:00Z\n\nD\tlead/acme.toml\nA\twon/acme.toml\n"
     );
     assert_eq!(env.status(), "");
     // Lost needs a reason from the list.

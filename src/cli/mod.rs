@@ -229,7 +229,9 @@ impl Env {
         let config = funnel::pipeline::load_config(&root)?;
         let on_wait = |pid: Option<u32>| self.ui.waiting(pid);
         let wait = self.lock_wait(&on_wait);
-        let mut ws = funnel::ops::Workspace::open(&root, self.today(&config)?, self.now, &wait)?;
+        let today = self.today(&config)?;
+        let now = self.now_for(&config, today)?;
+        let mut ws = funnel::ops::Workspace::open(&root, today, now, &wait)?;
         ws.verify = !commit.no_verify;
         if let Some(recovered) = &ws.recovered {
             self.ui.status(&format!("funnel: {recovered}"));

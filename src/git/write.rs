@@ -26,7 +26,8 @@ pub enum BranchError {
     Moved,
     /// git holds the branch's lock file.
     Locked(String),
-    Other(Error),
+    /// Any other failure, as git said it.
+    Other(String),
 }
 
 impl Repo {
@@ -36,8 +37,8 @@ impl Repo {
         let head = self.repo.find_reference("HEAD")?;
         let Some(target) = head.symbolic_target()? else {
             return Err(Error::hinted(
-                "HEAD is detached: funnel commits only on a branch, so that no change is left behind on no branch",
-                "switch to a branch first: `git switch main` (or `git switch -c NEW` to keep this commit)",
+                "HEAD is detached: funnel commits only to a branch",
+                "switch to a branch first: git switch BRANCH (git switch -c NEW-BRANCH starts one here)",
             ));
         };
         let branch = target.to_string();
@@ -179,10 +180,10 @@ impl Repo {
             {
                 match self.branch_tip(branch) {
                     Ok(tip) if tip != old => Err(BranchError::Moved),
-                    _ => Err(BranchError::Other(e.into())),
+                    _ => Err(BranchError::Other(e.message().to_string())),
                 }
             }
-            Err(e) => Err(BranchError::Other(e.into())),
+            Err(e) => Err(BranchError::Other(e.message().to_string())),
         }
     }
 

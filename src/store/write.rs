@@ -253,12 +253,27 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<Oid> {
     let result = (|| -> Result<Oid> {
         for file in &journal.files {
             let full = repo.workdir.join(&file.path);
-            match &file.after {
-                Some((blob, mode)) => {
-                    let bytes = repo.blob_bytes(oid(blob)?)?;
-                    write_file(&full, &bytes, *mode)?;
-                }
-                None => remove_file(&full)?,
+            let (what, result) = match &file.after {
+                Some((blob, mode)) => (
+                    "write",
+                    repo.blob_bytes(oid(blob)?)
+                        .and_then(|bytes| write_file(&full, &bytes, *mode)),
+                ),
+                None => ("remove", remove_file(&full)),
+            };
+            if let Err(e) = result {
+                let why = match e {
+                    Error::Io { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
+                let shown = shown_path(repo, &full);
+                let dir = Path::new(&shown)
+                    .parent()
+                    .map_or(".".to_string(), |d| d.display().to_string());
+                return Err(Error::hinted(
+                    format!("cannot {what} {shown}: {why}: nothing was changed"),
+                    format!("check that you may write to {dir}/ (ls -ld {dir})"),
+                ));
             }
         }
         failpoint("files");
@@ -296,7 +311,13 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<Oid> {
                     "run the command again when git has finished; if no git command is running, remove the lock: rm {path}"
                 ),
             )),
-            Err(BranchError::Other(e)) => Err(e),
+            Err(BranchError::Other(why)) => Err(Error::hinted(
+                format!(
+                    "cannot update branch `{}`: {why}: nothing was changed",
+                    short_branch(&branch)
+                ),
+                "check that you may write to the repository's .git folder (ls -ld .git/refs/heads)",
+            )),
         }
     })();
     let commit = match result {
@@ -640,8 +661,8 @@ fn write_journal(repo: &Repo, journal: &Journal) -> Result<()> {
 fn run_commit_hooks(repo: &Repo, tree: Oid, text: &str) -> Result<String> {
     let refused = |hook: &str, code: i32| {
         Error::hinted(
-            format!("the {hook} hook refused the commit (exit status {code}): nothing was changed"),
-            "fix what it reports and run the command again, or skip the hooks with --no-verify",
+            format!("the {hook} hook failed (exit status {code}): nothing was changed"),
+            "fix what it reports, or skip the hooks with --no-verify",
         )
     };
     if let Some(hook) = repo.hook("pre-commit") {

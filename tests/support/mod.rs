@@ -291,3 +291,47 @@ impl TestEnv {
         cmd.spawn().expect("run funnel")
     }
 }
+
+impl TestEnv {
+    /// `funnel ARGS` as a user that file permissions apply to. When the
+    /// tests run as root (which ignores `chmod 555`), the whole test folder
+    /// is handed to `nobody` and funnel runs as `nobody` through util-linux
+    /// `setpriv`; git in the test then trusts the folder (`safe.directory`).
+    /// `None` when that is needed but `setpriv` is missing, so the caller
+    /// can skip.
+    pub fn funnel_unprivileged(&self, args: &[&str]) -> Option<Run> {
+        if !running_as_root() {
+            return Some(self.funnel(args));
+        }
+        Command::new("setpriv").arg("--version").output().ok()?;
+        let top = self.home.parent().expect("the test folder");
+        let chown = Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(top)
+            .status()
+            .ok()?;
+        assert!(chown.success(), "chown -R nobody {}", top.display());
+        let config = self.home.join(".gitconfig");
+        let text = std::fs::read_to_string(&config).unwrap_or_default();
+        if !text.contains("safe") {
+            std::fs::write(&config, text + "[safe]\n\tdirectory = *\n").unwrap();
+        }
+        let mut cmd = Command::new("setpriv");
+        self.pin(&mut cmd);
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_funnel"))
+            .env("GIT_AUTHOR_DATE", "2026-11-27T12:00:00Z")
+            .args(["--today", "2026-11-27"])
+            .args(args)
+            .stdin(Stdio::null());
+        Some(run(cmd.output().expect("run setpriv funnel")))
+    }
+}
+
+/// Whether this process runs as root, for which file modes do not apply.
+pub fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n")
+}
