@@ -292,7 +292,34 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
             }
             id
         }
-        None => ident::unique(&ident::slug(&new.title), |c| ws.pipeline.id_taken(c)),
+        None => {
+            // The same title again is most often the same deal entered
+            // twice (or a retried add): refused unless an ID is chosen.
+            let title = new.title.trim();
+            let same = std::cell::RefCell::new(None);
+            let id = ident::unique(&ident::slug(title), |c| {
+                let taken = ws.pipeline.id_taken(c);
+                if taken
+                    && same.borrow().is_none()
+                    && ws.pipeline.load_deal(c).is_ok_and(|d| {
+                        d.text("title")
+                            .is_some_and(|t| t.trim().eq_ignore_ascii_case(title))
+                    })
+                {
+                    *same.borrow_mut() = Some(c.to_string());
+                }
+                taken
+            });
+            if let Some(existing) = same.into_inner() {
+                return Err(Error::hinted(
+                    format!("a deal titled \"{title}\" exists already: `{existing}`"),
+                    format!(
+                        "to add another deal with this title, give it an ID: funnel add \"{title}\" --id {id}"
+                    ),
+                ));
+            }
+            id
+        }
     };
     let mut edit = DealEdit::new();
     edit.set("title", new.title.trim().into());

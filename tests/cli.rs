@@ -90,8 +90,16 @@ fn add_writes_a_file_and_commits_only_it() {
         "add zazolc-sp-z-o-o-crm: lead\n\nFunnel-Deal: zazolc-sp-z-o-o-crm\n\n@ 2026-11-20T00:00:00Z\n\nA\tlead/zazolc-sp-z-o-o-crm.toml\n"
     );
     assert_eq!(env.status(), "");
-    // The same title again gets the next free ID.
-    env.funnel(&["add", "Zażółć Sp. z o.o.: CRM"]).success();
+    // The same title again is refused (the same deal twice, or a retried
+    // add), with the ID that a second deal would take.
+    let run = env.funnel(&["add", "Zażółć Sp. z o.o.: CRM"]);
+    run.failure(1);
+    assert_eq!(
+        run.stderr,
+        "error: a deal titled \"Zażółć Sp. z o.o.: CRM\" exists already: `zazolc-sp-z-o-o-crm`\nhint: to add another deal with this title, give it an ID: funnel add \"Zażółć Sp. z o.o.: CRM\" --id zazolc-sp-z-o-o-crm-2\n"
+    );
+    // A title that makes the same ID gets the next free one.
+    env.funnel(&["add", "Zazolc sp. z o.o. CRM"]).success();
     assert!(env.path("lead/zazolc-sp-z-o-o-crm-2.toml").exists());
 }
 

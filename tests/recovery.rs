@@ -152,9 +152,14 @@ fn set_killed_at_every_step_recovers() {
 
 #[test]
 fn add_killed_at_every_step_recovers() {
-    // A retried add after a committed one makes a second deal, as any
-    // second add of the same title does; the recovery line said it was done.
-    every_step(&["add", "Globex"], "add globex: lead", nothing, None);
+    every_step(
+        &["add", "Globex"],
+        "add globex: lead",
+        nothing,
+        Some(
+            "error: a deal titled \"Globex\" exists already: `globex`\nhint: to add another deal with this title, give it an ID: funnel add \"Globex\" --id globex-2\n",
+        ),
+    );
 }
 
 #[test]
