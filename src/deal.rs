@@ -521,7 +521,7 @@ mod tests {
             Config::parse(&format!("{}\n[fx]\nEUR = \"2\"\n", crate::config::DEFAULT)).unwrap();
         for text in [
             "title = \"A\"\n",
-            "title = \"A\"\nvalue = \"12,000.50\"\ncurrency = \"EUR\"\nprobability = 30\ncreated = 2026-01-05\nexpected_close = 2026-12-15T10:00:00Z\nowner = \"ann\"\nproduct = \"p\"\nsource = \"s\"\naccount = \"Acme\"\n",
+            "title = \"A\"\nvalue = \"12000.50\"\ncurrency = \"EUR\"\nprobability = 30\ncreated = 2026-01-05\nexpected_close = 2026-12-15T10:00:00Z\nowner = \"ann\"\nproduct = \"p\"\nsource = \"s\"\naccount = \"Acme\"\n",
             "title = \"A\"\nvalue = 1.5\ncurrency = \"GBP\"\n[qualification]\nneed = \"x\"\n",
         ] {
             let deal = parse(text).unwrap();

