@@ -2,24 +2,53 @@
 //!
 //! Loading already sets aside files that do not parse or have wrong types;
 //! this adds the rules that need the configuration: a stage's `require`d
-//! fields, `lost_reason` from `lost_reasons`, a rate for every currency.
+//! fields, `lost_reason` from `lost_reasons`, a rate for every currency,
+//! a currency that is a code, and the one that needs "today": a `created`
+//! after it.
+//!
+//! A mutating command refuses to write a file that breaks these rules: it
+//! runs [`deal_problems_on`] on the text it is about to write.
+
+use jiff::civil::Date;
 
 use crate::deal::{Deal, value_span};
 use crate::pipeline::Pipeline;
 use crate::problem::{Problem, did_you_mean};
 
-/// Every problem in the pipeline, ordered by file and position.
+/// Every problem in the pipeline, ordered by file and position, with
+/// `today` (in the pipeline's time zone) for the rules that need it.
+pub fn check_on(pipeline: &Pipeline, today: Date) -> Vec<Problem> {
+    check_with(pipeline, Some(today))
+}
+
+/// [`check_on`] without the rules that need "today".
 pub fn check(pipeline: &Pipeline) -> Vec<Problem> {
+    check_with(pipeline, None)
+}
+
+fn check_with(pipeline: &Pipeline, today: Option<Date>) -> Vec<Problem> {
     let mut problems = pipeline.problems.clone();
     for deal in &pipeline.deals {
-        problems.extend(deal_problems(pipeline, deal));
+        problems.extend(problems_of(pipeline, deal, today));
     }
     problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     problems
 }
 
-/// Rules one deal breaks against the configuration.
+/// Rules one deal breaks against the configuration and `today` (the
+/// pipeline's today: `created` may not be after it). Together with
+/// [`Deal::parse`] (syntax, types, ranges) these are every rule `check`
+/// applies to a deal file.
+pub fn deal_problems_on(pipeline: &Pipeline, deal: &Deal, today: Date) -> Vec<Problem> {
+    problems_of(pipeline, deal, Some(today))
+}
+
+/// [`deal_problems_on`] without the rules that need "today".
 pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
+    problems_of(pipeline, deal, None)
+}
+
+fn problems_of(pipeline: &Pipeline, deal: &Deal, today: Option<Date>) -> Vec<Problem> {
     let config = &pipeline.config;
     let mut problems = Vec::new();
     // The text is read again only when there is something to locate.
@@ -72,7 +101,42 @@ pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
             .with_hint(hint),
         );
     }
+    if let Some(today) = today
+        && let Some(created) = deal.date("created")
+        && created > today
+    {
+        let text = text();
+        problems.push(
+            Problem::at(
+                &deal.path,
+                &text,
+                value_span(&text, "created"),
+                format!("`created` is {created}, after today ({today})"),
+            )
+            .with_hint(format!(
+                "a deal is created on or before today: funnel set {} created=today",
+                deal.id
+            )),
+        );
+    }
     if let Some(currency) = deal.text("currency")
+        && !crate::value::is_currency_code(currency)
+    {
+        let text = text();
+        let fix = crate::value::currency_fix(currency).unwrap_or_else(|| "USD".to_string());
+        problems.push(
+            Problem::at(
+                &deal.path,
+                &text,
+                value_span(&text, "currency"),
+                format!("currency \"{currency}\" is not a currency code"),
+            )
+            .with_hint(format!(
+                "write a three-letter ISO 4217 code in capitals: funnel set {} currency={fix}",
+                deal.id
+            )),
+        );
+    } else if let Some(currency) = deal.text("currency")
         && config.rate(currency).is_none()
     {
         let text = text();

@@ -135,7 +135,7 @@ impl ValueError {
             }
             ValueError::Bool { key, .. } => format!("write {key}=true or {key}=false"),
             ValueError::Blank { key } => format!("give it some text, such as {key}=\"Acme Corp\""),
-            ValueError::Currency { raw, .. } => match currency_fix(raw) {
+            ValueError::Currency { raw, .. } => match crate::value::currency_fix(raw) {
                 Some(fixed) => format!("write the three-letter code in capitals: {fixed}"),
                 None => "write a three-letter ISO 4217 code in capitals, such as USD".to_string(),
             },
@@ -158,18 +158,6 @@ impl From<ValueError> for String {
     }
 }
 
-/// Whether `code` is shaped as an ISO 4217 currency code: three ASCII
-/// capital letters.
-pub fn is_currency_code(code: &str) -> bool {
-    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
-}
-
-/// `usd` as it should be written (`USD`), when capitals are all it lacks.
-pub fn currency_fix(code: &str) -> Option<String> {
-    let upper = code.trim().to_ascii_uppercase();
-    is_currency_code(&upper).then_some(upper)
-}
-
 /// The TOML value a person means by `raw` for `key`: typed by the key's
 /// known type, inferred for custom keys. Date fields take date expressions.
 /// Values `check` would reject are refused here with the same rule: a
@@ -187,7 +175,7 @@ pub fn typed_value(
             if raw.is_empty() {
                 return Err(ValueError::Blank { key: key_s() });
             }
-            if key == "currency" && !is_currency_code(raw) {
+            if key == "currency" && !crate::value::is_currency_code(raw) {
                 return Err(ValueError::Currency {
                     key: key_s(),
                     raw: raw.to_string(),

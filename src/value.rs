@@ -68,6 +68,17 @@ pub enum MoneyError {
 }
 
 impl MoneyError {
+    /// The amount as funnel reads it, when the error knows it (`12.5` for
+    /// `12,5`).
+    pub fn fixed(&self) -> Option<&str> {
+        match self {
+            MoneyError::DecimalComma { fixed, .. } | MoneyError::Separators { fixed, .. } => {
+                Some(fixed)
+            }
+            _ => None,
+        }
+    }
+
     /// What to write instead.
     pub fn hint(&self) -> String {
         match self {
@@ -257,6 +268,18 @@ fn separator_error(text: &str) -> Option<MoneyError> {
         text: text.to_string(),
         fixed,
     })
+}
+
+/// Whether `code` is shaped as an ISO 4217 currency code: three ASCII
+/// capital letters.
+pub fn is_currency_code(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// `usd` as it should be written (`USD`), when capitals are all it lacks.
+pub fn currency_fix(code: &str) -> Option<String> {
+    let upper = code.trim().to_ascii_uppercase();
+    is_currency_code(&upper).then_some(upper)
 }
 
 /// A TOML local date (`2026-11-20`); a date-time counts as its date.
