@@ -123,7 +123,7 @@ fn problems_of(pipeline: &Pipeline, deal: &Deal, today: Option<Date>) -> Vec<Pro
         && !crate::value::is_currency_code(currency)
     {
         let text = text();
-        let fix = crate::value::currency_fix(currency).unwrap_or_else(|| "USD".to_string());
+        let fix = crate::value::currency_fix(currency).unwrap_or_else(|| config.currency.clone());
         problems.push(
             Problem::at(
                 &deal.path,

@@ -352,7 +352,7 @@ impl Config {
                     Problem::at(
                         file,
                         text,
-                        span.clone(),
+                        stage_span(text, i, "probability"),
                         format!("stage `{}` has probability {p}", stage.id),
                     )
                     .with_hint("a probability is a percent from 0 to 100"),
@@ -651,7 +651,7 @@ fn fx_map(
                         crate::value::MAX_RATE,
                         crate::value::MAX_RATE_DECIMALS
                     ),
-                    ref other => other.hint(),
+                    _ => format!("write a number such as {code} = 1.08"),
                 };
                 problems.push(
                     Problem::at(

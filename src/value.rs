@@ -156,7 +156,7 @@ fn decimal(value: &toml::Value) -> Result<Decimal, MoneyError> {
 fn display(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.trim().to_string(),
-        toml::Value::Float(f) if f.abs() >= 1e16 => format!("{f:e}"),
+        toml::Value::Float(f) if f.abs() >= 1e15 => format!("{f:e}"),
         other => other.to_string(),
     }
 }
