@@ -178,3 +178,70 @@ fn list(keys: &[&str]) -> String {
         n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::{Config, DEFAULT};
+
+    /// The problems `check_on` finds in `text` as `lead/acme.toml`, today
+    /// 2026-11-27.
+    fn found(text: &str) -> Vec<String> {
+        let temp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(temp.path().join("lead")).unwrap();
+        std::fs::write(temp.path().join("lead/acme.toml"), text).unwrap();
+        let deal = Deal::parse(Path::new("lead/acme.toml"), text).unwrap();
+        let pipeline = Pipeline {
+            root: temp.path().to_path_buf(),
+            config: Config::parse(DEFAULT).unwrap(),
+            deals: vec![deal],
+            problems: Vec::new(),
+        };
+        let today = jiff::civil::date(2026, 11, 27);
+        assert_eq!(
+            deal_problems_on(&pipeline, &pipeline.deals[0], today),
+            check_on(&pipeline, today)
+        );
+        check_on(&pipeline, today)
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}:{} {} ({})",
+                    p.line,
+                    p.column,
+                    p.message,
+                    p.hint.as_deref().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn created_after_today_needs_today() {
+        assert_eq!(
+            found("title = \"Acme\"\ncreated = 2026-11-28\n"),
+            [
+                "2:11 `created` is 2026-11-28, after today (2026-11-27) (a deal is created on or before today: funnel set acme created=today)"
+            ]
+        );
+        assert!(found("title = \"Acme\"\ncreated = 2026-11-27\n").is_empty());
+    }
+
+    #[test]
+    fn a_currency_is_a_code() {
+        assert_eq!(
+            found("title = \"Acme\"\ncurrency = \"usd\"\n"),
+            [
+                "2:12 currency \"usd\" is not a currency code (write a three-letter ISO 4217 code in capitals: funnel set acme currency=USD)"
+            ]
+        );
+        assert_eq!(
+            found("title = \"Acme\"\ncurrency = \"EUR\"\n"),
+            [
+                "2:12 no exchange rate for currency \"EUR\" (add `EUR = RATE` under [fx] in funnel.toml (1 EUR in USD))"
+            ]
+        );
+    }
+}

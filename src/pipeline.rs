@@ -732,4 +732,41 @@ mod tests {
         let fields: Vec<&String> = whole.deals[0].fields.keys().collect();
         assert_eq!(fields, ["title", "value", "owner"]);
     }
+
+    #[test]
+    fn links_are_never_followed() {
+        let f = Fixture::new();
+        f.write("lead/acme.toml", "title = \"Acme\"\n");
+        let outside = f.temp.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("x.toml"), "title = \"Outside\"\n").unwrap();
+        std::os::unix::fs::symlink(outside.join("x.toml"), f.root().join("lead/evil.toml"))
+            .unwrap();
+        std::os::unix::fs::symlink(&outside, f.root().join("won")).unwrap();
+        let pipeline = Pipeline::load(&f.root()).unwrap();
+        assert_eq!(pipeline.deals.len(), 1, "only acme");
+        assert_eq!(
+            summary(&pipeline),
+            format!(
+                "lead/acme.toml {:?}\n{}\n{}\n",
+                pipeline.deals[0].fields,
+                "lead/evil.toml:1:1: lead/evil.toml is a symbolic link: funnel never follows links\n  hint: replace it with the deal file itself",
+                "won:1:1: won is a symbolic link: funnel never follows links\n  hint: replace the link with the stage folder itself"
+            )
+        );
+        let only = Pipeline::config_only(&f.root()).unwrap();
+        for (id, error) in [
+            (
+                "evil",
+                "lead/evil.toml is a symbolic link: funnel never follows links",
+            ),
+            ("x", "won is a symbolic link: funnel never follows links"),
+        ] {
+            match only.load_deal(id) {
+                Err(Error::Data { message, .. }) => assert_eq!(message, error),
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+        assert!(only.id_taken("evil"));
+    }
 }
