@@ -2,36 +2,70 @@
 //!
 //! Loading already sets aside files that do not parse or have wrong types;
 //! this adds the rules that need the configuration: a stage's `require`d
-//! fields, `lost_reason` from `lost_reasons`, a rate for every currency.
+//! fields, `lost_reason` from `lost_reasons`, a rate for every currency,
+//! a currency that is a code, and the one that needs "today": a `created`
+//! after it.
+//!
+//! A mutating command refuses to write a file that breaks these rules: it
+//! runs [`deal_problems_on`] on the text it is about to write.
+
+use jiff::civil::Date;
 
 use crate::deal::{Deal, value_span};
 use crate::pipeline::Pipeline;
 use crate::problem::{Problem, did_you_mean};
 
-/// Every problem in the pipeline, ordered by file and position.
+/// Every problem in the pipeline, ordered by file and position, with
+/// `today` (in the pipeline's time zone) for the rules that need it.
+pub fn check_on(pipeline: &Pipeline, today: Date) -> Vec<Problem> {
+    check_with(pipeline, Some(today))
+}
+
+/// [`check_on`] without the rules that need "today".
 pub fn check(pipeline: &Pipeline) -> Vec<Problem> {
+    check_with(pipeline, None)
+}
+
+fn check_with(pipeline: &Pipeline, today: Option<Date>) -> Vec<Problem> {
     let mut problems = pipeline.problems.clone();
     for deal in &pipeline.deals {
-        problems.extend(deal_problems(pipeline, deal));
+        problems.extend(problems_of(pipeline, deal, today, &|| {
+            read_text(pipeline, deal)
+        }));
     }
     problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     problems
 }
 
-/// Rules one deal breaks against the configuration.
+/// Rules one deal breaks against the configuration and `today` (the
+/// pipeline's today: `created` may not be after it). Together with
+/// [`Deal::parse`] (syntax, types, ranges) these are every rule `check`
+/// applies to a deal file.
+pub fn deal_problems_on(pipeline: &Pipeline, deal: &Deal, today: Date) -> Vec<Problem> {
+    problems_of(pipeline, deal, Some(today), &|| read_text(pipeline, deal))
+}
+
+/// [`deal_problems_on`] without the rules that need "today".
 pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
-    // The text is read again only when there is something to locate.
-    problems_located(pipeline, deal, &|| {
-        std::fs::read_to_string(pipeline.root.join(&deal.path)).unwrap_or_default()
-    })
+    problems_of(pipeline, deal, None, &|| read_text(pipeline, deal))
 }
 
-/// [`deal_problems`] for a deal parsed from `text` (not yet written).
-pub fn text_problems(pipeline: &Pipeline, deal: &Deal, text: &str) -> Vec<Problem> {
-    problems_located(pipeline, deal, &|| text.to_string())
+/// [`deal_problems_on`] for a deal parsed from `text` (not yet written).
+pub fn text_problems(pipeline: &Pipeline, deal: &Deal, text: &str, today: Date) -> Vec<Problem> {
+    problems_of(pipeline, deal, Some(today), &|| text.to_string())
 }
 
-fn problems_located(pipeline: &Pipeline, deal: &Deal, text: &dyn Fn() -> String) -> Vec<Problem> {
+/// The deal's file, read again only when there is something to locate.
+fn read_text(pipeline: &Pipeline, deal: &Deal) -> String {
+    std::fs::read_to_string(pipeline.root.join(&deal.path)).unwrap_or_default()
+}
+
+fn problems_of(
+    pipeline: &Pipeline,
+    deal: &Deal,
+    today: Option<Date>,
+    text: &dyn Fn() -> String,
+) -> Vec<Problem> {
     let config = &pipeline.config;
     let mut problems = Vec::new();
     let missing = missing_required(pipeline, deal, &deal.stage);
@@ -82,7 +116,42 @@ fn problems_located(pipeline: &Pipeline, deal: &Deal, text: &dyn Fn() -> String)
             .with_hint(hint),
         );
     }
+    if let Some(today) = today
+        && let Some(created) = deal.date("created")
+        && created > today
+    {
+        let text = text();
+        problems.push(
+            Problem::at(
+                &deal.path,
+                &text,
+                value_span(&text, "created"),
+                format!("`created` is {created}, after today ({today})"),
+            )
+            .with_hint(format!(
+                "a deal is created on or before today: funnel set {} created=today",
+                deal.id
+            )),
+        );
+    }
     if let Some(currency) = deal.text("currency")
+        && !crate::value::is_currency_code(currency)
+    {
+        let text = text();
+        let fix = crate::value::currency_fix(currency).unwrap_or_else(|| config.currency.clone());
+        problems.push(
+            Problem::at(
+                &deal.path,
+                &text,
+                value_span(&text, "currency"),
+                format!("currency \"{currency}\" is not a currency code"),
+            )
+            .with_hint(format!(
+                "write a three-letter ISO 4217 code in capitals: funnel set {} currency={fix}",
+                deal.id
+            )),
+        );
+    } else if let Some(currency) = deal.text("currency")
         && config.rate(currency).is_none()
     {
         let text = text();
@@ -122,5 +191,72 @@ fn list(keys: &[&str]) -> String {
     match quoted.len() {
         1 => quoted[0].clone(),
         n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::{Config, DEFAULT};
+
+    /// The problems `check_on` finds in `text` as `lead/acme.toml`, today
+    /// 2026-11-27.
+    fn found(text: &str) -> Vec<String> {
+        let temp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(temp.path().join("lead")).unwrap();
+        std::fs::write(temp.path().join("lead/acme.toml"), text).unwrap();
+        let deal = Deal::parse(Path::new("lead/acme.toml"), text).unwrap();
+        let pipeline = Pipeline {
+            root: temp.path().to_path_buf(),
+            config: Config::parse(DEFAULT).unwrap(),
+            deals: vec![deal],
+            problems: Vec::new(),
+        };
+        let today = jiff::civil::date(2026, 11, 27);
+        assert_eq!(
+            deal_problems_on(&pipeline, &pipeline.deals[0], today),
+            check_on(&pipeline, today)
+        );
+        check_on(&pipeline, today)
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}:{} {} ({})",
+                    p.line,
+                    p.column,
+                    p.message,
+                    p.hint.as_deref().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn created_after_today_needs_today() {
+        assert_eq!(
+            found("title = \"Acme\"\ncreated = 2026-11-28\n"),
+            [
+                "2:11 `created` is 2026-11-28, after today (2026-11-27) (a deal is created on or before today: funnel set acme created=today)"
+            ]
+        );
+        assert!(found("title = \"Acme\"\ncreated = 2026-11-27\n").is_empty());
+    }
+
+    #[test]
+    fn a_currency_is_a_code() {
+        assert_eq!(
+            found("title = \"Acme\"\ncurrency = \"usd\"\n"),
+            [
+                "2:12 currency \"usd\" is not a currency code (write a three-letter ISO 4217 code in capitals: funnel set acme currency=USD)"
+            ]
+        );
+        assert_eq!(
+            found("title = \"Acme\"\ncurrency = \"EUR\"\n"),
+            [
+                "2:12 no exchange rate for currency \"EUR\" (add `EUR = RATE` under [fx] in funnel.toml (1 EUR in USD))"
+            ]
+        );
     }
 }

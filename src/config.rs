@@ -1,7 +1,12 @@
 //! `funnel.toml`: the pipeline's name, currency, stages and targets.
 //!
-//! The file is parsed with serde into typed values; a misspelt key or a
-//! wrong type is a `Problem` located at the offending text.
+//! The file is parsed with serde into typed values; a wrong type is a
+//! `Problem` located at the offending text. Unknown keys are found by a walk
+//! of the document against [`KNOWN_KEYS`] (serde's `deny_unknown_fields`
+//! stops at the first), so every one of them is listed, each with a "did
+//! you mean" among the keys of its own table. Values are then checked
+//! together: rates above zero, real spend months, `wip_min <= wip_max`,
+//! currency codes, bounded amounts.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -122,14 +127,12 @@ impl Period {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FollowUp {
     pub after_days: u32,
     pub step: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Stage {
     pub id: String,
     pub kind: StageKind,
@@ -157,14 +160,12 @@ impl Stage {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CountTarget {
     pub count: u32,
     pub per: Period,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct AmountTarget {
     #[serde(deserialize_with = "money")]
     pub amount: Decimal,
@@ -172,7 +173,6 @@ pub struct AmountTarget {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ProductTarget {
     pub new_deals: Option<u32>,
     pub won: Option<u32>,
@@ -180,7 +180,6 @@ pub struct ProductTarget {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Targets {
     pub new_deals: Option<CountTarget>,
     pub new_value: Option<AmountTarget>,
@@ -190,7 +189,6 @@ pub struct Targets {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Customers {
     pub checkin_days: Option<u32>,
 }
@@ -216,7 +214,6 @@ pub struct Config {
 
 /// `[doctor]`: how health findings are judged.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Doctor {
     /// An open deal this many days past its expected_close is dead.
     #[serde(default = "default_dead_after_days")]
@@ -241,7 +238,6 @@ fn default_dead_after_days() -> u32 {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ConfigFile {
     name: Option<String>,
     currency: Option<String>,
@@ -255,10 +251,10 @@ struct ConfigFile {
     targets: Targets,
     #[serde(default)]
     customers: Customers,
-    #[serde(default, deserialize_with = "money_map")]
-    spend: BTreeMap<String, Decimal>,
-    #[serde(default, deserialize_with = "money_map")]
-    fx: BTreeMap<String, Decimal>,
+    #[serde(default)]
+    spend: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    fx: BTreeMap<String, toml::Value>,
     #[serde(default)]
     doctor: Doctor,
 }
@@ -268,15 +264,19 @@ impl Config {
     /// returned; the path in them is `funnel.toml`.
     pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
         let file = Path::new(FILE_NAME);
-        let raw: ConfigFile = toml::from_str(text).map_err(|e| {
-            vec![serde_problem(
-                file,
-                text,
-                e.message().trim(),
-                e.span().unwrap_or(0..0),
-            )]
-        })?;
-        let mut problems = Vec::new();
+        let mut problems = unknown_keys(text);
+        let raw: ConfigFile = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let problem =
+                    serde_problem(file, text, e.message().trim(), e.span().unwrap_or(0..0));
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
+                sort(&mut problems);
+                return Err(problems);
+            }
+        };
         let top = |key: &str| crate::deal::value_span(text, key);
         let locate = |needle: &str| {
             let at = text.find(needle).unwrap_or(0);
@@ -352,7 +352,7 @@ impl Config {
                     Problem::at(
                         file,
                         text,
-                        span.clone(),
+                        stage_span(text, i, "probability"),
                         format!("stage `{}` has probability {p}", stage.id),
                     )
                     .with_hint("a probability is a percent from 0 to 100"),
@@ -402,12 +402,45 @@ impl Config {
                 );
             }
         }
+        let currency = raw.currency.unwrap_or_else(|| "USD".to_string());
+        if !crate::value::is_currency_code(&currency) {
+            problems.push(
+                Problem::at(
+                    file,
+                    text,
+                    top("currency"),
+                    format!("currency \"{currency}\" is not a currency code"),
+                )
+                .with_hint(currency_hint(&currency)),
+            );
+        }
+        for (i, stage) in raw.stage.iter().enumerate() {
+            if let (Some(min), Some(max)) = (stage.wip_min, stage.wip_max)
+                && min > max
+            {
+                problems.push(
+                    Problem::at(
+                        file,
+                        text,
+                        stage_span(text, i, "wip_min"),
+                        format!(
+                            "stage `{}` has wip_min {min} above wip_max {max}",
+                            stage.id
+                        ),
+                    )
+                    .with_hint("wip_min is the fewest open deals a stage should hold and wip_max the most: make wip_min <= wip_max"),
+                );
+            }
+        }
+        let spend = spend_map(file, text, &raw.spend, &mut problems);
+        let fx = fx_map(file, text, &raw.fx, &mut problems);
         if !problems.is_empty() {
+            sort(&mut problems);
             return Err(problems);
         }
         Ok(Config {
             name: raw.name.unwrap_or_else(|| "Sales".to_string()),
-            currency: raw.currency.unwrap_or_else(|| "USD".to_string()),
+            currency,
             timezone,
             timezone_name,
             week_start,
@@ -415,8 +448,8 @@ impl Config {
             stages: raw.stage,
             targets: raw.targets,
             customers: raw.customers,
-            spend: raw.spend,
-            fx: raw.fx,
+            spend,
+            fx,
             doctor: raw.doctor,
         })
     }
@@ -506,33 +539,281 @@ pub fn weekday(name: &str) -> Option<Weekday> {
 
 fn money<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     let value = toml::Value::deserialize(d)?;
-    crate::value::money(&value).ok_or_else(|| {
-        serde::de::Error::custom(format!(
-            "expected an amount (a number or a decimal string), found {}",
-            crate::value::type_name(&value)
-        ))
-    })
+    crate::value::checked_money(&value).map_err(serde::de::Error::custom)
 }
 
 fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
     money(d).map(Some)
 }
 
-fn money_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
-    let table = BTreeMap::<String, toml::Value>::deserialize(d)?;
-    table
-        .into_iter()
-        .map(|(k, v)| {
-            crate::value::money(&v)
-                .map(|m| (k.clone(), m))
-                .ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        "`{k}`: expected an amount (a number or a decimal string), found {}",
-                        crate::value::type_name(&v)
-                    ))
-                })
+/// Problems in the order of the file.
+fn sort(problems: &mut [Problem]) {
+    problems.sort_by_key(|p| (p.line, p.column));
+}
+
+fn currency_hint(code: &str) -> String {
+    match crate::value::currency_fix(code) {
+        Some(fixed) => format!("write the three-letter ISO 4217 code in capitals: {fixed}"),
+        None => "write a three-letter ISO 4217 code in capitals, such as USD or EUR".to_string(),
+    }
+}
+
+/// The span of `[table] key` (`key`'s name when `of_key`, else its value).
+fn table_span(text: &str, table: &str, key: &str, of_key: bool) -> std::ops::Range<usize> {
+    toml_edit::Document::parse(text)
+        .ok()
+        .and_then(|doc| {
+            let table = doc.get(table)?.as_table_like()?;
+            if of_key {
+                table.key(key)?.span()
+            } else {
+                table.get(key)?.span()
+            }
         })
-        .collect()
+        .unwrap_or(0..0)
+}
+
+/// `[spend]`: real months (`YYYY-MM`) and amounts of 0 or more, bounded.
+fn spend_map(
+    file: &Path,
+    text: &str,
+    raw: &BTreeMap<String, toml::Value>,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Decimal> {
+    let mut spend = BTreeMap::new();
+    for (month, value) in raw {
+        if !is_month(month) {
+            problems.push(
+                Problem::at(
+                    file,
+                    text,
+                    table_span(text, "spend", month, true),
+                    format!("spend month \"{month}\" is not a month"),
+                )
+                .with_hint("write the month as \"YYYY-MM\", such as \"2026-10\" = 10000"),
+            );
+        }
+        let at = || table_span(text, "spend", month, false);
+        match crate::value::checked_money(value) {
+            Ok(amount) if amount < Decimal::ZERO => problems.push(
+                Problem::at(
+                    file,
+                    text,
+                    at(),
+                    format!("spend for \"{month}\" is negative: {amount}"),
+                )
+                .with_hint("spend is an amount of 0 or more"),
+            ),
+            Ok(amount) => {
+                spend.insert(month.clone(), amount);
+            }
+            Err(e) => problems.push(
+                Problem::at(file, text, at(), format!("spend for \"{month}\": {e}"))
+                    .with_hint(e.hint()),
+            ),
+        }
+    }
+    spend
+}
+
+/// `[fx]`: currency codes, rates above zero and bounded.
+fn fx_map(
+    file: &Path,
+    text: &str,
+    raw: &BTreeMap<String, toml::Value>,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Decimal> {
+    let mut fx = BTreeMap::new();
+    for (code, value) in raw {
+        if !crate::value::is_currency_code(code) {
+            problems.push(
+                Problem::at(
+                    file,
+                    text,
+                    table_span(text, "fx", code, true),
+                    format!("[fx] key \"{code}\" is not a currency code"),
+                )
+                .with_hint(currency_hint(code)),
+            );
+        }
+        match crate::value::rate(value) {
+            Ok(rate) => {
+                fx.insert(code.clone(), rate);
+            }
+            Err(e) => {
+                use crate::value::MoneyError;
+                let hint = match e {
+                    MoneyError::NotPositive { .. } => format!(
+                        "a rate is what 1 {code} is worth in the pipeline's currency, above 0, such as {code} = 1.08"
+                    ),
+                    MoneyError::TooLarge { .. } | MoneyError::TooPrecise { .. } => format!(
+                        "a rate is at most {} with at most {} decimal places",
+                        crate::value::MAX_RATE,
+                        crate::value::MAX_RATE_DECIMALS
+                    ),
+                    _ => format!("write a number such as {code} = 1.08"),
+                };
+                problems.push(
+                    Problem::at(
+                        file,
+                        text,
+                        table_span(text, "fx", code, false),
+                        format!("exchange rate for {code}: {e}"),
+                    )
+                    .with_hint(hint),
+                );
+            }
+        }
+    }
+    fx
+}
+
+/// `YYYY-MM`, a month from 1970 to 9999.
+fn is_month(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 7
+        && bytes[4] == b'-'
+        && text[..4].bytes().all(|b| b.is_ascii_digit())
+        && text[5..].bytes().all(|b| b.is_ascii_digit())
+        && text[..4].parse::<u16>().is_ok_and(|y| y >= 1970)
+        && text[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
+}
+
+/// The shape of `funnel.toml`: which keys each table may hold.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    /// A value (its type is serde's to check).
+    Value,
+    /// A table with these keys.
+    Keys(&'static [(&'static str, Shape)]),
+    /// A table with keys of the user's choosing, each of this shape.
+    AnyKeys(&'static Shape),
+    /// An array of tables (`[[stage]]`, or inline) of this shape.
+    Tables(&'static Shape),
+}
+
+const AMOUNT_TARGET: Shape = Shape::Keys(&[("amount", Shape::Value), ("per", Shape::Value)]);
+const PRODUCT_TARGET: Shape = Shape::Keys(&[
+    ("new_deals", Shape::Value),
+    ("won", Shape::Value),
+    ("per", Shape::Value),
+]);
+const FOLLOW_UP: Shape = Shape::Keys(&[("after_days", Shape::Value), ("step", Shape::Value)]);
+const STAGE: Shape = Shape::Keys(&[
+    ("id", Shape::Value),
+    ("kind", Shape::Value),
+    ("probability", Shape::Value),
+    ("max_days", Shape::Value),
+    ("idle_days", Shape::Value),
+    ("wip_max", Shape::Value),
+    ("wip_min", Shape::Value),
+    ("require", Shape::Value),
+    ("follow_up", Shape::Tables(&FOLLOW_UP)),
+]);
+
+/// Every key `funnel.toml` may hold, table by table.
+const KNOWN_KEYS: &[(&str, Shape)] = &[
+    ("name", Shape::Value),
+    ("currency", Shape::Value),
+    ("timezone", Shape::Value),
+    ("week_start", Shape::Value),
+    ("lost_reasons", Shape::Value),
+    ("stage", Shape::Tables(&STAGE)),
+    (
+        "targets",
+        Shape::Keys(&[
+            (
+                "new_deals",
+                Shape::Keys(&[("count", Shape::Value), ("per", Shape::Value)]),
+            ),
+            ("new_value", AMOUNT_TARGET),
+            ("won_value", AMOUNT_TARGET),
+            ("products", Shape::AnyKeys(&PRODUCT_TARGET)),
+        ]),
+    ),
+    ("customers", Shape::Keys(&[("checkin_days", Shape::Value)])),
+    ("spend", Shape::AnyKeys(&Shape::Value)),
+    ("fx", Shape::AnyKeys(&Shape::Value)),
+    (
+        "doctor",
+        Shape::Keys(&[
+            ("dead_after_days", Shape::Value),
+            ("severity", Shape::AnyKeys(&Shape::Value)),
+        ]),
+    ),
+];
+
+/// Every key of `text` that [`KNOWN_KEYS`] does not know, located at the
+/// key; none when the text is not TOML (serde reports that).
+fn unknown_keys(text: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Ok(doc) = toml_edit::Document::parse(text) {
+        walk(text, doc.as_table(), KNOWN_KEYS, &mut problems);
+    }
+    problems
+}
+
+fn walk(
+    text: &str,
+    table: &dyn toml_edit::TableLike,
+    keys: &[(&str, Shape)],
+    problems: &mut Vec<Problem>,
+) {
+    for (name, item) in table.iter() {
+        match keys.iter().find(|(k, _)| *k == name) {
+            Some((_, shape)) => walk_item(text, item, *shape, problems),
+            None => {
+                let names = keys.iter().map(|(k, _)| *k);
+                let hint = match did_you_mean(name, names.clone()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!(
+                        "remove it; the keys here are: {}",
+                        names.collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                let span = table.key(name).and_then(|k| k.span()).unwrap_or(0..0);
+                problems.push(
+                    Problem::at(
+                        Path::new(FILE_NAME),
+                        text,
+                        span,
+                        format!("unknown key `{name}`"),
+                    )
+                    .with_hint(hint),
+                );
+            }
+        }
+    }
+}
+
+fn walk_item(text: &str, item: &toml_edit::Item, shape: Shape, problems: &mut Vec<Problem>) {
+    match shape {
+        Shape::Value => {}
+        Shape::Keys(keys) => {
+            if let Some(table) = item.as_table_like() {
+                walk(text, table, keys, problems);
+            }
+        }
+        Shape::AnyKeys(each) => {
+            if let Some(table) = item.as_table_like() {
+                for (_, value) in table.iter() {
+                    walk_item(text, value, *each, problems);
+                }
+            }
+        }
+        Shape::Tables(each) => {
+            let Shape::Keys(keys) = *each else { return };
+            if let Some(tables) = item.as_array_of_tables() {
+                for table in tables.iter() {
+                    walk(text, table, keys, problems);
+                }
+            } else if let Some(array) = item.as_array() {
+                for table in array.iter().filter_map(|v| v.as_inline_table()) {
+                    walk(text, table, keys, problems);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -564,12 +845,40 @@ mod tests {
     #[test]
     fn a_misspelt_key_is_located_with_a_hint() {
         let problems = Config::parse("name = \"x\"\ncurency = \"USD\"\n").unwrap_err();
-        let text = problems[0].to_string();
+        let text = problems[1].to_string();
         assert!(
             text.starts_with("funnel.toml:2:1: unknown key `curency`"),
             "{text}"
         );
         assert!(text.contains("did you mean `currency`?"), "{text}");
+    }
+
+    #[test]
+    fn every_unknown_key_is_listed() {
+        let problems = Config::parse(&format!(
+            "nmae = \"x\"\ncolour = 1\n{DEFAULT}\n[targets]\nnew_deal = {{ count = 1, per = \"week\", pr = 1 }}\n"
+        ))
+        .unwrap_err();
+        let found: Vec<String> = problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}:{} {} ({})",
+                    p.line,
+                    p.column,
+                    p.message,
+                    p.hint.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "1:1 unknown key `nmae` (did you mean `name`?)",
+                "2:1 unknown key `colour` (remove it; the keys here are: name, currency, timezone, week_start, lost_reasons, stage, targets, customers, spend, fx, doctor)",
+                "64:1 unknown key `new_deal` (did you mean `new_deals`?)",
+            ]
+        );
     }
 
     #[test]

@@ -175,11 +175,21 @@ impl Deal {
         }
     }
 
-    /// Known keys with the wrong type, located in `text`.
+    /// Known keys with the wrong type or a value out of range, located in
+    /// `text`: amounts beyond the bounds of [`crate::value`], a negative
+    /// `value`, a blank `title`, a date before 1970. (A `created` after
+    /// today needs "today": [`crate::check::deal_problems_on`].)
     fn type_problems(&self, text: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
+        let at = |key: &str, message: String| {
+            Problem::at(&self.path, text, value_span(text, key), message)
+        };
         for (key, ty) in KNOWN_FIELDS {
             let Some(found) = self.get(key) else { continue };
+            if let Some(problem) = self.range_problem(key, *ty, found, &at) {
+                problems.push(problem);
+                continue;
+            }
             if has_type(found, *ty) {
                 continue;
             }
@@ -195,18 +205,72 @@ impl Deal {
                     value::type_name(found)
                 )
             };
-            problems.push(
-                Problem::at(&self.path, text, value_span(text, key), message)
-                    .with_hint(format!("write {}", ty.example(key))),
-            );
+            problems.push(at(key, message).with_hint(format!("write {}", ty.example(key))));
         }
-        if !self.fields.contains_key("title") {
-            problems.push(
+        match self.fields.get("title") {
+            None => problems.push(
                 Problem::file(&self.path, "missing `title`")
                     .with_hint(format!("add a line such as title = \"{}\"", self.id)),
-            );
+            ),
+            Some(toml::Value::String(title)) if title.trim().is_empty() => problems.push(
+                at("title", "`title` is empty".to_string()).with_hint(format!(
+                    "give the deal a name: funnel set {} title=\"...\"",
+                    self.id
+                )),
+            ),
+            Some(_) => {}
         }
         problems
+    }
+
+    /// The problem with a known key whose value has the right kind but is
+    /// out of range: an amount that is not one funnel reads (too large, too
+    /// precise, a decimal comma), a negative value, a date before 1970.
+    fn range_problem(
+        &self,
+        key: &str,
+        ty: FieldType,
+        found: &toml::Value,
+        at: &impl Fn(&str, String) -> Problem,
+    ) -> Option<Problem> {
+        let fix = |what: &str| format!("{what}: funnel set {} {key}=...", self.id);
+        match ty {
+            FieldType::Money | FieldType::Percent => {
+                if !matches!(
+                    found,
+                    toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::String(_)
+                ) {
+                    return None;
+                }
+                match value::checked_money(found) {
+                    // A string that is no number at all is a wrong type.
+                    Err(value::MoneyError::NotANumber { .. } | value::MoneyError::Empty)
+                        if found.is_str() =>
+                    {
+                        None
+                    }
+                    Err(e) => Some(at(key, format!("`{key}`: {e}")).with_hint(format!(
+                        "{}; fix it with: funnel set {} {key}={}",
+                        e.hint(),
+                        self.id,
+                        e.fixed().unwrap_or("...")
+                    ))),
+                    Ok(amount) if ty == FieldType::Money && amount < Decimal::ZERO => Some(
+                        at(key, format!("`{key}` is negative: {amount}"))
+                            .with_hint(fix("a deal's value is 0 or more")),
+                    ),
+                    Ok(_) => None,
+                }
+            }
+            FieldType::Date => {
+                let date = value::date(found)?;
+                (date.year() < 1970).then(|| {
+                    at(key, format!("`{key}` is {date}, before 1970"))
+                        .with_hint(fix("dates start in 1970; give the real date"))
+                })
+            }
+            _ => None,
+        }
     }
 
     /// A key's value; dotted keys look into sub-tables (`qualification.need`).
@@ -280,7 +344,10 @@ impl Deal {
 
     /// Value x probability, in the pipeline's currency.
     pub fn weighted_value(&self, config: &Config) -> Option<Decimal> {
-        Some(self.value(config)? * self.probability(config) / Decimal::ONE_HUNDRED)
+        // Checked, though bounded amounts cannot overflow (see `value`).
+        self.value(config)?
+            .checked_mul(self.probability(config))?
+            .checked_div(Decimal::ONE_HUNDRED)
     }
 
     /// Whether the deal has a non-empty value for a `require` entry.
@@ -307,7 +374,7 @@ fn value_in(
 /// currency, as [`Deal::value`] gives it.
 pub fn in_currency(amount: Decimal, currency: Option<&str>, config: &Config) -> Option<Decimal> {
     let rate = config.rate(currency.unwrap_or(&config.currency))?;
-    Some(amount * rate)
+    amount.checked_mul(rate)
 }
 
 fn probability_in(probability: Option<&toml::Value>, stage: &str, config: &Config) -> Decimal {
@@ -521,7 +588,7 @@ mod tests {
             Config::parse(&format!("{}\n[fx]\nEUR = \"2\"\n", crate::config::DEFAULT)).unwrap();
         for text in [
             "title = \"A\"\n",
-            "title = \"A\"\nvalue = \"12,000.50\"\ncurrency = \"EUR\"\nprobability = 30\ncreated = 2026-01-05\nexpected_close = 2026-12-15T10:00:00Z\nowner = \"ann\"\nproduct = \"p\"\nsource = \"s\"\naccount = \"Acme\"\n",
+            "title = \"A\"\nvalue = \"12000.50\"\ncurrency = \"EUR\"\nprobability = 30\ncreated = 2026-01-05\nexpected_close = 2026-12-15T10:00:00Z\nowner = \"ann\"\nproduct = \"p\"\nsource = \"s\"\naccount = \"Acme\"\n",
             "title = \"A\"\nvalue = 1.5\ncurrency = \"GBP\"\n[qualification]\nneed = \"x\"\n",
         ] {
             let deal = parse(text).unwrap();

@@ -4,7 +4,7 @@
 //!
 //! Two files in the git dir's `funnel/` folder, never in the work tree:
 //!
-//! - `deals-v1-KEY` (KEY: a hash of the pipeline root): the table of each
+//! - `deals-v2-KEY` (KEY: a hash of the pipeline root): the table of each
 //!   deal file that loaded, with the file's stat data. A file is taken from
 //!   the cache only when its inode, size, modification and change times (to
 //!   the nanosecond) are those recorded, *and* both times were more than
@@ -37,7 +37,9 @@ use toml::value::{Date, Datetime, Offset, Time};
 use crate::facts::VersionValue;
 
 const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
-const DEALS_VERSION: u32 = 1;
+// 2: deals that load are checked for bounded money, a negative value, a
+// blank title and dates before 1970.
+const DEALS_VERSION: u32 = 2;
 const CLOSES_MAGIC: &[u8; 8] = b"FNLCLOSE";
 const CLOSES_VERSION: u32 = 1;
 

@@ -502,7 +502,9 @@ fn prospecting(
     let elapsed = |start: Date| Decimal::from(days(start, today) + 1);
     let month = |pace: Decimal| -> String {
         [1, 3, 6]
-            .map(|m| crate::json::plain_amount((pace * Decimal::from(30 * m)).round_dp(0)))
+            .map(|m| {
+                crate::json::plain_amount(pace.saturating_mul(Decimal::from(30 * m)).round_dp(0))
+            })
             .join(", ")
     };
     if let Some(target) = &config.targets.new_deals {
@@ -516,7 +518,7 @@ fn prospecting(
                     None,
                     format!(
                         "{count} new deals {name} ({} a {}), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
-                        (pace * period_days(target.per)).round_dp(1).normalize(),
+                        pace.saturating_mul(period_days(target.per)).round_dp(1).normalize(),
                         target.per.name(),
                         target.count,
                         target.per.name(),
@@ -542,7 +544,7 @@ fn prospecting(
                         "{} {} of new deals {name} ({} a {}), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
                         crate::json::plain_amount(value),
                         config.currency,
-                        crate::json::plain_amount((pace * period_days(target.per)).round_dp(0)),
+                        crate::json::plain_amount(pace.saturating_mul(period_days(target.per)).round_dp(0)),
                         target.per.name(),
                         crate::json::plain_amount(target.amount),
                         target.per.name(),

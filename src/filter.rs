@@ -412,16 +412,29 @@ impl Operand {
         calendar: &Calendar,
     ) -> Result<Operand, String> {
         let date = calendar.date(raw, Lean::Past);
+        let number = value::parse_money(raw);
         let operand = Operand {
             raw: raw.to_string(),
             lower: raw.to_lowercase(),
-            number: value::parse_money(raw),
+            number: number.as_ref().ok().copied(),
             date: date.as_ref().ok().copied(),
         };
         let ordering = !matches!(op, Op::Eq | Op::Ne);
         match kind {
             Kind::Number if operand.number.is_none() => Err(format!(
-                "cannot read `{raw}` as a number in `{term}`; write a number such as 5000 or 12000.50"
+                "cannot read `{raw}` as a number in `{term}`; {}",
+                match number {
+                    Err(e)
+                        if e.fixed().is_some()
+                            || matches!(
+                                e,
+                                value::MoneyError::AmbiguousComma { .. }
+                                    | value::MoneyError::TooLarge { .. }
+                                    | value::MoneyError::TooPrecise { .. }
+                            ) =>
+                        e.hint(),
+                    _ => "write a number such as 5000 or 12000.50".to_string(),
+                }
             )),
             Kind::Date => date
                 .map(|_| operand)
@@ -586,7 +599,7 @@ mod tests {
         assert_eq!(picks("value:5000"), "acme");
         assert_eq!(picks("value:5500"), "bolt");
         assert_eq!(picks("value>=5000"), "acme bolt");
-        assert_eq!(picks("value<5,500"), "acme");
+        assert_eq!(picks("value<5500"), "acme");
         assert_eq!(picks("value!=5000"), "bolt cargo");
         assert_eq!(picks("probability:40 probability<=40"), "acme");
         assert_eq!(picks("probability>40"), "");

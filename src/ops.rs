@@ -218,7 +218,8 @@ impl Workspace {
                 hint,
             ));
         }
-        let problems = crate::check::text_problems(&self.pipeline, &deal, text);
+        let problems =
+            crate::check::text_problems(&self.pipeline, &deal, text, self.calendar.today);
         if !problems.is_empty() {
             return Err(Error::Problems(problems));
         }
@@ -328,15 +329,12 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
         if raw.trim().is_empty() {
             continue;
         }
-        check_key(key)?;
+        crate::dealfile::check_key(key)?;
         if key == "lost_reason" {
             ws.check_reason(raw)?;
         }
         has_next_step |= key == "next_step";
-        edit.set(
-            key,
-            typed_value(key, raw, &ws.calendar).map_err(Error::data)?,
-        );
+        edit.set(key, typed_value(key, raw, &ws.calendar)?);
     }
     if !has_next_step {
         ws.apply_follow_up(&mut edit, stage, ws.day_of(at))?;
@@ -418,7 +416,7 @@ pub fn set(
     let text = read(&ws.pipeline.root, &deal.path)?;
     let mut edit = parse_edit(&deal.path, &text)?;
     for (key, raw) in changes {
-        check_key(key)?;
+        crate::dealfile::check_key(key)?;
         if raw.trim().is_empty() {
             if key == "title" {
                 return Err(Error::data("a deal cannot lose its title"));
@@ -431,10 +429,7 @@ pub fn set(
         if key == "lost_reason" {
             ws.check_reason(raw)?;
         }
-        edit.set(
-            key,
-            typed_value(key, raw, &ws.calendar).map_err(Error::data)?,
-        );
+        edit.set(key, typed_value(key, raw, &ws.calendar)?);
     }
     let new_text = keep_line_endings(&text, edit.to_string());
     if new_text == text {
@@ -497,7 +492,12 @@ pub fn replace(
 
 /// Problems `new_text` would have as deal `id` in `pipeline` (for `edit`'s
 /// re-open loop, which runs without the write lock).
-pub fn problems_in(pipeline: &Pipeline, id: &str, new_text: &str) -> Result<Vec<Problem>> {
+pub fn problems_in(
+    pipeline: &Pipeline,
+    id: &str,
+    new_text: &str,
+    today: Date,
+) -> Result<Vec<Problem>> {
     let deal = &pipeline.load_deal(id)?;
     Ok(match Deal::parse(&deal.path, new_text) {
         Err(problems) => problems,
@@ -511,7 +511,7 @@ pub fn problems_in(pipeline: &Pipeline, id: &str, new_text: &str) -> Result<Vec<
                 ));
             }
             problems.extend(
-                crate::check::text_problems(pipeline, &edited, new_text)
+                crate::check::text_problems(pipeline, &edited, new_text, today)
                     .into_iter()
                     .filter(|p| !p.message.starts_with("missing ")),
             );
@@ -598,11 +598,6 @@ pub fn init(dir: &Path, at: Option<Timestamp>, verify: bool, wait: &Wait<'_>) ->
         subject,
         path: None,
     })
-}
-
-/// Refuses a key `set` cannot write.
-fn check_key(key: &str) -> Result<()> {
-    crate::dealfile::check_key(key)
 }
 
 fn parse_edit(rel: &Path, text: &str) -> Result<DealEdit> {

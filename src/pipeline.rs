@@ -3,6 +3,16 @@
 //! Loading is the hot path of every command (100,000 deals must load in half
 //! a second), so files are read and parsed on all cores, and a broken file
 //! is set aside as a `Problem` instead of stopping the load.
+//!
+//! Symbolic links are never followed: a link in a stage folder (to a file or
+//! a folder), or a stage folder that is a link, is not read; it is a
+//! problem that `check` reports and read-only commands skip, and
+//! [`Pipeline::load_deal`] refuses it, so no command reads, or commits,
+//! the content of a file outside the repository. The scan of a stage folder
+//! stays `std::fs::read_dir` with `DirEntry::file_type` (which does not
+//! follow links, and costs no system call where the OS reports the type):
+//! `walkdir` builds a `PathBuf` per entry, which for 20,000 deal files costs
+//! more than the rest of the scan.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -172,16 +182,29 @@ impl Pipeline {
         if let Some(deal) = self.deal(id) {
             return Ok(deal.clone());
         }
-        let file = crate::ident::invalid_reason(id)
-            .is_none()
-            .then(|| {
-                self.config
-                    .stages
-                    .iter()
-                    .map(|s| Path::new(&s.id).join(format!("{id}.toml")))
-                    .find(|rel| self.root.join(rel).is_file())
-            })
-            .flatten();
+        let mut file = None;
+        if crate::ident::invalid_reason(id).is_none() {
+            for stage in &self.config.stages {
+                let rel = Path::new(&stage.id).join(format!("{id}.toml"));
+                // Does not follow a link at `rel`; does at its folder,
+                // which is looked at next.
+                let Ok(meta) = std::fs::symlink_metadata(self.root.join(&rel)) else {
+                    continue;
+                };
+                if is_link(&self.root.join(&stage.id)) {
+                    let (message, hint) = link_problem(Path::new(&stage.id), LinkAt::Stage);
+                    return Err(Error::hinted(message, hint));
+                }
+                if meta.file_type().is_symlink() {
+                    let (message, hint) = link_problem(&rel, LinkAt::DealFile);
+                    return Err(Error::hinted(message, hint));
+                }
+                if meta.is_file() {
+                    file = Some(rel);
+                    break;
+                }
+            }
+        }
         let Some(rel) = file else {
             let (files, _) = deal_files(&self.root, &self.config)?;
             let ids: Vec<&str> = files
@@ -226,11 +249,10 @@ impl Pipeline {
     /// Whether an ID is taken by any file, broken ones included.
     pub fn id_taken(&self, id: &str) -> bool {
         self.deal(id).is_some()
-            || self
-                .config
-                .stages
-                .iter()
-                .any(|s| self.root.join(&s.id).join(format!("{id}.toml")).exists())
+            || self.config.stages.iter().any(|s| {
+                // A link or a broken file takes the ID too.
+                std::fs::symlink_metadata(self.root.join(&s.id).join(format!("{id}.toml"))).is_ok()
+            })
     }
 }
 
@@ -241,6 +263,11 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
     let mut problems = Vec::new();
     for stage in &config.stages {
         let dir = root.join(&stage.id);
+        if is_link(&dir) {
+            let (message, hint) = link_problem(Path::new(&stage.id), LinkAt::Stage);
+            problems.push(Problem::file(&stage.id, message).with_hint(hint));
+            continue;
+        }
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -259,7 +286,19 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
             if name.starts_with('.') {
                 continue;
             }
-            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            let file_type = entry.file_type().ok();
+            if file_type.is_some_and(|t| t.is_symlink()) {
+                let at = if name.ends_with(".toml") {
+                    LinkAt::DealFile
+                } else {
+                    LinkAt::Other
+                };
+                let rel = rel();
+                let (message, hint) = link_problem(&rel, at);
+                problems.push(Problem::file(&rel, message).with_hint(hint));
+                continue;
+            }
+            let is_dir = file_type.is_some_and(|t| t.is_dir());
             if is_dir {
                 if holds_toml(&entry.path()) {
                     let rel = rel();
@@ -325,6 +364,36 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
         }
     }
     Ok((files, problems))
+}
+
+/// Where a symbolic link was found, for its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkAt {
+    /// A stage folder that is a link.
+    Stage,
+    /// `STAGE/ID.toml` that is a link.
+    DealFile,
+    /// Any other link in a stage folder.
+    Other,
+}
+
+/// The message and hint for a symbolic link at `rel`.
+fn link_problem(rel: &Path, at: LinkAt) -> (String, String) {
+    let message = format!(
+        "{} is a symbolic link: funnel never follows links",
+        rel.display()
+    );
+    let hint = match at {
+        LinkAt::Stage => "replace the link with the stage folder itself".to_string(),
+        LinkAt::DealFile => "replace it with the deal file itself".to_string(),
+        LinkAt::Other => "move it out of the stage folder".to_string(),
+    };
+    (message, hint)
+}
+
+/// Whether `path` is a symbolic link (not followed).
+fn is_link(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// The entries of `root`, by name. (A `walkdir` one level deep reads and
@@ -662,5 +731,42 @@ mod tests {
         let whole = f.load();
         let fields: Vec<&String> = whole.deals[0].fields.keys().collect();
         assert_eq!(fields, ["title", "value", "owner"]);
+    }
+
+    #[test]
+    fn links_are_never_followed() {
+        let f = Fixture::new();
+        f.write("lead/acme.toml", "title = \"Acme\"\n");
+        let outside = f.temp.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("x.toml"), "title = \"Outside\"\n").unwrap();
+        std::os::unix::fs::symlink(outside.join("x.toml"), f.root().join("lead/evil.toml"))
+            .unwrap();
+        std::os::unix::fs::symlink(&outside, f.root().join("won")).unwrap();
+        let pipeline = Pipeline::load(&f.root()).unwrap();
+        assert_eq!(pipeline.deals.len(), 1, "only acme");
+        assert_eq!(
+            summary(&pipeline),
+            format!(
+                "lead/acme.toml {:?}\n{}\n{}\n",
+                pipeline.deals[0].fields,
+                "lead/evil.toml:1:1: lead/evil.toml is a symbolic link: funnel never follows links\n  hint: replace it with the deal file itself",
+                "won:1:1: won is a symbolic link: funnel never follows links\n  hint: replace the link with the stage folder itself"
+            )
+        );
+        let only = Pipeline::config_only(&f.root()).unwrap();
+        for (id, error) in [
+            (
+                "evil",
+                "lead/evil.toml is a symbolic link: funnel never follows links",
+            ),
+            ("x", "won is a symbolic link: funnel never follows links"),
+        ] {
+            match only.load_deal(id) {
+                Err(Error::Data { message, .. }) => assert_eq!(message, error),
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+        assert!(only.id_taken("evil"));
     }
 }

@@ -63,7 +63,7 @@ fn add_writes_a_file_and_commits_only_it() {
         "add",
         "Zażółć Sp. z o.o.: CRM",
         "--value",
-        "12,000.50",
+        "12000.50",
         "--account",
         "Zażółć",
         "--close",
@@ -230,7 +230,7 @@ fn set_keeps_comments_and_layout() {
     );
     assert_eq!(
         env.funnel(&["set", "acme", "value=lots"]).stderr,
-        "error: `value` takes an amount such as 12000 or 12000.50, not `lots`\n"
+        "error: `value`: `lots` is not an amount\nhint: write a number such as 12000 or 12000.50\n"
     );
     assert_eq!(
         env.funnel(&["set", "acme", "value"]).stderr,

@@ -239,6 +239,20 @@ fn check_says_nothing_while_a_command_writes_and_leaves_its_journal_alone() {
 }
 
 #[test]
+fn check_names_many_files_not_committed_in_one_line() {
+    let env = pipeline();
+    for n in 1..=5 {
+        env.write(&format!("lead/new-{n}.toml"), "title = \"New\"\n");
+    }
+    let run = env.funnel(&["check"]);
+    run.success();
+    assert_eq!(
+        run.stderr,
+        "warning: 5 deal files are not committed (lead/new-1.toml, lead/new-2.toml, lead/new-3.toml and 2 more; `git status` lists them): commit them (`git add -A && git commit`) or remove them\nok: 6 deals, no problems\n"
+    );
+}
+
+#[test]
 fn check_names_what_it_cannot_repair_with_the_command_that_does() {
     let env = pipeline();
     env.funnel(&["add", "Globex"]).success();
@@ -261,8 +275,8 @@ fn check_names_what_it_cannot_repair_with_the_command_that_does() {
     assert_eq!(
         run.stderr,
         "warning: contact/globex.toml is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged contact/globex.toml`)
-warning: lead/acme.toml has changes that are not committed: commit them (`git add -A lead/acme.toml && git commit`) or drop them (`git restore --staged --worktree lead/acme.toml`)
 warning: lead/globex.toml is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged lead/globex.toml`)
+warning: lead/acme.toml has changes that are not committed: commit them (`git add -A lead/acme.toml && git commit`) or drop them (`git restore --staged --worktree lead/acme.toml`)
 warning: lead/.acme.toml.funnel-tmp is a temporary file an interrupted funnel command left: remove it (`rm 'lead/.acme.toml.funnel-tmp'`)
 warning: .git/index.lock is left from a git command that ended (it is older than every running git process): it blocks every commit; remove it (`rm .git/index.lock`)
 ok: 2 deals, no problems

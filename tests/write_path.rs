@@ -355,7 +355,7 @@ fn set_on_a_detached_head_is_refused_with_a_hint() {
 // (l) ---------------------------------------------------------------------
 
 #[test]
-#[ignore = "symlinks in check: validation branch"]
+
 fn a_symlinked_deal_file_is_reported_and_never_followed() {
     let env = with_x();
     let outside = env.home.join("outside.toml");
@@ -393,7 +393,7 @@ fn a_symlinked_deal_file_is_reported_and_never_followed() {
         run.failure(1);
         assert!(
             run.stderr.starts_with(&format!(
-                "error: lead/{id}.toml is a symbolic link: funnel does not follow links in stage folders\n"
+                "error: lead/{id}.toml is a symbolic link: funnel never follows links\n"
             )),
             "{args:?}: {}",
             run.stderr

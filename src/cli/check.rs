@@ -49,7 +49,7 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         }
         Err(e) => return Err(e.into()),
     };
-    let problems = funnel::check::check(&pipeline);
+    let problems = funnel::check::check_on(&pipeline, env.today(&pipeline.config)?);
     let history = env.history(&pipeline)?;
     let mut notes = funnel::facts::contradictions(&pipeline.config, &history);
     if let Some(why) = history.partial {

@@ -66,7 +66,8 @@ pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
                 .status(&format!("No changes to {}: nothing committed", args.id));
             return Ok(());
         }
-        let problems = funnel::ops::problems_in(&pipeline, &args.id, &edited)?;
+        let problems =
+            funnel::ops::problems_in(&pipeline, &args.id, &edited, env.today(&pipeline.config)?)?;
         if problems.is_empty() {
             let (ws, at) = env.workspace(&args.commit)?;
             let outcome = funnel::ops::replace(&ws, &args.id, &original, &edited, at)?;

@@ -359,6 +359,7 @@ pub fn assignments(args: &[String]) -> Result<Vec<(String, String)>, Error> {
                 )
             })?;
             let key = key.trim();
+            funnel::dealfile::check_key(key)?;
             if key.is_empty()
                 || !key
                     .chars()

@@ -727,17 +727,60 @@ pub fn state_notes(
     } else {
         repo.deal_status(stages)?
     };
+    let (mut untracked, mut staged, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     for status in status {
-        let path = &status.path;
         if status.untracked {
+            untracked.push(status.path);
+        } else if status.staged && !status.unstaged {
+            staged.push(status.path);
+        } else {
+            changed.push(status.path);
+        }
+    }
+    // A few are named one by one; many (a bulk edit) in one line.
+    let many = |paths: &[String], what: &str, fix: &str| {
+        let shown: Vec<&str> = paths.iter().take(3).map(String::as_str).collect();
+        format!(
+            "{} deal files {what} ({} and {} more; `git status` lists them): {fix}",
+            paths.len(),
+            shown.join(", "),
+            paths.len() - shown.len()
+        )
+    };
+    if untracked.len() > 3 {
+        notes.push(many(
+            &untracked,
+            "are not committed",
+            "commit them (`git add -A && git commit`) or remove them",
+        ));
+    } else {
+        for path in &untracked {
             notes.push(format!(
                 "{path} is not committed: commit it (`git add {path} && git commit`) or remove it"
             ));
-        } else if status.staged && !status.unstaged {
+        }
+    }
+    if staged.len() > 3 {
+        notes.push(many(
+            &staged,
+            "are staged but not committed (the index differs from HEAD)",
+            "commit them (`git commit`) or unstage them (`git restore --staged .`)",
+        ));
+    } else {
+        for path in &staged {
             notes.push(format!(
                 "{path} is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged {path}`)"
             ));
-        } else {
+        }
+    }
+    if changed.len() > 3 {
+        notes.push(many(
+            &changed,
+            "have changes that are not committed",
+            "commit them (`git add -A && git commit`) or drop them (`git restore --staged --worktree .`)",
+        ));
+    } else {
+        for path in &changed {
             notes.push(format!(
                 "{path} has changes that are not committed: commit them (`git add -A {path} && git commit`) or drop them (`git restore --staged --worktree {path}`)"
             ));
