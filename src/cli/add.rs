@@ -23,7 +23,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub stage: Option<String>,
     /// The deal's value in the pipeline's currency (or --currency)
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub value: Option<String>,
     /// The value's currency, when not the pipeline's
     #[arg(long)]

@@ -209,7 +209,7 @@ impl Repo {
     /// as bytes; git's index is not touched.
     pub fn index_bytes_with(&self, paths: &[PathBuf], scratch: &Path) -> Result<Vec<u8>> {
         let current = self.index_path();
-        let _ = std::fs::remove_file(scratch);
+        remove_scratch(scratch);
         match std::fs::copy(&current, scratch) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -248,7 +248,7 @@ impl Repo {
     /// Writes an index holding exactly `tree` to `path` (for hooks, like
     /// the temporary index of `git commit --only`).
     pub fn write_tree_index(&self, tree: Oid, path: &Path) -> Result<()> {
-        let _ = std::fs::remove_file(path);
+        remove_scratch(path);
         let mut index = Index::open(path)?;
         index.read_tree(&self.repo.find_tree(tree)?)?;
         index.write()?;
@@ -318,6 +318,16 @@ impl Repo {
                 .graph_descendant_of(descendant, ancestor)
                 .unwrap_or(false)
     }
+}
+
+/// Removes a scratch index and the lock file libgit2 writes it through:
+/// a command killed while writing it leaves that lock, and only funnel,
+/// under its write lock, uses these files.
+fn remove_scratch(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let mut lock = path.as_os_str().to_owned();
+    lock.push(".lock");
+    let _ = std::fs::remove_file(PathBuf::from(lock));
 }
 
 fn entry(path: &str, id: Oid, meta: &std::fs::Metadata) -> IndexEntry {

@@ -380,6 +380,7 @@ pub fn recover_locked(repo: &Repo, _lock: &WriteLock) -> Result<Option<Recovered
         return Ok(None);
     };
     let old_head = journal.old_head.as_deref().map(oid).transpose()?;
+    remove_dead_branch_lock(repo, &journal.branch);
     let tip = repo.branch_tip(&journal.branch)?;
     if tip != old_head && committed(repo, &journal, tip, old_head)? {
         let kept = finish(repo, &journal)?;
@@ -490,6 +491,20 @@ fn rollback(repo: &Repo, journal: &Journal) -> Result<Vec<String>> {
     remove_own_lock(repo, journal);
     let _ = std::fs::remove_file(journal_path(repo));
     Ok(kept)
+}
+
+/// Removes the branch's lock file when no running git process can hold it:
+/// the interrupted command (libgit2, in its process) was moving the branch.
+fn remove_dead_branch_lock(repo: &Repo, branch: &str) {
+    let lock = repo.common_dir().join(format!("{branch}.lock"));
+    let Ok(made) = std::fs::metadata(&lock).and_then(|m| m.modified()) else {
+        return;
+    };
+    if git_process_starts()
+        .is_some_and(|starts| starts.iter().all(|s| made + Duration::from_secs(1) < *s))
+    {
+        let _ = std::fs::remove_file(&lock);
+    }
 }
 
 /// Removes `index.lock` when it is the one this journal's command took.
