@@ -762,43 +762,44 @@ pub fn state_notes(
             paths.len() - shown.len()
         )
     };
-    if untracked.len() > 3 {
-        notes.push(many(
-            &untracked,
+    type One = fn(&str) -> String;
+    let groups: [(Vec<String>, &str, &str, One); 3] = [
+        (
+            untracked,
             "are not committed",
             "commit them (`git add -A && git commit`) or remove them",
-        ));
-    } else {
-        for path in &untracked {
-            notes.push(format!(
-                "{path} is not committed: commit it (`git add {path} && git commit`) or remove it"
-            ));
-        }
-    }
-    if staged.len() > 3 {
-        notes.push(many(
-            &staged,
+            |path| {
+                format!(
+                    "{path} is not committed: commit it (`git add {path} && git commit`) or remove it"
+                )
+            },
+        ),
+        (
+            staged,
             "are staged but not committed (the index differs from HEAD)",
             "commit them (`git commit`) or unstage them (`git restore --staged .`)",
-        ));
-    } else {
-        for path in &staged {
-            notes.push(format!(
-                "{path} is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged {path}`)"
-            ));
-        }
-    }
-    if changed.len() > 3 {
-        notes.push(many(
-            &changed,
+            |path| {
+                format!(
+                    "{path} is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged {path}`)"
+                )
+            },
+        ),
+        (
+            changed,
             "have changes that are not committed",
             "commit them (`git add -A && git commit`) or drop them (`git restore --staged --worktree .`)",
-        ));
-    } else {
-        for path in &changed {
-            notes.push(format!(
-                "{path} has changes that are not committed: commit them (`git add -A {path} && git commit`) or drop them (`git restore --staged --worktree {path}`)"
-            ));
+            |path| {
+                format!(
+                    "{path} has changes that are not committed: commit them (`git add -A {path} && git commit`) or drop them (`git restore --staged --worktree {path}`)"
+                )
+            },
+        ),
+    ];
+    for (paths, what, fix, one) in groups {
+        if paths.len() > 3 {
+            notes.push(many(&paths, what, fix));
+        } else {
+            notes.extend(paths.iter().map(|p| one(p)));
         }
     }
     let root = repo.workdir.join(&repo.prefix);
