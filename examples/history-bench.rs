@@ -27,8 +27,8 @@ fn main() -> ExitCode {
 }
 
 fn run(dir: &std::path::Path, list: bool) -> funnel::error::Result<String> {
-    let root = funnel::pipeline::find_root(dir)?;
-    let config = funnel::pipeline::load_config(&root)?;
+    let root = funnel::store::pipeline::find_root(dir)?;
+    let config = funnel::store::pipeline::load_config(&root)?;
     let stages: Vec<&str> = config.stage_ids().collect();
     let repo = funnel::git::Repo::open_required(&root)?;
     let started = std::time::Instant::now();

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::problem::Problem;
+use crate::model::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

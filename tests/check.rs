@@ -34,7 +34,7 @@ fn assert_check(env: &TestEnv, stdout: &str, stderr: &str) {
 /// (once; `from` must be there).
 #[track_caller]
 fn config_with(from: &str, to: &str) -> String {
-    let config = funnel::config::DEFAULT;
+    let config = funnel::model::config::DEFAULT;
     assert!(config.contains(from), "the default config has no {from:?}");
     config.replacen(from, to, 1)
 }
@@ -358,7 +358,7 @@ fn a_currency_without_a_rate() {
     // With a rate it is fine, and so is the pipeline's own currency.
     env.write(
         "funnel.toml",
-        &format!("{}\n[fx]\nGBP = 1.27\n", funnel::config::DEFAULT),
+        &format!("{}\n[fx]\nGBP = 1.27\n", funnel::model::config::DEFAULT),
     );
     env.write(
         "lead/globex.toml",

@@ -17,7 +17,7 @@ fn init_writes_the_default_pipeline_and_commits_it() {
         "{}",
         run.stderr
     );
-    assert_eq!(env.read("funnel.toml"), funnel::config::DEFAULT);
+    assert_eq!(env.read("funnel.toml"), funnel::model::config::DEFAULT);
     assert_eq!(env.status(), "");
     let commit = env.last_commit();
     assert!(

@@ -885,7 +885,7 @@ const CONFIG_FILES: &[ConfigCase] = &[
 #[test]
 fn config_files() {
     let env = TestEnv::pipeline();
-    let default = funnel::config::DEFAULT;
+    let default = funnel::model::config::DEFAULT;
     for case in CONFIG_FILES {
         let text = match case.edit {
             Edit::Append(more) => format!("{default}{more}"),

@@ -1,9 +1,9 @@
 //! `funnel board`: the pipeline at a glance.
 
 use clap::Args;
-use funnel::config::StageKind;
-use funnel::doctor::Pace;
-use funnel::json::money;
+use funnel::analysis::doctor::Pace;
+use funnel::model::config::StageKind;
+use funnel::model::json::money;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -39,7 +39,7 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
     let config = &pipeline.config;
     let today = env.today(config)?;
     let facts = env.facts(&pipeline)?;
-    let none = funnel::filter::DealFacts::default();
+    let none = funnel::analysis::filter::DealFacts::default();
     let mut rows = Rows::new(vec![
         "stage", "deals", "value", "weighted", "oldest", "stalled", "idle", "wip",
     ])

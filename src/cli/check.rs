@@ -41,7 +41,7 @@ pub struct CheckArgs {
 pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
     let root = env.root()?;
     env.recover(&root);
-    let pipeline = match funnel::pipeline::Pipeline::load(&root) {
+    let pipeline = match funnel::store::pipeline::Pipeline::load(&root) {
         Ok(pipeline) => pipeline,
         Err(funnel::error::Error::Problems(problems)) => {
             // The configuration itself is broken: report it like any file.
@@ -49,9 +49,9 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         }
         Err(e) => return Err(e.into()),
     };
-    let problems = funnel::check::check_on(&pipeline, env.today(&pipeline.config)?);
+    let problems = funnel::analysis::check::check_on(&pipeline, env.today(&pipeline.config)?);
     let history = env.history(&pipeline)?;
-    let mut notes = funnel::facts::contradictions(&pipeline.config, &history);
+    let mut notes = funnel::analysis::facts::contradictions(&pipeline.config, &history);
     if let Some(why) = history.partial {
         notes.insert(0, format!("the history is partial: {why}"));
     }
@@ -80,7 +80,7 @@ fn finish(
     env: &mut Env,
     format: CheckFormat,
     deals: usize,
-    problems: &[funnel::problem::Problem],
+    problems: &[funnel::model::problem::Problem],
     notes: &[String],
 ) -> CmdResult {
     match format {

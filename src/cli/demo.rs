@@ -34,7 +34,7 @@ pub fn run(env: &mut Env, args: DemoArgs) -> CmdResult {
             .map_err(|e| Error::io(std::env::temp_dir(), e))?
             .keep(),
     };
-    let config = funnel::config::Config::parse(
+    let config = funnel::model::config::Config::parse(
         EXAMPLE_PIPELINE
             .iter()
             .find(|(p, _)| *p == "funnel.toml")

@@ -1,7 +1,7 @@
 //! `funnel doctor`: the pipeline's health checks.
 
 use clap::Args;
-use funnel::doctor::{Finding, Kind, Severity, diagnose};
+use funnel::analysis::doctor::{Finding, Kind, Severity, diagnose};
 use funnel::error::Error;
 use serde_json::json;
 

@@ -28,7 +28,7 @@ pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
     // committed under the lock, and only if the file is as it was.
     let root = env.root()?;
     env.recover(&root);
-    let pipeline = funnel::pipeline::Pipeline::config_only(&root)?;
+    let pipeline = funnel::store::pipeline::Pipeline::config_only(&root)?;
     let deal = &pipeline.load_deal(&args.id)?;
     let path = pipeline.root.join(&deal.path);
     let original = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;

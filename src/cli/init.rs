@@ -29,12 +29,12 @@ pub fn run(env: &mut Env, args: InitArgs) -> CmdResult {
     };
     let at = match &args.commit.at {
         Some(expr) => {
-            let config = funnel::config::Config::parse(funnel::config::DEFAULT)
+            let config = funnel::model::config::Config::parse(funnel::model::config::DEFAULT)
                 .map_err(funnel::error::Error::Problems)?;
             let calendar = funnel::ops::calendar(&config, env.today(&config)?);
             Some(
                 calendar
-                    .instant(expr, funnel::dates::Lean::Past)
+                    .instant(expr, funnel::model::dates::Lean::Past)
                     .map_err(funnel::error::Error::data)?,
             )
         }

@@ -4,11 +4,11 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use clap::Args;
-use funnel::config::StageKind;
-use funnel::deal::Deal;
+use funnel::analysis::filter::{DealFacts, Filter};
 use funnel::error::Error;
-use funnel::filter::{DealFacts, Filter};
-use funnel::pipeline::Pipeline;
+use funnel::model::config::StageKind;
+use funnel::model::deal::Deal;
+use funnel::store::pipeline::Pipeline;
 
 use super::ui::{Format, Rows, amount};
 use super::{CmdResult, Env};
@@ -81,7 +81,7 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
             "due" => "next_step_due",
             other => other,
         };
-        if !(funnel::deal::field_type(key).is_some()
+        if !(funnel::model::deal::field_type(key).is_some()
             || custom.contains(key)
             || ["id", "stage"].contains(&key))
         {
@@ -119,7 +119,11 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
         ]);
     }
     env.ui.rows_with(args.format, &rows, || {
-        SerializeSeq(deals.iter().map(|d| funnel::json::DealJson(d, config)))
+        SerializeSeq(
+            deals
+                .iter()
+                .map(|d| funnel::model::json::DealJson(d, config)),
+        )
     })?;
     // The process ends next: freeing 100,000 parsed deals one by one would
     // only cost time (a tenth of a second).
@@ -172,9 +176,12 @@ fn compare(pipeline: &Pipeline, a: &Deal, b: &Deal, key: &str, descending: bool)
             .cmp(&config.stage_index(&b.stage)),
         "value" => a.value(config).cmp(&b.value(config)),
         _ => match (a.get(key), b.get(key)) {
-            (Some(x), Some(y)) => match (funnel::value::money(x), funnel::value::money(y)) {
+            (Some(x), Some(y)) => match (
+                funnel::model::value::money(x),
+                funnel::model::value::money(y),
+            ) {
                 (Some(m), Some(n)) if !x.is_str() || !y.is_str() => m.cmp(&n),
-                _ => match (funnel::value::date(x), funnel::value::date(y)) {
+                _ => match (funnel::model::value::date(x), funnel::model::value::date(y)) {
                     (Some(m), Some(n)) => m.cmp(&n),
                     _ => super::show::plain(x)
                         .to_lowercase()

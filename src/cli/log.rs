@@ -1,7 +1,7 @@
 //! `funnel log` and `funnel diff`: pipeline changes in business terms.
 
 use clap::Args;
-use funnel::changes::{Event, events};
+use funnel::analysis::changes::{Event, events};
 use funnel::error::Error;
 use funnel::git::Repo;
 use serde_json::json;
@@ -46,7 +46,7 @@ pub struct DiffArgs {
     pub format: Format,
 }
 
-fn repo(env: &Env) -> Result<(funnel::pipeline::Pipeline, Repo), Error> {
+fn repo(env: &Env) -> Result<(funnel::store::pipeline::Pipeline, Repo), Error> {
     let pipeline = env.load()?;
     let repo = Repo::open_required(&pipeline.root)?;
     Ok((pipeline, repo))

@@ -26,11 +26,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use funnel::dates::Lean;
+use funnel::analysis::filter::DealFacts;
 use funnel::error::Error;
-use funnel::filter::DealFacts;
+use funnel::model::dates::Lean;
 use funnel::ops::Outcome;
-use funnel::pipeline::Pipeline;
+use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -132,7 +132,7 @@ pub struct Env {
 impl Env {
     /// The pipeline root, found upward from the start folder.
     pub fn root(&self) -> Result<PathBuf, Error> {
-        funnel::pipeline::find_root(&self.start)
+        funnel::store::pipeline::find_root(&self.start)
     }
 
     /// Loads the pipeline for a read-only command, warning about files it
@@ -183,7 +183,7 @@ impl Env {
     /// What the history says about each deal (when it was created, entered
     /// its stage, last changed).
     pub fn facts(&self, pipeline: &Pipeline) -> Result<HashMap<String, DealFacts>, Error> {
-        Ok(funnel::facts::deal_facts(
+        Ok(funnel::analysis::facts::deal_facts(
             pipeline,
             &self.history(pipeline)?,
         ))
@@ -193,7 +193,7 @@ impl Env {
     /// report with --today reads the same whenever it runs.
     pub fn now_for(
         &self,
-        config: &funnel::config::Config,
+        config: &funnel::model::config::Config,
         today: Date,
     ) -> Result<Timestamp, Error> {
         if self.today.is_none() {
@@ -206,7 +206,7 @@ impl Env {
     }
 
     /// Today in the pipeline's time zone, or `--today`.
-    pub fn today(&self, config: &funnel::config::Config) -> Result<Date, Error> {
+    pub fn today(&self, config: &funnel::model::config::Config) -> Result<Date, Error> {
         let clock = self.now.to_zoned_datetime(config.timezone.clone()).date();
         match &self.today {
             None => Ok(clock),
@@ -226,7 +226,7 @@ impl Env {
         commit: &CommitArgs,
     ) -> Result<(funnel::ops::Workspace, Option<Timestamp>), Error> {
         let root = self.root()?;
-        let config = funnel::pipeline::load_config(&root)?;
+        let config = funnel::store::pipeline::load_config(&root)?;
         let on_wait = |pid: Option<u32>| self.ui.waiting(pid);
         let wait = self.lock_wait(&on_wait);
         let today = self.today(&config)?;
@@ -359,7 +359,7 @@ pub fn assignments(args: &[String]) -> Result<Vec<(String, String)>, Error> {
                 )
             })?;
             let key = key.trim();
-            funnel::dealfile::check_key(key)?;
+            funnel::store::dealfile::check_key(key)?;
             if key.is_empty()
                 || !key
                     .chars()
@@ -385,7 +385,10 @@ pub struct CommitArgs {
 
 impl CommitArgs {
     /// `--at` as an instant in the pipeline's zone.
-    pub fn at(&self, calendar: &funnel::dates::Calendar) -> Result<Option<Timestamp>, Error> {
+    pub fn at(
+        &self,
+        calendar: &funnel::model::dates::Calendar,
+    ) -> Result<Option<Timestamp>, Error> {
         self.at
             .as_deref()
             .map(|expr| {

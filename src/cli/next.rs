@@ -1,7 +1,7 @@
 //! `funnel next`: a rep's work for today.
 
 use clap::Args;
-use funnel::doctor::{Kind, diagnose};
+use funnel::analysis::doctor::{Kind, diagnose};
 use serde_json::json;
 
 use super::ui::{Format, Rows, amount};
@@ -101,7 +101,7 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
             "today": today.to_string(),
             "items": items.iter().map(|(stake, deal, stage, what, kind, fix)| json!({
                 "deal": deal, "stage": stage, "what": what, "kind": kind, "fix": fix,
-                "at_stake": funnel::json::money(*stake),
+                "at_stake": funnel::model::json::money(*stake),
             })).collect::<Vec<_>>(),
         })
     })?;

@@ -1,11 +1,11 @@
 //! `funnel report`: the metrics of a window, from the history.
 
 use clap::Args;
-use funnel::config::{Config, Period};
-use funnel::dates::Lean;
+use funnel::analysis::metrics::{Figure, Report, Window, report, split_by, window_for};
 use funnel::error::Error;
-use funnel::metrics::{Figure, Report, Window, report, split_by, window_for};
-use funnel::pipeline::Pipeline;
+use funnel::model::config::{Config, Period};
+use funnel::model::dates::Lean;
+use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -79,7 +79,10 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
         _ => None,
     };
     // Of each deal, the keys the records read, or all of them for --by.
-    let keys = args.by.is_none().then_some(funnel::facts::RECORD_KEYS);
+    let keys = args
+        .by
+        .is_none()
+        .then_some(funnel::analysis::facts::RECORD_KEYS);
     // The deals load on other cores while the history loads here.
     let (pipeline, history) = std::thread::scope(|scope| {
         let deals = scope.spawn(|| Pipeline::load_cached(&root, cache.as_deref(), keys));
@@ -99,9 +102,11 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
     }
     let repo = repo?;
     let config = &pipeline.config;
-    let values =
-        |blobs: &[git2::Oid]| funnel::facts::version_values(repo.as_ref(), cache.as_deref(), blobs);
-    let records = funnel::facts::records(&pipeline, &history, now, &values, args.by.is_some());
+    let values = |blobs: &[git2::Oid]| {
+        funnel::analysis::facts::version_values(repo.as_ref(), cache.as_deref(), blobs)
+    };
+    let records =
+        funnel::analysis::facts::records(&pipeline, &history, now, &values, args.by.is_some());
     let reports: Vec<(String, Report)> = match &args.by {
         None => vec![(String::new(), report(config, &records, &window, now))],
         Some(key) => split_by(&records, key)
@@ -172,7 +177,7 @@ fn window(env: &Env, config: &Config, args: &ReportArgs) -> Result<(Window, Time
     let last = args
         .last
         .as_deref()
-        .map(funnel::metrics::parse_last)
+        .map(funnel::analysis::metrics::parse_last)
         .transpose()
         .map_err(|m| Error::hinted(format!("--last: {m}"), "write a span such as 90d or 12w"))?;
     let window = window_for(&calendar, since, until, period, last).map_err(Error::data)?;

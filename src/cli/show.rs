@@ -1,7 +1,7 @@
 //! `funnel show`: one deal's fields.
 
 use clap::Args;
-use funnel::json;
+use funnel::model::json;
 
 use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
@@ -58,8 +58,8 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
             let repo = funnel::git::Repo::open(&pipeline.root)?;
             let read = |oid| repo.as_ref().and_then(|r| r.blob_text(oid).ok());
             (
-                funnel::facts::stays(config, timeline, now),
-                funnel::facts::field_changes(config, timeline, &read),
+                funnel::analysis::facts::stays(config, timeline, now),
+                funnel::analysis::facts::field_changes(config, timeline, &read),
             )
         }
         None => (Vec::new(), Vec::new()),

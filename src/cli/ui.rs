@@ -140,7 +140,11 @@ impl Ui {
 
     /// A problem report (`FILE:LINE:COL: ...`) for stderr, or with
     /// `on_stdout` as data (`check`).
-    pub fn problem_text(&self, problem: &funnel::problem::Problem, on_stdout: bool) -> String {
+    pub fn problem_text(
+        &self,
+        problem: &funnel::model::problem::Problem,
+        on_stdout: bool,
+    ) -> String {
         let text = problem.to_string();
         if !(if on_stdout {
             self.color_out
@@ -285,7 +289,7 @@ fn delimited(rows: &Rows, sep: char) -> String {
 
 /// An amount for a cell: whole, or with two decimals when it has cents.
 pub fn amount(value: rust_decimal::Decimal) -> String {
-    funnel::json::plain_amount(value)
+    funnel::model::json::plain_amount(value)
 }
 
 /// `1234567.5` as `1,234,567.5`, for human tables.

@@ -1,4 +1,9 @@
-//! Storing the pipeline: the write lock and the one write path.
+//! Storing the pipeline in the work tree: finding and loading it, the
+//! parsed-deal cache, format-preserving edits of deal files, the write
+//! lock and the one write path.
 
+pub mod deal_cache;
+pub mod dealfile;
 pub mod lock;
+pub mod pipeline;
 pub mod write;

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use jiff::{Span, Timestamp, ToSpan};
 
-use crate::config::{Config, StageKind};
-use crate::deal::Deal;
 use crate::error::{Error, Result};
+use crate::model::config::{Config, StageKind};
+use crate::model::deal::Deal;
 
 /// The branch some of the moves are made on.
 pub const BRANCH: &str = "pipeline-review";
@@ -46,7 +46,7 @@ pub struct Plan {
 pub fn plan(files: &[(&str, &str)], today: Date) -> Result<Plan> {
     let config_text = files
         .iter()
-        .find(|(p, _)| *p == crate::config::FILE_NAME)
+        .find(|(p, _)| *p == crate::model::config::FILE_NAME)
         .map(|(_, t)| *t)
         .ok_or_else(|| Error::data("the example pipeline has no funnel.toml"))?;
     let config = Config::parse(config_text).map_err(Error::Problems)?;
@@ -86,7 +86,7 @@ pub fn plan(files: &[(&str, &str)], today: Date) -> Result<Plan> {
         side: false,
         changes: files
             .iter()
-            .filter(|(p, _)| !p.ends_with(".toml") || *p == crate::config::FILE_NAME)
+            .filter(|(p, _)| !p.ends_with(".toml") || *p == crate::model::config::FILE_NAME)
             .map(|(p, t)| (p.to_string(), Some(t.to_string())))
             .collect(),
     }];

@@ -11,9 +11,10 @@
 
 use jiff::civil::Date;
 
-use crate::deal::{Deal, value_span};
-use crate::pipeline::Pipeline;
-use crate::problem::{Problem, did_you_mean};
+use crate::model::deal::Deal;
+use crate::model::problem::value_span;
+use crate::model::problem::{Problem, did_you_mean};
+use crate::store::pipeline::Pipeline;
 
 /// Every problem in the pipeline, ordered by file and position, with
 /// `today` (in the pipeline's time zone) for the rules that need it.
@@ -135,10 +136,11 @@ fn problems_of(
         );
     }
     if let Some(currency) = deal.text("currency")
-        && !crate::value::is_currency_code(currency)
+        && !crate::model::value::is_currency_code(currency)
     {
         let text = text();
-        let fix = crate::value::currency_fix(currency).unwrap_or_else(|| config.currency.clone());
+        let fix =
+            crate::model::value::currency_fix(currency).unwrap_or_else(|| config.currency.clone());
         problems.push(
             Problem::at(
                 &deal.path,
@@ -199,7 +201,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::config::{Config, DEFAULT};
+    use crate::model::config::{Config, DEFAULT};
 
     /// The problems `check_on` finds in `text` as `lead/acme.toml`, today
     /// 2026-11-27.

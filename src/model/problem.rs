@@ -143,6 +143,22 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
+/// The byte range of a key's value in `text` (dotted keys look into
+/// sub-tables); the start of the file when it cannot be found.
+pub fn value_span(text: &str, key: &str) -> std::ops::Range<usize> {
+    let Ok(doc) = toml_edit::Document::parse(text) else {
+        return 0..0;
+    };
+    let mut item = doc.as_item();
+    for part in key.split('.') {
+        match item.get(part) {
+            Some(next) => item = next,
+            None => return 0..0,
+        }
+    }
+    item.span().unwrap_or(0..0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 
-use crate::problem::{Problem, did_you_mean};
+use crate::model::problem::{Problem, did_you_mean};
 
 /// The file that marks a pipeline's root.
 pub const FILE_NAME: &str = "funnel.toml";
@@ -277,7 +277,7 @@ impl Config {
                 return Err(problems);
             }
         };
-        let top = |key: &str| crate::deal::value_span(text, key);
+        let top = |key: &str| crate::model::problem::value_span(text, key);
         let locate = |needle: &str| {
             let at = text.find(needle).unwrap_or(0);
             at..at + needle.len()
@@ -323,7 +323,7 @@ impl Config {
         }
         for (i, stage) in raw.stage.iter().enumerate() {
             let span = stage_span(text, i, "id");
-            if let Some(reason) = crate::ident::invalid_reason(&stage.id) {
+            if let Some(reason) = crate::model::ident::invalid_reason(&stage.id) {
                 problems.push(
                     Problem::at(
                         file,
@@ -374,8 +374,8 @@ impl Config {
             }
         }
         for (kind, severity) in &raw.doctor.severity {
-            if crate::doctor::Kind::from_name(kind).is_none() {
-                let names = crate::doctor::Kind::ALL.map(|k| k.name());
+            if crate::model::finding::Kind::from_name(kind).is_none() {
+                let names = crate::model::finding::Kind::ALL.map(|k| k.name());
                 let hint = match did_you_mean(kind, names) {
                     Some(close) => format!("did you mean `{close}`?"),
                     None => format!("the kinds are: {}", names.join(", ")),
@@ -390,7 +390,7 @@ impl Config {
                     .with_hint(hint),
                 );
             }
-            if crate::doctor::Severity::parse(severity).is_none() {
+            if crate::model::finding::Severity::parse(severity).is_none() {
                 problems.push(
                     Problem::at(
                         file,
@@ -403,7 +403,7 @@ impl Config {
             }
         }
         let currency = raw.currency.unwrap_or_else(|| "USD".to_string());
-        if !crate::value::is_currency_code(&currency) {
+        if !crate::model::value::is_currency_code(&currency) {
             problems.push(
                 Problem::at(
                     file,
@@ -539,7 +539,7 @@ pub fn weekday(name: &str) -> Option<Weekday> {
 
 fn money<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     let value = toml::Value::deserialize(d)?;
-    crate::value::checked_money(&value).map_err(serde::de::Error::custom)
+    crate::model::value::checked_money(&value).map_err(serde::de::Error::custom)
 }
 
 fn opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
@@ -552,7 +552,7 @@ fn sort(problems: &mut [Problem]) {
 }
 
 fn currency_hint(code: &str) -> String {
-    match crate::value::currency_fix(code) {
+    match crate::model::value::currency_fix(code) {
         Some(fixed) => format!("write the three-letter ISO 4217 code in capitals: {fixed}"),
         None => "write a three-letter ISO 4217 code in capitals, such as USD or EUR".to_string(),
     }
@@ -594,7 +594,7 @@ fn spend_map(
             );
         }
         let at = || table_span(text, "spend", month, false);
-        match crate::value::checked_money(value) {
+        match crate::model::value::checked_money(value) {
             Ok(amount) if amount < Decimal::ZERO => problems.push(
                 Problem::at(
                     file,
@@ -625,7 +625,7 @@ fn fx_map(
 ) -> BTreeMap<String, Decimal> {
     let mut fx = BTreeMap::new();
     for (code, value) in raw {
-        if !crate::value::is_currency_code(code) {
+        if !crate::model::value::is_currency_code(code) {
             problems.push(
                 Problem::at(
                     file,
@@ -636,20 +636,20 @@ fn fx_map(
                 .with_hint(currency_hint(code)),
             );
         }
-        match crate::value::rate(value) {
+        match crate::model::value::rate(value) {
             Ok(rate) => {
                 fx.insert(code.clone(), rate);
             }
             Err(e) => {
-                use crate::value::MoneyError;
+                use crate::model::value::MoneyError;
                 let hint = match e {
                     MoneyError::NotPositive { .. } => format!(
                         "a rate is what 1 {code} is worth in the pipeline's currency, above 0, such as {code} = 1.08"
                     ),
                     MoneyError::TooLarge { .. } | MoneyError::TooPrecise { .. } => format!(
                         "a rate is at most {} with at most {} decimal places",
-                        crate::value::MAX_RATE,
-                        crate::value::MAX_RATE_DECIMALS
+                        crate::model::value::MAX_RATE,
+                        crate::model::value::MAX_RATE_DECIMALS
                     ),
                     _ => format!("write a number such as {code} = 1.08"),
                 };

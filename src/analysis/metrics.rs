@@ -104,8 +104,8 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::config::{Config, Period, StageKind};
-use crate::dates::Calendar;
+use crate::model::config::{Config, Period, StageKind};
+use crate::model::dates::Calendar;
 
 /// The group of deals that have no value for a `--by` key, and the forecast
 /// month of deals without an expected close.

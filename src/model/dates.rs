@@ -51,7 +51,7 @@ impl Calendar {
                     .last_of_month()
             }
             _ => {
-                if let Some(day) = crate::config::weekday(&lower) {
+                if let Some(day) = crate::model::config::weekday(&lower) {
                     let days = match lean {
                         Lean::Future => self.today.weekday().until(day) as i64,
                         Lean::Past => -(day.until(self.today.weekday()) as i64),

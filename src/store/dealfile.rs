@@ -8,9 +8,9 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use toml_edit::{DocumentMut, Item, Table, Value};
 
-use crate::dates::{Calendar, Lean};
-use crate::deal::{FieldType, field_type};
 use crate::error::Error;
+use crate::model::dates::{Calendar, Lean};
+use crate::model::deal::{FieldType, field_type};
 
 /// A deal file open for format-preserving edits.
 pub struct DealEdit {
@@ -86,7 +86,7 @@ pub enum ValueError {
     #[error("`{key}`: {source}")]
     Money {
         key: String,
-        source: crate::value::MoneyError,
+        source: crate::model::value::MoneyError,
     },
     /// `value=-5`: a deal's value is never below zero.
     #[error("`{key}` cannot be negative: `{raw}`")]
@@ -132,7 +132,7 @@ impl ValueError {
             }
             ValueError::Bool { key, .. } => format!("write {key}=true or {key}=false"),
             ValueError::Blank { key } => format!("give it some text, such as {key}=\"Acme Corp\""),
-            ValueError::Currency { raw, .. } => match crate::value::currency_fix(raw) {
+            ValueError::Currency { raw, .. } => match crate::model::value::currency_fix(raw) {
                 Some(fixed) => format!("write the three-letter code in capitals: {fixed}"),
                 None => "write a three-letter ISO 4217 code in capitals, such as USD".to_string(),
             },
@@ -172,7 +172,7 @@ pub fn typed_value(
             if raw.is_empty() {
                 return Err(ValueError::Blank { key: key_s() });
             }
-            if key == "currency" && !crate::value::is_currency_code(raw) {
+            if key == "currency" && !crate::model::value::is_currency_code(raw) {
                 return Err(ValueError::Currency {
                     key: key_s(),
                     raw: raw.to_string(),
@@ -181,10 +181,11 @@ pub fn typed_value(
             Ok(Value::from(raw))
         }
         Some(FieldType::Money) => {
-            let amount = crate::value::parse_money(raw).map_err(|source| ValueError::Money {
-                key: key_s(),
-                source,
-            })?;
+            let amount =
+                crate::model::value::parse_money(raw).map_err(|source| ValueError::Money {
+                    key: key_s(),
+                    source,
+                })?;
             if amount.is_sign_negative() && !amount.is_zero() {
                 return Err(ValueError::Negative {
                     key: key_s(),
@@ -194,10 +195,11 @@ pub fn typed_value(
             Ok(money_value(amount))
         }
         Some(FieldType::Percent) => {
-            let percent = crate::value::parse_money(raw).map_err(|source| ValueError::Money {
-                key: key_s(),
-                source,
-            })?;
+            let percent =
+                crate::model::value::parse_money(raw).map_err(|source| ValueError::Money {
+                    key: key_s(),
+                    source,
+                })?;
             if percent < Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
                 return Err(ValueError::Percent {
                     key: key_s(),
@@ -252,9 +254,9 @@ pub fn date_rule(key: &str, date: Date, today: Date) -> Option<&'static str> {
 }
 
 /// An amount as TOML: an integer when whole, else an exact decimal string;
-/// `None` when `raw` is not an amount (see [`crate::value::parse_money`]).
+/// `None` when `raw` is not an amount (see [`crate::model::value::parse_money`]).
 pub fn money(raw: &str) -> Option<Value> {
-    let amount = crate::value::parse_money(raw).ok()?;
+    let amount = crate::model::value::parse_money(raw).ok()?;
     Some(money_value(amount))
 }
 

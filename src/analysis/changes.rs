@@ -7,8 +7,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::config::{Config, StageKind};
 use crate::git::DealChange;
+use crate::model::config::{Config, StageKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -16,7 +16,7 @@ pub enum Event {
     Added {
         deal: String,
         stage: String,
-        #[serde(serialize_with = "crate::json::serialize_money")]
+        #[serde(serialize_with = "crate::model::json::serialize_money")]
         value: Option<Decimal>,
     },
     Moved {
@@ -28,7 +28,7 @@ pub enum Event {
         deal: String,
         from: String,
         to: String,
-        #[serde(serialize_with = "crate::json::serialize_money")]
+        #[serde(serialize_with = "crate::model::json::serialize_money")]
         value: Option<Decimal>,
     },
     Lost {
@@ -52,9 +52,9 @@ pub enum Event {
     },
     ValueChanged {
         deal: String,
-        #[serde(serialize_with = "crate::json::serialize_money")]
+        #[serde(serialize_with = "crate::model::json::serialize_money")]
         from: Option<Decimal>,
-        #[serde(serialize_with = "crate::json::serialize_money")]
+        #[serde(serialize_with = "crate::model::json::serialize_money")]
         to: Option<Decimal>,
     },
     CloseChanged {
@@ -73,7 +73,7 @@ impl Event {
     pub fn describe(&self, currency: &str) -> String {
         let money = |v: &Option<Decimal>| {
             v.map_or("none".to_string(), |v| {
-                format!("{} {currency}", crate::json::plain_amount(v))
+                format!("{} {currency}", crate::model::json::plain_amount(v))
             })
         };
         match self {
@@ -154,7 +154,7 @@ pub fn events(
                     None => out.push(Event::Added {
                         deal: change.id.clone(),
                         stage: stage.clone(),
-                        value: fields.get("value").and_then(crate::value::money),
+                        value: fields.get("value").and_then(crate::model::value::money),
                     }),
                 }
             }
@@ -174,7 +174,7 @@ pub fn events(
                 let (old, new) = (table(*old_blob), table(*new_blob));
                 let deal = change.id.clone();
                 if from != to {
-                    let value = new.get("value").and_then(crate::value::money);
+                    let value = new.get("value").and_then(crate::model::value::money);
                     out.push(match (kind(from), kind(to)) {
                         (_, Some(StageKind::Won)) => Event::Won {
                             deal: deal.clone(),
@@ -215,7 +215,7 @@ pub fn events(
 /// move sets itself (next step, lost reason) are not "edits" of a move.
 fn field_events(deal: &str, old: &toml::Table, new: &toml::Table, moved: bool) -> Vec<Event> {
     let mut out = Vec::new();
-    let money = |t: &toml::Table| t.get("value").and_then(crate::value::money);
+    let money = |t: &toml::Table| t.get("value").and_then(crate::model::value::money);
     if money(old) != money(new) {
         out.push(Event::ValueChanged {
             deal: deal.to_string(),
@@ -225,7 +225,7 @@ fn field_events(deal: &str, old: &toml::Table, new: &toml::Table, moved: bool) -
     }
     let close = |t: &toml::Table| {
         t.get("expected_close")
-            .and_then(crate::value::date)
+            .and_then(crate::model::value::date)
             .map(|d: Date| d.to_string())
     };
     if close(old) != close(new) {

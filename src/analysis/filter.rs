@@ -12,11 +12,11 @@ use std::cmp::Ordering;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::config::Config;
-use crate::dates::{Calendar, Lean};
-use crate::deal::{Deal, FieldType, KNOWN_FIELDS, field_type};
-use crate::problem::did_you_mean;
-use crate::value;
+use crate::model::config::Config;
+use crate::model::dates::{Calendar, Lean};
+use crate::model::deal::{Deal, FieldType, KNOWN_FIELDS, field_type};
+use crate::model::problem::did_you_mean;
+use crate::model::value;
 
 /// Keys that are not fields of a deal file, or are short for one.
 const ALIASES: [&str; 5] = ["stage", "due", "close", "age", "idle"];
@@ -532,7 +532,7 @@ mod tests {
     fn picks(terms: &str) -> String {
         let config = Config::parse(&format!(
             "{}\n[fx]\nEUR = \"1.10\"\n",
-            crate::config::DEFAULT
+            crate::model::config::DEFAULT
         ))
         .unwrap();
         let filter = filter(terms).unwrap();
@@ -656,7 +656,7 @@ mod tests {
 
     #[test]
     fn stages_are_checked_against_the_config() {
-        let config = Config::parse(crate::config::DEFAULT).unwrap();
+        let config = Config::parse(crate::model::config::DEFAULT).unwrap();
         let check = |terms: &str| filter(terms).unwrap().check_stages(&config);
         assert_eq!(check("stage:won stage!=Lead"), Ok(()));
         assert_eq!(

@@ -2,23 +2,25 @@
 //! validates everything first, and hands its new files to the one write
 //! path (`store::write`), which makes exactly one commit or changes nothing.
 
+pub mod demo;
+
 use std::path::{Path, PathBuf};
 
 use git2::Oid;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::check::missing_required;
-use crate::config::{self, Config, StageKind};
-use crate::dates::Calendar;
-use crate::deal::Deal;
-use crate::dealfile::{DealEdit, date_value, keep_line_endings, typed_value};
+use crate::analysis::check::missing_required;
 use crate::error::{Error, Result};
 use crate::git::Repo;
-use crate::ident;
-use crate::pipeline::Pipeline;
-use crate::problem::{Problem, did_you_mean};
+use crate::model::config::{self, Config, StageKind};
+use crate::model::dates::Calendar;
+use crate::model::deal::Deal;
+use crate::model::ident;
+use crate::model::problem::{Problem, did_you_mean};
+use crate::store::dealfile::{DealEdit, date_value, keep_line_endings, typed_value};
 use crate::store::lock::{Wait, WriteLock};
+use crate::store::pipeline::Pipeline;
 use crate::store::write::{self, Change, Recovered};
 
 /// A loaded pipeline with its repository, ready to change: the write lock
@@ -219,7 +221,7 @@ impl Workspace {
             ));
         }
         let problems =
-            crate::check::text_problems(&self.pipeline, &deal, text, self.calendar.today);
+            crate::analysis::check::text_problems(&self.pipeline, &deal, text, self.calendar.today);
         if !problems.is_empty() {
             return Err(Error::Problems(problems));
         }
@@ -329,7 +331,7 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
         if raw.trim().is_empty() {
             continue;
         }
-        crate::dealfile::check_key(key)?;
+        crate::store::dealfile::check_key(key)?;
         if key == "lost_reason" {
             ws.check_reason(raw)?;
         }
@@ -416,7 +418,7 @@ pub fn set(
     let text = read(&ws.pipeline.root, &deal.path)?;
     let mut edit = parse_edit(&deal.path, &text)?;
     for (key, raw) in changes {
-        crate::dealfile::check_key(key)?;
+        crate::store::dealfile::check_key(key)?;
         if raw.trim().is_empty() {
             if key == "title" {
                 return Err(Error::data("a deal cannot lose its title"));
@@ -511,7 +513,7 @@ pub fn problems_in(
                 ));
             }
             problems.extend(
-                crate::check::text_problems(pipeline, &edited, new_text, today)
+                crate::analysis::check::text_problems(pipeline, &edited, new_text, today)
                     .into_iter()
                     .filter(|p| !p.message.starts_with("missing ")),
             );
@@ -617,7 +619,7 @@ fn read(root: &Path, rel: &Path) -> Result<String> {
 /// `funnel demo`: a new repository in `dir` (empty or missing) holding the
 /// example pipeline with the history `demo::plan` makes for it.
 pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
-    use crate::demo::{BRANCH, Files, apply, plan};
+    use crate::ops::demo::{BRANCH, Files, apply, plan};
     if dir
         .read_dir()
         .is_ok_and(|mut entries| entries.next().is_some())
@@ -668,8 +670,8 @@ pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
 /// Merges the review branch into main; `false` when there was no branch.
 fn merge(
     repo: &Repo,
-    main: &mut (crate::demo::Files, Option<Oid>),
-    side: &Option<(crate::demo::Files, Oid)>,
+    main: &mut (crate::ops::demo::Files, Option<Oid>),
+    side: &Option<(crate::ops::demo::Files, Oid)>,
     side_paths: &std::collections::BTreeSet<String>,
     at: Timestamp,
 ) -> Result<bool> {
@@ -682,7 +684,7 @@ fn merge(
             None => main.0.remove(path),
         };
     }
-    let message = format!("Merge branch '{}'\n", crate::demo::BRANCH);
+    let message = format!("Merge branch '{}'\n", crate::ops::demo::BRANCH);
     main.1 = Some(repo.commit_files(
         &main.0,
         &[main_tip, *side_tip],
@@ -709,7 +711,7 @@ pub fn snooze(
         Some((when, reason)) => {
             let date = ws
                 .calendar
-                .date(when, crate::dates::Lean::Future)
+                .date(when, crate::model::dates::Lean::Future)
                 .map_err(Error::data)?;
             if date <= ws.calendar.today {
                 return Err(Error::hinted(

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::config::Config;
-use crate::problem::Problem;
-use crate::value;
+use crate::model::config::Config;
+use crate::model::problem::{Problem, value_span};
+use crate::model::value;
 
 /// The type a known key must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,9 +176,9 @@ impl Deal {
     }
 
     /// Known keys with the wrong type or a value out of range, located in
-    /// `text`: amounts beyond the bounds of [`crate::value`], a negative
+    /// `text`: amounts beyond the bounds of [`crate::model::value`], a negative
     /// `value`, a blank `title`, a date before 1970. (A `created` after
-    /// today needs "today": [`crate::check::deal_problems_on`].)
+    /// today needs "today", so `check` applies it.)
     fn type_problems(&self, text: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
         let at = |key: &str, message: String| {
@@ -513,20 +513,31 @@ fn conflict_markers(path: &Path, text: &str) -> Option<Problem> {
     None
 }
 
-/// The byte range of a key's value in `text` (dotted keys look into
-/// sub-tables); the start of the file when it cannot be found.
-pub fn value_span(text: &str, key: &str) -> std::ops::Range<usize> {
-    let Ok(doc) = toml_edit::Document::parse(text) else {
-        return 0..0;
-    };
-    let mut item = doc.as_item();
-    for part in key.split('.') {
-        match item.get(part) {
-            Some(next) => item = next,
-            None => return 0..0,
-        }
+/// What a committed version of a deal file says about its value: its
+/// `value` and `currency` as the deal loads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionValue {
+    pub amount: Option<Decimal>,
+    pub currency: Option<String>,
+}
+
+impl VersionValue {
+    /// What the version `text` says; `None` when it does not load as a
+    /// deal (broken TOML, a wrong type, no title). Whether it loads does
+    /// not depend on the file's name, so none is needed (and a blob is
+    /// the same whatever file it was committed as).
+    pub fn of(text: &str) -> Option<VersionValue> {
+        let deal = Deal::parse(Path::new("version.toml"), text).ok()?;
+        Some(VersionValue {
+            amount: deal.money("value"),
+            currency: deal.text("currency").map(str::to_string),
+        })
     }
-    item.span().unwrap_or(0..0)
+
+    /// The value in the pipeline's currency, as [`Deal::value`] gives it.
+    pub fn value(&self, config: &Config) -> Option<Decimal> {
+        crate::model::deal::in_currency(self.amount?, self.currency.as_deref(), config)
+    }
 }
 
 #[cfg(test)]
@@ -584,8 +595,11 @@ mod tests {
 
     #[test]
     fn figures_read_what_the_accessors_read() {
-        let config =
-            Config::parse(&format!("{}\n[fx]\nEUR = \"2\"\n", crate::config::DEFAULT)).unwrap();
+        let config = Config::parse(&format!(
+            "{}\n[fx]\nEUR = \"2\"\n",
+            crate::model::config::DEFAULT
+        ))
+        .unwrap();
         for text in [
             "title = \"A\"\n",
             "title = \"A\"\nvalue = \"12000.50\"\ncurrency = \"EUR\"\nprobability = 30\ncreated = 2026-01-05\nexpected_close = 2026-12-15T10:00:00Z\nowner = \"ann\"\nproduct = \"p\"\nsource = \"s\"\naccount = \"Acme\"\n",

@@ -18,11 +18,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::config::{self, Config};
-use crate::deal::Deal;
-use crate::deal_cache::{self, DealCache, Instant, Stat};
 use crate::error::{Error, Result};
-use crate::problem::{Problem, did_you_mean};
+use crate::model::config::{self, Config};
+use crate::model::deal::Deal;
+use crate::model::problem::{Problem, did_you_mean};
+use crate::store::deal_cache::{self, DealCache, Instant, Stat};
 
 #[derive(Debug)]
 pub struct Pipeline {
@@ -70,7 +70,7 @@ impl Pipeline {
 
     /// [`Pipeline::load`], taking the deal files that have not changed from
     /// the deal cache in `cache` (the git dir's `funnel/`, see
-    /// [`crate::deal_cache`]) and updating it. With `keys`, each deal's
+    /// [`crate::store::deal_cache`]) and updating it. With `keys`, each deal's
     /// table keeps only those top-level keys: a command that reads a few
     /// known keys of every deal then builds and holds a fraction of 20,000
     /// whole tables (checks and problems are those of whole files).
@@ -183,7 +183,7 @@ impl Pipeline {
             return Ok(deal.clone());
         }
         let mut file = None;
-        if crate::ident::invalid_reason(id).is_none() {
+        if crate::model::ident::invalid_reason(id).is_none() {
             for stage in &self.config.stages {
                 let rel = Path::new(&stage.id).join(format!("{id}.toml"));
                 // Does not follow a link at `rel`; does at its folder,
@@ -316,8 +316,8 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
             let Some(id) = name.strip_suffix(".toml") else {
                 continue;
             };
-            if let Some(reason) = crate::ident::invalid_reason(id) {
-                let fixed = crate::ident::slug(id);
+            if let Some(reason) = crate::model::ident::invalid_reason(id) {
+                let fixed = crate::model::ident::slug(id);
                 let rel = rel();
                 problems.push(
                     Problem::file(&rel, format!("invalid ID `{id}`: {reason}")).with_hint(format!(

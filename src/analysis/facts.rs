@@ -10,13 +10,14 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::config::Config;
-use crate::deal::Deal;
-use crate::deal_cache::CloseCache;
-use crate::filter::DealFacts;
+use crate::analysis::filter::DealFacts;
+use crate::analysis::metrics::DealRecord;
 use crate::git::history::{History, Timeline};
-use crate::metrics::DealRecord;
-use crate::pipeline::Pipeline;
+use crate::model::config::Config;
+use crate::model::deal::Deal;
+use crate::model::deal::VersionValue;
+use crate::store::deal_cache::CloseCache;
+use crate::store::pipeline::Pipeline;
 
 fn day(config: &Config, at: Timestamp) -> Date {
     at.to_zoned_datetime(config.timezone.clone()).date()
@@ -50,7 +51,7 @@ pub fn deal_facts(pipeline: &Pipeline, history: &History) -> HashMap<String, Dea
 /// The top-level keys of a deal file that [`records`] reads, besides the
 /// whole table for `--by FIELD`: a deal loaded with only these keys gives
 /// the same record.
-pub const RECORD_KEYS: &[&str] = crate::deal::Figures::KEYS;
+pub const RECORD_KEYS: &[&str] = crate::model::deal::Figures::KEYS;
 
 /// A metrics record per deal. `created` is the deal's `created` field
 /// (midnight in the pipeline's zone), else the commit that added it. A
@@ -113,33 +114,6 @@ pub fn records(
     })
 }
 
-/// What a committed version of a deal file says about its value: its
-/// `value` and `currency` as the deal loads them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionValue {
-    pub amount: Option<Decimal>,
-    pub currency: Option<String>,
-}
-
-impl VersionValue {
-    /// What the version `text` says; `None` when it does not load as a
-    /// deal (broken TOML, a wrong type, no title). Whether it loads does
-    /// not depend on the file's name, so none is needed (and a blob is
-    /// the same whatever file it was committed as).
-    pub fn of(text: &str) -> Option<VersionValue> {
-        let deal = Deal::parse(Path::new("version.toml"), text).ok()?;
-        Some(VersionValue {
-            amount: deal.money("value"),
-            currency: deal.text("currency").map(str::to_string),
-        })
-    }
-
-    /// The value in the pipeline's currency, as [`Deal::value`] gives it.
-    pub fn value(&self, config: &Config) -> Option<Decimal> {
-        crate::deal::in_currency(self.amount?, self.currency.as_deref(), config)
-    }
-}
-
 /// What each of `blobs` (committed versions of deal files) says about its
 /// value: from the close cache in `cache` (the git dir's `funnel/`) when
 /// it has them, else read from `repo` and parsed on every core, the cache
@@ -189,7 +163,7 @@ pub fn version_values(
     {
         let mut values: Vec<_> = found.iter().map(|(b, v)| (*b, v)).collect();
         values.sort_unstable_by_key(|(blob, _)| *blob);
-        let _ = crate::deal_cache::save_closes(dir, values.into_iter());
+        let _ = crate::store::deal_cache::save_closes(dir, values.into_iter());
     }
     blobs
         .iter()
@@ -287,11 +261,11 @@ pub fn field_changes(
         };
         let value = table
             .get("value")
-            .and_then(crate::value::money)
-            .map(crate::json::plain_amount);
+            .and_then(crate::model::value::money)
+            .map(crate::model::json::plain_amount);
         let close = table
             .get("expected_close")
-            .and_then(crate::value::date)
+            .and_then(crate::model::value::date)
             .map(|d| d.to_string());
         if let Some((old_value, old_close)) = &previous {
             let date = day(config, *at).to_string();
@@ -350,7 +324,7 @@ pub fn contradictions(config: &Config, history: &History) -> Vec<String> {
 /// file changed after that (else the current value is the value at close).
 fn version_at_close(config: &Config, deal: &Deal, timeline: &Timeline) -> Option<git2::Oid> {
     let stage = config.stage(&deal.stage)?;
-    if stage.kind == crate::config::StageKind::Open {
+    if stage.kind == crate::model::config::StageKind::Open {
         return None;
     }
     let close = timeline.entries.last().filter(|e| e.stage == deal.stage)?;
@@ -373,8 +347,11 @@ mod tests {
     fn pipeline(deals: Vec<Deal>) -> Pipeline {
         Pipeline {
             root: PathBuf::from("."),
-            config: Config::parse(&format!("{}\n[fx]\nEUR = \"2\"\n", crate::config::DEFAULT))
-                .unwrap(),
+            config: Config::parse(&format!(
+                "{}\n[fx]\nEUR = \"2\"\n",
+                crate::model::config::DEFAULT
+            ))
+            .unwrap(),
             deals,
             problems: Vec::new(),
         }

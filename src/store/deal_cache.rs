@@ -34,7 +34,7 @@ use std::time::SystemTime;
 use rust_decimal::Decimal;
 use toml::value::{Date, Datetime, Offset, Time};
 
-use crate::facts::VersionValue;
+use crate::model::deal::VersionValue;
 
 const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
 // 2: deals that load are checked for bounded money, a negative value, a
@@ -709,7 +709,7 @@ mod tests {
     use super::*;
 
     fn round_trip(text: &str) -> (String, String) {
-        let table = crate::deal::parse_table(text).unwrap();
+        let table = crate::model::deal::parse_table(text).unwrap();
         let mut bytes = Vec::new();
         put_table(&mut bytes, &table);
         let mut r = Reader::new(&bytes);
@@ -734,8 +734,8 @@ mod tests {
 
     #[test]
     fn damaged_bytes_never_decode_into_a_table() {
-        let table =
-            crate::deal::parse_table("title = \"Acme\"\nd = 2026-11-20T10:00:00Z\n").unwrap();
+        let table = crate::model::deal::parse_table("title = \"Acme\"\nd = 2026-11-20T10:00:00Z\n")
+            .unwrap();
         let mut bytes = Vec::new();
         put_table(&mut bytes, &table);
         for n in 0..bytes.len() {

@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::config::Config;
-use crate::deal::Deal;
+use crate::model::config::Config;
+use crate::model::deal::Deal;
 
 pub fn money(amount: Option<Decimal>) -> Value {
     amount.map_or(Value::Null, |a| Value::from(plain_amount(a)))

@@ -1,0 +1,10 @@
+//! What the pipeline and its history mean: check's rules, filters, the
+//! facts history gives each deal, the metrics, the health findings and the
+//! changes between revisions. Pure functions of loaded data and "now".
+
+pub mod changes;
+pub mod check;
+pub mod doctor;
+pub mod facts;
+pub mod filter;
+pub mod metrics;
