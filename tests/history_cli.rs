@@ -253,6 +253,23 @@ fn log_and_diff_speak_in_business_terms() {
         diff.stdout,
         " change\n─────────────────────────────────────────\n won acme from lead (6500 USD)\n value of acme: 5000 USD -> 6500 USD\n close date for acme: none -> 2026-12-15\n removed globex from lead\n new globex-renewal in contact (800 USD)\n"
     );
+    // One revision, or none, is compared with the work tree.
+    env.write(
+        "won/acme.toml",
+        &env.read("won/acme.toml").replace("6500", "7000"),
+    );
+    for args in [vec!["diff"], vec!["diff", "HEAD"]] {
+        let run = env.funnel(&args);
+        run.success();
+        assert_eq!(
+            (run.stdout.as_str(), run.stderr.as_str()),
+            (
+                " change\n─────────────────────────────────────\n value of acme: 6500 USD -> 7000 USD\n",
+                "1 change(s) from HEAD to work tree\n"
+            ),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::git::DealChange;
+use crate::git::trailers::renames;
 use crate::model::config::{Config, StageKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -133,20 +134,37 @@ pub fn events(
             .unwrap_or_default()
     };
     let kind = |stage: &str| config.stage(stage).map(|s| s.kind);
-    let renamed: Vec<&str> = message
-        .lines()
-        .filter_map(|l| l.strip_prefix("Funnel-Renamed-From:"))
-        .map(str::trim)
+    // Each rename pairs an added deal with a removed one: the trailer's
+    // `Funnel-Deal` names the new ID (a hand-written message without it
+    // pairs only when one deal was added).
+    let added: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.from.is_none() && c.to.is_some())
+        .map(|c| c.id.as_str())
+        .collect();
+    let removed = |id: &str| {
+        changes
+            .iter()
+            .any(|c| c.id == id && c.from.is_some() && c.to.is_none())
+    };
+    let pairs: Vec<(String, String)> = renames(message.as_bytes())
+        .into_iter()
+        .filter_map(|r| {
+            let new = match r.new {
+                Some(new) => new,
+                None if added.len() == 1 => added[0].to_string(),
+                None => return None,
+            };
+            (added.contains(&new.as_str()) && removed(&r.old)).then_some((new, r.old))
+        })
         .collect();
     let mut out = Vec::new();
     for change in changes {
         match (&change.from, &change.to) {
             (None, Some((stage, blob))) => {
                 let fields = table(*blob);
-                let old = renamed
-                    .iter()
-                    .find(|old| changes.iter().any(|c| c.id == **old && c.to.is_none()));
-                match old {
+                let old = pairs.iter().find(|(new, _)| *new == change.id);
+                match old.map(|(_, old)| old) {
                     Some(old) => out.push(Event::Renamed {
                         deal: change.id.clone(),
                         from_id: old.to_string(),
@@ -159,11 +177,7 @@ pub fn events(
                 }
             }
             (Some((stage, _)), None) => {
-                let renamed_away = changes
-                    .iter()
-                    .any(|c| c.from.is_none() && renamed.contains(&c.id.as_str()))
-                    || renamed.contains(&change.id.as_str());
-                if !renamed_away {
+                if !pairs.iter().any(|(_, old)| *old == change.id) {
                     out.push(Event::Removed {
                         deal: change.id.clone(),
                         stage: stage.clone(),
@@ -254,4 +268,144 @@ fn field_events(deal: &str, old: &toml::Table, new: &toml::Table, moved: bool) -
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::collections::HashMap;
+
+    /// Deal files as blobs: each text stands for itself.
+    struct Files(HashMap<Oid, String>);
+
+    impl Files {
+        fn new() -> Files {
+            Files(HashMap::new())
+        }
+
+        fn blob(&mut self, text: &str) -> Oid {
+            let id = Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap();
+            self.0.insert(id, text.to_string());
+            id
+        }
+    }
+
+    fn change(id: &str, from: Option<(&str, Oid)>, to: Option<(&str, Oid)>) -> DealChange {
+        DealChange {
+            id: id.to_string(),
+            from: from.map(|(s, b)| (s.to_string(), b)),
+            to: to.map(|(s, b)| (s.to_string(), b)),
+        }
+    }
+
+    fn described(changes: &[DealChange], message: &str, files: &Files) -> Vec<String> {
+        let config = Config::parse(crate::model::config::DEFAULT).unwrap();
+        let read = |id: Oid| files.0.get(&id).cloned();
+        events(&config, changes, message, &read)
+            .iter()
+            .map(|e| e.describe("USD"))
+            .collect()
+    }
+
+    #[test]
+    fn two_renames_in_one_commit_pair_by_their_trailers() {
+        let mut files = Files::new();
+        let acme = files.blob("title = \"Acme\"\n");
+        let globex = files.blob("title = \"Globex\"\n");
+        let changes = [
+            change("acme", Some(("lead", acme)), None),
+            change("acme2", None, Some(("lead", acme))),
+            change("globex", Some(("contact", globex)), None),
+            change("globex2", None, Some(("contact", globex))),
+        ];
+        let message = "rename two\n\nFunnel-Deal: acme2\nFunnel-Renamed-From: acme\nFunnel-Deal: globex2\nFunnel-Renamed-From: globex\n";
+        assert_eq!(
+            described(&changes, message, &files),
+            ["renamed acme -> acme2", "renamed globex -> globex2"]
+        );
+        // Lower-case keys are the same trailers.
+        assert_eq!(
+            described(&changes, &message.to_lowercase(), &files),
+            ["renamed acme -> acme2", "renamed globex -> globex2"]
+        );
+        // Without trailers, the same files are one removal and one addition each.
+        assert_eq!(
+            described(&changes, "tidy up", &files),
+            [
+                "removed acme from lead",
+                "new acme2 in lead (none)",
+                "removed globex from contact",
+                "new globex2 in contact (none)"
+            ]
+        );
+    }
+
+    #[test]
+    fn moves_by_the_kind_of_stage_they_reach_or_leave() {
+        let mut files = Files::new();
+        let open = files.blob("title = \"A\"\nvalue = 5000\n");
+        let lost = files.blob("title = \"A\"\nvalue = 5000\nlost_reason = \"price\"\n");
+        let at = |stage, blob| Some((stage, blob));
+        let cases = [
+            (
+                at("lead", open),
+                at("qualified", open),
+                "moved a: lead -> qualified",
+            ),
+            (
+                at("negotiation", open),
+                at("won", open),
+                "won a from negotiation (5000 USD)",
+            ),
+            (
+                at("proposal", open),
+                at("lost", lost),
+                "lost a from proposal (price)",
+            ),
+            (
+                at("lost", lost),
+                at("lead", open),
+                "reopened a: lost -> lead",
+            ),
+        ];
+        for (from, to, said) in cases {
+            assert_eq!(
+                described(&[change("a", from, to)], "", &files)
+                    .first()
+                    .map(String::as_str),
+                Some(said)
+            );
+        }
+    }
+
+    #[test]
+    fn field_changes_say_value_close_date_and_other_keys() {
+        let mut files = Files::new();
+        let old = files
+            .blob("title = \"A\"\nvalue = 5000\nexpected_close = 2026-12-01\nowner = \"ann\"\n");
+        let new = files.blob("title = \"A\"\nvalue = \"5500.50\"\nexpected_close = 2027-01-15\nowner = \"bob\"\nseats = 4\n");
+        assert_eq!(
+            described(
+                &[change("a", Some(("lead", old)), Some(("lead", new)))],
+                "",
+                &files
+            ),
+            [
+                "value of a: 5000 USD -> 5500.50 USD",
+                "close date pushed for a: 2026-12-01 -> 2027-01-15",
+                "edited a: owner, seats"
+            ]
+        );
+        // A move's own follow-up keys are not edits.
+        let moved = files.blob("title = \"A\"\nvalue = 5000\nexpected_close = 2026-12-01\nowner = \"ann\"\nnext_step = \"Call\"\n");
+        assert_eq!(
+            described(
+                &[change("a", Some(("lead", old)), Some(("qualified", moved)))],
+                "",
+                &files
+            ),
+            ["moved a: lead -> qualified"]
+        );
+    }
 }

@@ -34,13 +34,17 @@ pub struct LogArgs {
 /// Show what changed in the pipeline between two revisions, for reviewing a pull request
 ///
 /// `funnel diff main..feature` lists, in business terms, how the pipeline
-/// at `feature` differs from the pipeline at `main`.
+/// at `feature` differs from the pipeline at `main` (`main..` means
+/// main..HEAD). With one revision (`funnel diff HEAD`, `funnel diff main`)
+/// or none (HEAD), it compares that revision with the work tree: the
+/// changes not committed yet, as `git diff REV` does.
 ///
-/// JSON: {"from", "to", "events": [EVENT]} (see `funnel log`).
+/// JSON: {"from", "to", "events": [EVENT]} (see `funnel log`); "to" is
+/// "work tree" for the work tree.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// FROM..TO (TO defaults to HEAD)
-    pub range: String,
+    /// FROM..TO, or one revision to compare with the work tree (default: HEAD)
+    pub range: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -123,18 +127,31 @@ pub fn diff(env: &mut Env, args: DiffArgs) -> CmdResult {
     let (pipeline, repo) = repo(env)?;
     let config = &pipeline.config;
     let stages: Vec<&str> = config.stage_ids().collect();
-    let (from, to) = match args.range.split_once("..") {
-        Some((from, to)) => (from, if to.is_empty() { "HEAD" } else { to }),
-        None => (args.range.as_str(), "HEAD"),
+    let range = args.range.as_deref().unwrap_or("HEAD");
+    let hint =
+        "give two revisions (funnel diff main..feature) or one to compare with the work tree";
+    let (from, to, changed) = match range.split_once("..") {
+        Some((from, to)) => {
+            let to = if to.is_empty() { "HEAD" } else { to };
+            let changes = repo
+                .deal_changes_between(from, to, &stages)
+                .map_err(|e| Error::hinted(e.to_string(), hint))?;
+            let read = |oid| repo.blob_text(oid).ok();
+            (from, to, events(config, &changes, "", &read))
+        }
+        None => {
+            let (changes, texts) = repo
+                .deal_changes_to_worktree(range, &stages)
+                .map_err(|e| Error::hinted(e.to_string(), hint))?;
+            let read = |oid| {
+                texts
+                    .get(&oid)
+                    .cloned()
+                    .or_else(|| repo.blob_text(oid).ok())
+            };
+            (range, "work tree", events(config, &changes, "", &read))
+        }
     };
-    let changes = repo.deal_changes_between(from, to, &stages).map_err(|e| {
-        Error::hinted(
-            e.to_string(),
-            "give two revisions: funnel diff main..feature",
-        )
-    })?;
-    let read = |oid| repo.blob_text(oid).ok();
-    let changed = events(config, &changes, "", &read);
     let mut rows = Rows::new(vec!["change"]);
     for event in &changed {
         rows.rows.push(vec![event.describe(&config.currency)]);

@@ -6,6 +6,7 @@
 //! work is never swept in. Reading the history lives in `history`.
 
 pub mod history;
+pub mod trailers;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -175,18 +176,6 @@ fn no_identity() -> Error {
     )
 }
 
-/// A commit message: the subject, then `Key: value` trailers.
-pub fn message(subject: &str, trailers: &[(&str, &str)]) -> String {
-    let mut text = format!("{subject}\n");
-    if !trailers.is_empty() {
-        text.push('\n');
-        for (key, value) in trailers {
-            text.push_str(&format!("{key}: {value}\n"));
-        }
-    }
-    text
-}
-
 /// Writing whole histories at once (for `demo`): commits built from a full
 /// list of files, not from the work tree.
 impl Repo {
@@ -353,6 +342,58 @@ impl Repo {
         self.tree_changes(Some(&old), &new, stages)
     }
 
+    /// The deal files that differ between revision `from` and the work
+    /// tree (`diff REV`), with the texts of the work tree's files by the
+    /// blob id they would have (nothing is written to the repository).
+    pub fn deal_changes_to_worktree(
+        &self,
+        from: &str,
+        stages: &[&str],
+    ) -> Result<(Vec<DealChange>, std::collections::HashMap<Oid, String>)> {
+        let tree = self.repo.revparse_single(from)?.peel_to_tree()?;
+        let mut changes: std::collections::BTreeMap<String, DealChange> = Default::default();
+        for stage in stages {
+            let Ok(folder) = tree.get_path(&self.prefix.join(stage)) else {
+                continue;
+            };
+            let Ok(folder) = folder.to_object(&self.repo).and_then(|o| o.peel_to_tree()) else {
+                continue;
+            };
+            for file in folder.iter() {
+                let Some(id) = file.name().ok().and_then(|n| n.strip_suffix(".toml")) else {
+                    continue;
+                };
+                if file.kind() == Some(git2::ObjectType::Blob) {
+                    entry(&mut changes, id).from = Some((stage.to_string(), file.id()));
+                }
+            }
+        }
+        let mut texts = std::collections::HashMap::new();
+        let root = self.workdir.join(&self.prefix);
+        for stage in stages {
+            let Ok(files) = std::fs::read_dir(root.join(stage)) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let name = file.file_name().to_string_lossy().into_owned();
+                let Some(id) = name.strip_suffix(".toml") else {
+                    continue;
+                };
+                // Links are never followed; hidden files are not deals.
+                if name.starts_with('.') || !file.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                let path = file.path();
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let blob = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
+                texts.insert(blob, String::from_utf8_lossy(&bytes).into_owned());
+                entry(&mut changes, id).to = Some((stage.to_string(), blob));
+            }
+        }
+        let changes = changes.into_values().filter(|c| c.from != c.to).collect();
+        Ok((changes, texts))
+    }
+
     fn tree_changes(
         &self,
         old: Option<&git2::Tree<'_>>,
@@ -367,6 +408,9 @@ impl Repo {
             .repo
             .diff_tree_to_tree(old, Some(new), Some(&mut options))?;
         let mut changes: Vec<DealChange> = Vec::new();
+        // Where each ID's change is: a commit that touches many files stays
+        // linear in them.
+        let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for delta in diff.deltas() {
             for (file, is_new) in [(delta.old_file(), false), (delta.new_file(), true)] {
                 if file.id().is_zero() {
@@ -388,17 +432,14 @@ impl Repo {
                     continue;
                 }
                 let side = Some((stage.to_string(), file.id()));
-                let index = match changes.iter().position(|c| c.id == id) {
-                    Some(i) => i,
-                    None => {
-                        changes.push(DealChange {
-                            id: id.to_string(),
-                            from: None,
-                            to: None,
-                        });
-                        changes.len() - 1
-                    }
-                };
+                let index = *at.entry(id.to_string()).or_insert_with(|| {
+                    changes.push(DealChange {
+                        id: id.to_string(),
+                        from: None,
+                        to: None,
+                    });
+                    changes.len() - 1
+                });
                 if is_new {
                     changes[index].to = side;
                 } else {
@@ -410,6 +451,18 @@ impl Repo {
         changes.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(changes)
     }
+}
+
+/// The change of deal `id` in `changes`, made when missing.
+fn entry<'c>(
+    changes: &'c mut std::collections::BTreeMap<String, DealChange>,
+    id: &str,
+) -> &'c mut DealChange {
+    changes.entry(id.to_string()).or_insert_with(|| DealChange {
+        id: id.to_string(),
+        from: None,
+        to: None,
+    })
 }
 
 /// Uncommitted changes, for status-like notes.

@@ -13,6 +13,7 @@ use jiff::civil::Date;
 use crate::analysis::check::missing_required;
 use crate::error::{Error, Result};
 use crate::git::Repo;
+use crate::git::trailers::{DEAL, RENAMED_FROM};
 use crate::model::config::{self, Config, StageKind};
 use crate::model::dates::Calendar;
 use crate::model::deal::Deal;
@@ -348,7 +349,7 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
         &id,
         vec![(rel.clone(), Some(text))],
         format!("add {id}: {}", stage.id),
-        vec![("Funnel-Deal", id.clone())],
+        vec![(DEAL, id.clone())],
         at,
         Some(rel),
     )
@@ -394,7 +395,7 @@ pub fn move_deal(
         id,
         vec![(rel.clone(), Some(new_text)), (deal.path.clone(), None)],
         format!("move {id}: {} -> {}", deal.stage, target.id),
-        vec![("Funnel-Deal", id.to_string())],
+        vec![(DEAL, id.to_string())],
         at,
         Some(rel),
     )
@@ -454,7 +455,7 @@ pub fn set(
         id,
         vec![(deal.path.clone(), Some(new_text))],
         format!("set {id}: {}", summary.join(", ")),
-        vec![("Funnel-Deal", id.to_string())],
+        vec![(DEAL, id.to_string())],
         at,
         Some(deal.path.clone()),
     )
@@ -486,7 +487,7 @@ pub fn replace(
         id,
         vec![(deal.path.clone(), Some(new_text.to_string()))],
         format!("edit {id}"),
-        vec![("Funnel-Deal", id.to_string())],
+        vec![(DEAL, id.to_string())],
         at,
         Some(deal.path.clone()),
     )
@@ -540,10 +541,7 @@ pub fn rename(ws: &Workspace, old: &str, new: &str, at: Option<Timestamp>) -> Re
         old,
         vec![(rel.clone(), Some(text)), (deal.path.clone(), None)],
         format!("rename {old} -> {new}"),
-        vec![
-            ("Funnel-Deal", new.to_string()),
-            ("Funnel-Renamed-From", old.to_string()),
-        ],
+        vec![(DEAL, new.to_string()), (RENAMED_FROM, old.to_string())],
         at,
         Some(rel),
     )
@@ -556,7 +554,7 @@ pub fn remove(ws: &Workspace, id: &str, at: Option<Timestamp>) -> Result<Outcome
         id,
         vec![(deal.path.clone(), None)],
         format!("rm {id}"),
-        vec![("Funnel-Deal", id.to_string())],
+        vec![(DEAL, id.to_string())],
         at,
         None,
     )
@@ -737,7 +735,7 @@ pub fn snooze(
         id,
         vec![(deal.path.clone(), Some(new_text))],
         subject,
-        vec![("Funnel-Deal", id.to_string())],
+        vec![(DEAL, id.to_string())],
         at,
         Some(deal.path.clone()),
     )

@@ -55,8 +55,9 @@ use serde::{Deserialize, Serialize};
 
 use super::lock::WriteLock;
 use crate::error::{Error, Result};
+use crate::git::Repo;
+use crate::git::trailers::message;
 use crate::git::write::{BranchError, TreeChange};
-use crate::git::{Repo, message};
 
 /// One commit's worth of change to the work tree.
 #[derive(Debug, Clone)]
