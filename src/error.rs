@@ -49,3 +49,9 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::model::dates::DateError> for Error {
+    fn from(e: crate::model::dates::DateError) -> Self {
+        Error::data(e.to_string())
+    }
+}

@@ -1397,7 +1397,7 @@ const DATES: &[(&[&str], &str)] = &[
     ),
     (
         &["report", "--since", "+10000y"],
-        "error: --since: `+10000y` is out of range\nhint: give a date such as 2026-10-01\n",
+        "error: --since: `+10000y` is out of range: dates run from 1970 to 9999\nhint: give a date such as 2026-10-01\n",
     ),
     (
         &["report", "--since", "2026-11-27T25:00"],

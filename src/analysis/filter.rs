@@ -13,6 +13,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use crate::model::config::Config;
+use crate::model::dates::DateError;
 use crate::model::dates::{Calendar, Lean};
 use crate::model::deal::{Deal, FieldType, KNOWN_FIELDS, field_type};
 use crate::model::problem::did_you_mean;
@@ -24,6 +25,104 @@ const ALIASES: [&str; 5] = ["stage", "due", "close", "age", "idle"];
 /// The forms a term can take, for hints.
 const FORMS: &str =
     "write key:value, key!=value, key>N, key>=N, key<N, key<=N, key:, +tag, -tag or a word";
+
+/// Why a filter was refused: what is wrong with which term, and (in
+/// [`FilterError::hint`]) how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error("unknown stage `{raw}` in `stage{op}{raw}`")]
+    UnknownStage {
+        raw: String,
+        op: &'static str,
+        close: Option<String>,
+        stages: Vec<String>,
+    },
+    #[error("missing tag in `{term}`")]
+    MissingTag { term: String },
+    #[error("missing stage in `{term}`")]
+    MissingStage { term: String },
+    #[error("missing value in `{term}`")]
+    MissingValue { term: String, op: &'static str },
+    #[error("missing key in `{term}`")]
+    MissingKey { term: String },
+    #[error("bad key `{name}` in `{term}`")]
+    BadKey { name: String, term: String },
+    #[error("unknown key `{name}` in `{term}`")]
+    UnknownKey {
+        name: String,
+        term: String,
+        close: Option<String>,
+    },
+    #[error("cannot read `{raw}` as a number in `{term}`")]
+    NotANumber {
+        raw: String,
+        term: String,
+        /// The amount's own hint, when it says more than "a number".
+        money_hint: Option<String>,
+    },
+    #[error("bad date in `{term}`")]
+    BadDate { term: String, cause: DateError },
+    #[error("cannot order `{name}` in `{term}`")]
+    CannotOrder {
+        name: String,
+        raw: String,
+        term: String,
+    },
+    #[error("cannot read `{raw}` as true or false in `{term}`")]
+    NotABool {
+        name: String,
+        raw: String,
+        term: String,
+    },
+    #[error("cannot read `{raw}` as a number or a date in `{term}`")]
+    NotNumberOrDate { raw: String, term: String },
+}
+
+impl FilterError {
+    /// How to write the term instead.
+    pub fn hint(&self) -> String {
+        match self {
+            FilterError::UnknownStage { close, stages, .. } => match close {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the stages are {}", stages.join(", ")),
+            },
+            FilterError::MissingTag { .. } => "write +tag or -tag, such as +enterprise".into(),
+            FilterError::MissingStage { term } => {
+                format!("write {term}ID, such as {term}proposal")
+            }
+            FilterError::MissingValue { op, .. } => {
+                format!("write a number or a date after `{op}`, such as value>5000 or due<today")
+            }
+            FilterError::MissingKey { .. } => FORMS.into(),
+            FilterError::BadKey { .. } => {
+                "keys are lowercase letters, digits, `_`, `.` and `-`".into()
+            }
+            FilterError::UnknownKey { close, .. } => match close {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "use a key of the deal files, or stage, due, close, age or idle".into(),
+            },
+            FilterError::NotANumber { money_hint, .. } => money_hint
+                .clone()
+                .unwrap_or_else(|| "write a number such as 5000 or 12000.50".into()),
+            FilterError::BadDate { cause, .. } => cause.to_string(),
+            FilterError::CannotOrder { name, raw, .. } => {
+                format!(">, >=, < and <= compare numbers and dates: use {name}:{raw} to match it")
+            }
+            FilterError::NotABool { name, .. } => {
+                format!("write {name}:true or {name}:false")
+            }
+            FilterError::NotNumberOrDate { .. } => {
+                "write a number such as 5000 or a date such as 2026-12-15 or today".into()
+            }
+        }
+    }
+}
+
+impl From<FilterError> for crate::error::Error {
+    fn from(e: FilterError) -> Self {
+        crate::error::Error::hinted(e.to_string(), e.hint())
+    }
+}
 
 /// Terms that must all hold for a deal to match.
 #[derive(Debug, Clone)]
@@ -54,7 +153,7 @@ impl Filter {
         args: &[String],
         known_keys: &dyn Fn(&str) -> bool,
         calendar: &Calendar,
-    ) -> Result<Filter, String> {
+    ) -> Result<Filter, FilterError> {
         let terms = args
             .iter()
             .flat_map(|arg| arg.split_whitespace())
@@ -67,7 +166,7 @@ impl Filter {
     }
 
     /// Checks that every `stage:ID` and `stage!=ID` names a configured stage.
-    pub fn check_stages(&self, config: &Config) -> Result<(), String> {
+    pub fn check_stages(&self, config: &Config) -> Result<(), FilterError> {
         for term in &self.terms {
             let Term::Compare {
                 key: Key::Stage,
@@ -83,17 +182,12 @@ impl Filter {
             {
                 continue;
             }
-            let stages: Vec<&str> = config.stage_ids().collect();
-            let hint = match did_you_mean(&operand.lower, stages.iter().copied()) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("the stages are {}", stages.join(", ")),
-            };
-            return Err(format!(
-                "unknown stage `{}` in `stage{}{}`; {hint}",
-                operand.raw,
-                op.symbol(),
-                operand.raw
-            ));
+            return Err(FilterError::UnknownStage {
+                raw: operand.raw.clone(),
+                op: op.symbol(),
+                close: did_you_mean(&operand.lower, config.stage_ids()).map(str::to_string),
+                stages: config.stage_ids().map(str::to_string).collect(),
+            });
         }
         Ok(())
     }
@@ -165,12 +259,10 @@ impl Term {
         term: &str,
         known_keys: &dyn Fn(&str) -> bool,
         calendar: &Calendar,
-    ) -> Result<Term, String> {
+    ) -> Result<Term, FilterError> {
         if let Some(tag) = term.strip_prefix('+').or_else(|| term.strip_prefix('-')) {
             if tag.is_empty() {
-                return Err(format!(
-                    "missing tag in `{term}`; write +tag or -tag, such as +enterprise"
-                ));
+                return Err(FilterError::MissingTag { term: term.into() });
             }
             return Ok(Term::Tag {
                 tag: tag.to_lowercase(),
@@ -184,17 +276,17 @@ impl Term {
         let key = Key::parse(name, term, known_keys)?;
         if raw.is_empty() {
             return match op {
-                Op::Eq | Op::Ne if key == Key::Stage => Err(format!(
-                    "missing stage in `{term}`; write {term}ID, such as {term}proposal"
-                )),
+                Op::Eq | Op::Ne if key == Key::Stage => {
+                    Err(FilterError::MissingStage { term: term.into() })
+                }
                 Op::Eq | Op::Ne => Ok(Term::Missing {
                     key,
                     missing: op == Op::Eq,
                 }),
-                _ => Err(format!(
-                    "missing value in `{term}`; write a number or a date after `{}`, such as value>5000 or due<today",
-                    op.symbol()
-                )),
+                _ => Err(FilterError::MissingValue {
+                    term: term.into(),
+                    op: op.symbol(),
+                }),
             };
         }
         let operand = Operand::parse(raw, key.kind(), op, name, term, calendar)?;
@@ -300,17 +392,22 @@ enum Kind {
 }
 
 impl Key {
-    fn parse(name: &str, term: &str, known_keys: &dyn Fn(&str) -> bool) -> Result<Key, String> {
+    fn parse(
+        name: &str,
+        term: &str,
+        known_keys: &dyn Fn(&str) -> bool,
+    ) -> Result<Key, FilterError> {
         if name.is_empty() {
-            return Err(format!("missing key in `{term}`; {FORMS}"));
+            return Err(FilterError::MissingKey { term: term.into() });
         }
         if !name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
         {
-            return Err(format!(
-                "bad key `{name}` in `{term}`; keys are lowercase letters, digits, `_`, `.` and `-`"
-            ));
+            return Err(FilterError::BadKey {
+                name: name.into(),
+                term: term.into(),
+            });
         }
         Ok(match name {
             "stage" => Key::Stage,
@@ -321,15 +418,12 @@ impl Key {
             "close" => Key::Field("expected_close".to_string()),
             _ if field_type(name).is_some() || known_keys(name) => Key::Field(name.to_string()),
             _ => {
-                let candidates = || KNOWN_FIELDS.iter().map(|(k, _)| *k).chain(ALIASES);
-                let close = did_you_mean(name, candidates());
-                let hint = match close {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => {
-                        "use a key of the deal files, or stage, due, close, age or idle".to_string()
-                    }
-                };
-                return Err(format!("unknown key `{name}` in `{term}`; {hint}"));
+                let candidates = KNOWN_FIELDS.iter().map(|(k, _)| *k).chain(ALIASES);
+                return Err(FilterError::UnknownKey {
+                    name: name.into(),
+                    term: term.into(),
+                    close: did_you_mean(name, candidates).map(str::to_string),
+                });
             }
         })
     }
@@ -410,7 +504,7 @@ impl Operand {
         name: &str,
         term: &str,
         calendar: &Calendar,
-    ) -> Result<Operand, String> {
+    ) -> Result<Operand, FilterError> {
         let date = calendar.date(raw, Lean::Past);
         let number = value::parse_money(raw);
         let operand = Operand {
@@ -421,9 +515,10 @@ impl Operand {
         };
         let ordering = !matches!(op, Op::Eq | Op::Ne);
         match kind {
-            Kind::Number if operand.number.is_none() => Err(format!(
-                "cannot read `{raw}` as a number in `{term}`; {}",
-                match number {
+            Kind::Number if operand.number.is_none() => Err(FilterError::NotANumber {
+                raw: raw.into(),
+                term: term.into(),
+                money_hint: match number {
                     Err(e)
                         if e.fixed().is_some()
                             || matches!(
@@ -432,23 +527,33 @@ impl Operand {
                                     | value::MoneyError::TooLarge { .. }
                                     | value::MoneyError::TooPrecise { .. }
                             ) =>
-                        e.hint(),
-                    _ => "write a number such as 5000 or 12000.50".to_string(),
-                }
-            )),
-            Kind::Date => date
-                .map(|_| operand)
-                .map_err(|e| format!("bad date in `{term}`; {e}")),
-            Kind::Text | Kind::Bool if ordering => Err(format!(
-                "cannot order `{name}` in `{term}`; >, >=, < and <= compare numbers and dates: use {name}:{raw} to match it"
-            )),
-            Kind::Bool if operand.lower != "true" && operand.lower != "false" => Err(format!(
-                "cannot read `{raw}` as true or false in `{term}`; write {name}:true or {name}:false"
-            )),
+                    {
+                        Some(e.hint())
+                    }
+                    _ => None,
+                },
+            }),
+            Kind::Date => date.map(|_| operand).map_err(|cause| FilterError::BadDate {
+                term: term.into(),
+                cause,
+            }),
+            Kind::Text | Kind::Bool if ordering => Err(FilterError::CannotOrder {
+                name: name.into(),
+                raw: raw.into(),
+                term: term.into(),
+            }),
+            Kind::Bool if operand.lower != "true" && operand.lower != "false" => {
+                Err(FilterError::NotABool {
+                    name: name.into(),
+                    raw: raw.into(),
+                    term: term.into(),
+                })
+            }
             Kind::Any if ordering && operand.number.is_none() && operand.date.is_none() => {
-                Err(format!(
-                    "cannot read `{raw}` as a number or a date in `{term}`; write a number such as 5000 or a date such as 2026-12-15 or today"
-                ))
+                Err(FilterError::NotNumberOrDate {
+                    raw: raw.into(),
+                    term: term.into(),
+                })
             }
             _ => Ok(operand),
         }
@@ -523,9 +628,14 @@ mod tests {
         }
     }
 
+    /// The filter, or its error as "message; hint".
     fn filter(terms: &str) -> Result<Filter, String> {
         let custom = |key: &str| ["seats", "region", "renewal"].contains(&key);
-        Filter::parse(&[terms.to_string()], &custom, &calendar())
+        Filter::parse(&[terms.to_string()], &custom, &calendar()).map_err(|e| said(&e))
+    }
+
+    fn said(e: &FilterError) -> String {
+        format!("{e}; {}", e.hint())
     }
 
     /// The ids of the deals `terms` matches, in order.
@@ -657,7 +767,12 @@ mod tests {
     #[test]
     fn stages_are_checked_against_the_config() {
         let config = Config::parse(crate::model::config::DEFAULT).unwrap();
-        let check = |terms: &str| filter(terms).unwrap().check_stages(&config);
+        let check = |terms: &str| {
+            filter(terms)
+                .unwrap()
+                .check_stages(&config)
+                .map_err(|e| said(&e))
+        };
         assert_eq!(check("stage:won stage!=Lead"), Ok(()));
         assert_eq!(
             check("stage:proposel"),

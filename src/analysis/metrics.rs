@@ -624,7 +624,7 @@ pub fn window_for(
     let end_of = |date: Date| {
         date.tomorrow()
             .map_err(|_| format!("{date} is out of range"))
-            .and_then(|next| calendar.midnight(next))
+            .and_then(|next| Ok(calendar.midnight(next)?))
     };
     let last = |days: u32| -> Result<Window, String> {
         if days == 0 {

@@ -27,19 +27,11 @@ pub fn run(env: &mut Env, args: InitArgs) -> CmdResult {
         Some(dir) => dir,
         None => env.start.clone(),
     };
-    let at = match &args.commit.at {
-        Some(expr) => {
-            let config = funnel::model::config::Config::parse(funnel::model::config::DEFAULT)
-                .map_err(funnel::error::Error::Problems)?;
-            let calendar = funnel::ops::calendar(&config, env.today(&config)?);
-            Some(
-                calendar
-                    .instant(expr, funnel::model::dates::Lean::Past)
-                    .map_err(funnel::error::Error::data)?,
-            )
-        }
-        None => None,
-    };
+    let config = funnel::model::config::Config::parse(funnel::model::config::DEFAULT)
+        .map_err(funnel::error::Error::Problems)?;
+    let at = args
+        .commit
+        .at(&funnel::ops::calendar(&config, env.today(&config)?))?;
     let outcome = funnel::ops::init(
         &dir,
         at,

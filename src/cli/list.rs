@@ -52,8 +52,8 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     let calendar = funnel::ops::calendar(config, env.today(config)?);
     let custom = custom_keys(&pipeline);
     let known = |key: &str| custom.contains(key);
-    let filter = Filter::parse(&args.filters, &known, &calendar).map_err(|e| filter_error(&e))?;
-    filter.check_stages(config).map_err(|e| filter_error(&e))?;
+    let filter = Filter::parse(&args.filters, &known, &calendar).map_err(Error::from)?;
+    filter.check_stages(config).map_err(Error::from)?;
     let show_closed = args.all || filter.names_stage();
     let facts = if filter.needs_history() {
         env.facts(&pipeline)?
@@ -130,13 +130,6 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     drop(deals);
     std::mem::forget(pipeline);
     Ok(())
-}
-
-fn filter_error(message: &str) -> Error {
-    match message.split_once("; ") {
-        Some((message, hint)) => Error::hinted(message, hint),
-        None => Error::data(message),
-    }
 }
 
 /// Every key some deal has, dotted for sub-tables.

@@ -201,7 +201,7 @@ impl Env {
         }
         let calendar = funnel::ops::calendar(config, today);
         let tomorrow = today.tomorrow().map_err(|e| Error::data(e.to_string()))?;
-        let end = calendar.midnight(tomorrow).map_err(Error::data)?;
+        let end = calendar.midnight(tomorrow)?;
         Ok(end - jiff::SignedDuration::from_secs(1))
     }
 

@@ -707,10 +707,7 @@ pub fn snooze(
     let mut edit = parse_edit(&deal.path, &text)?;
     let subject = match until {
         Some((when, reason)) => {
-            let date = ws
-                .calendar
-                .date(when, crate::model::dates::Lean::Future)
-                .map_err(Error::data)?;
+            let date = ws.calendar.date(when, crate::model::dates::Lean::Future)?;
             if date <= ws.calendar.today {
                 return Err(Error::hinted(
                     format!("{date} is not in the future"),

@@ -95,7 +95,10 @@ pub enum ValueError {
     Percent { key: String, raw: String },
     /// A date expression that does not read (the reason from the calendar).
     #[error("`{key}`: {reason}")]
-    Date { key: String, reason: String },
+    Date {
+        key: String,
+        reason: crate::model::dates::DateError,
+    },
     /// `created` after today or before 1970.
     #[error("`{key}` cannot be {date}: {why}")]
     DateOutOfRange {
