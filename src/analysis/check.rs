@@ -30,9 +30,7 @@ pub fn check(pipeline: &Pipeline) -> Vec<Problem> {
 fn check_with(pipeline: &Pipeline, today: Option<Date>) -> Vec<Problem> {
     let mut problems = pipeline.problems.clone();
     for deal in &pipeline.deals {
-        problems.extend(problems_of(pipeline, deal, today, &|| {
-            read_text(pipeline, deal)
-        }));
+        problems.extend(problems_of(pipeline, deal, today));
     }
     problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     problems
@@ -43,17 +41,19 @@ fn check_with(pipeline: &Pipeline, today: Option<Date>) -> Vec<Problem> {
 /// [`Deal::parse`] (syntax, types, ranges) these are every rule `check`
 /// applies to a deal file.
 pub fn deal_problems_on(pipeline: &Pipeline, deal: &Deal, today: Date) -> Vec<Problem> {
-    problems_of(pipeline, deal, Some(today), &|| read_text(pipeline, deal))
+    problems_of(pipeline, deal, Some(today))
 }
 
 /// [`deal_problems_on`] without the rules that need "today".
 pub fn deal_problems(pipeline: &Pipeline, deal: &Deal) -> Vec<Problem> {
-    problems_of(pipeline, deal, None, &|| read_text(pipeline, deal))
+    problems_of(pipeline, deal, None)
 }
 
-/// [`deal_problems_on`] for a deal parsed from `text` (not yet written).
+/// [`deal_problems_on`] for a deal parsed from `text` (not yet written),
+/// but for the stage's required fields: the caller checks those against
+/// the stage it is about to put the deal in, and says so in its own words.
 pub fn text_problems(pipeline: &Pipeline, deal: &Deal, text: &str, today: Date) -> Vec<Problem> {
-    problems_of(pipeline, deal, Some(today), &|| text.to_string())
+    rule_problems(pipeline, deal, Some(today), &|| text.to_string())
 }
 
 /// The deal's file, read again only when there is something to locate.
@@ -61,7 +61,43 @@ fn read_text(pipeline: &Pipeline, deal: &Deal) -> String {
     std::fs::read_to_string(pipeline.root.join(&deal.path)).unwrap_or_default()
 }
 
-fn problems_of(
+/// Every rule, the stage's required fields first.
+fn problems_of(pipeline: &Pipeline, deal: &Deal, today: Option<Date>) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = required_problem(pipeline, deal).into_iter().collect();
+    problems.extend(rule_problems(pipeline, deal, today, &|| {
+        read_text(pipeline, deal)
+    }));
+    problems
+}
+
+/// The fields the deal's stage requires that it lacks, as one problem.
+fn required_problem(pipeline: &Pipeline, deal: &Deal) -> Option<Problem> {
+    let missing = missing_required(pipeline, deal, &deal.stage);
+    (!missing.is_empty()).then(|| {
+        Problem::file(
+            &deal.path,
+            format!(
+                "missing {} required in stage `{}`",
+                list(&missing),
+                deal.stage
+            ),
+        )
+        .with_hint(format!(
+            "set {}: funnel set {} {}",
+            if missing.len() == 1 { "it" } else { "them" },
+            deal.id,
+            missing
+                .iter()
+                .map(|k| format!("{k}=..."))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))
+    })
+}
+
+/// The rules but the required fields; `text` is the file's text, read only
+/// when a problem is to be located in it.
+fn rule_problems(
     pipeline: &Pipeline,
     deal: &Deal,
     today: Option<Date>,
@@ -69,29 +105,6 @@ fn problems_of(
 ) -> Vec<Problem> {
     let config = &pipeline.config;
     let mut problems = Vec::new();
-    let missing = missing_required(pipeline, deal, &deal.stage);
-    if !missing.is_empty() {
-        problems.push(
-            Problem::file(
-                &deal.path,
-                format!(
-                    "missing {} required in stage `{}`",
-                    list(&missing),
-                    deal.stage
-                ),
-            )
-            .with_hint(format!(
-                "set {}: funnel set {} {}",
-                if missing.len() == 1 { "it" } else { "them" },
-                deal.id,
-                missing
-                    .iter()
-                    .map(|k| format!("{k}=..."))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )),
-        );
-    }
     if let Some(reason) = deal.text("lost_reason")
         && !config.lost_reasons.is_empty()
         && !config.lost_reasons.iter().any(|r| r == reason)

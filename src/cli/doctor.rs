@@ -1,8 +1,8 @@
 //! `funnel doctor`: the pipeline's health checks.
 
 use clap::Args;
+use clap::builder::TypedValueParser as _;
 use funnel::analysis::doctor::{Finding, Kind, Severity, diagnose};
-use funnel::error::Error;
 use serde_json::json;
 
 use super::ui::{Format, Rows, amount};
@@ -44,14 +44,14 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub stage: Option<String>,
     /// Only these kinds (repeatable)
-    #[arg(long, value_name = "KIND")]
-    pub kind: Vec<String>,
+    #[arg(long, value_name = "KIND", value_parser = kinds())]
+    pub kind: Vec<Kind>,
     /// Also list snoozed deals
     #[arg(long)]
     pub all: bool,
     /// Exit with status 1 when a finding at or above this severity exists
-    #[arg(long, value_name = "SEVERITY", value_parser = ["warning", "error"])]
-    pub fail_on: Option<String>,
+    #[arg(long, value_name = "SEVERITY", value_parser = severities())]
+    pub fail_on: Option<Severity>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -61,15 +61,7 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     let pipeline = env.load()?;
     let today = env.today(&pipeline.config)?;
     let facts = env.facts(&pipeline)?;
-    let mut kinds = Vec::new();
-    for name in &args.kind {
-        kinds.push(Kind::from_name(name).ok_or_else(|| {
-            Error::hinted(
-                format!("no finding kind `{name}`"),
-                format!("the kinds are: {}", Kind::ALL.map(|k| k.name()).join(", ")),
-            )
-        })?);
-    }
+    let kinds = &args.kind;
     let findings: Vec<Finding> = diagnose(&pipeline, &facts, today)
         .into_iter()
         .filter(|f| args.all || f.kind != Kind::Snoozed)
@@ -111,9 +103,24 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
         amount(at_stake),
         pipeline.config.currency
     ));
-    let threshold = args.fail_on.as_deref().and_then(Severity::parse);
-    if threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t)) {
+    if args
+        .fail_on
+        .is_some_and(|t| findings.iter().any(|f| f.severity >= t))
+    {
         return Err(Failure::Exit(1));
     }
     Ok(())
+}
+
+/// The finding kinds as clap values: listed in `--help`, the man page and
+/// completions, and parsed to the typed kind.
+fn kinds() -> impl clap::builder::TypedValueParser<Value = Kind> {
+    clap::builder::PossibleValuesParser::new(Kind::ALL.map(|k| k.name()))
+        .try_map(|name| Kind::from_name(&name).ok_or("no such kind"))
+}
+
+/// The severities `--fail-on` takes (info would fail on everything).
+fn severities() -> impl clap::builder::TypedValueParser<Value = Severity> {
+    clap::builder::PossibleValuesParser::new([Severity::Warning.name(), Severity::Error.name()])
+        .try_map(|name| Severity::parse(&name).ok_or("no such severity"))
 }

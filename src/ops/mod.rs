@@ -513,11 +513,9 @@ pub fn problems_in(
                     format!("stage `{}` requires {}", deal.stage, missing.join(", ")),
                 ));
             }
-            problems.extend(
-                crate::analysis::check::text_problems(pipeline, &edited, new_text, today)
-                    .into_iter()
-                    .filter(|p| !p.message.starts_with("missing ")),
-            );
+            problems.extend(crate::analysis::check::text_problems(
+                pipeline, &edited, new_text, today,
+            ));
             problems
         }
     })
