@@ -25,12 +25,11 @@ fn stays(env: &TestEnv, dir: &std::path::Path, id: &str) -> Vec<(String, String,
         .collect()
 }
 
+/// A stay as JSON has it, from minutes in UTC: "2026-11-20 00:00" is
+/// "2026-11-20T00:00:00+00:00".
 fn stay(stage: &str, entered: &str, left: Option<&str>) -> (String, String, Option<String>) {
-    (
-        stage.to_string(),
-        entered.to_string(),
-        left.map(str::to_string),
-    )
+    let iso = |minute: &str| format!("{}:00+00:00", minute.replace(' ', "T"));
+    (stage.to_string(), iso(entered), left.map(iso))
 }
 
 #[test]

@@ -729,7 +729,7 @@ weighted value\t1200 USD (10%)
       "by": "alice",
       "commit": "a040b3dd8f0d3b700a1219e5f979586f1ef85fd5",
       "days": "0.5",
-      "entered": "2026-11-27 12:00",
+      "entered": "2026-11-27T12:00:00+00:00",
       "left": null,
       "stage": "proposal"
     }

@@ -198,8 +198,11 @@ fn on_every_core<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Stay {
     pub stage: String,
-    pub entered: String,
-    pub left: Option<String>,
+    /// In the pipeline's time zone; ISO 8601 with offset in JSON.
+    #[serde(serialize_with = "crate::model::json::serialize_instant")]
+    pub entered: jiff::ZonedDateTime,
+    #[serde(serialize_with = "crate::model::json::serialize_instant_opt")]
+    pub left: Option<jiff::ZonedDateTime>,
     /// Exact days with one decimal; negative spans from clock skew count 0.
     pub days: Decimal,
     pub by: String,
@@ -212,11 +215,7 @@ pub fn stays(
     timeline: &crate::git::history::Timeline,
     now: Timestamp,
 ) -> Vec<Stay> {
-    let show = |at: Timestamp| {
-        at.to_zoned_datetime(config.timezone.clone())
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let show = |at: Timestamp| at.to_zoned_datetime(config.timezone.clone());
     timeline
         .entries
         .iter()

@@ -112,7 +112,7 @@ pub fn log(env: &mut Env, args: LogArgs) -> CmdResult {
         }
         docs.push(json!({
             "commit": commit.id.to_string(),
-            "at": commit.at.to_zoned_datetime(config.timezone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            "at": funnel::model::json::iso(&commit.at.to_zoned_datetime(config.timezone.clone())),
             "author": commit.author_email,
             "subject": commit.summary,
             "events": changed,

@@ -17,7 +17,9 @@ use super::{CmdResult, Env};
 /// title, value and weighted_value as decimal strings in the pipeline's
 /// currency, probability, fields) plus "history": [{"stage", "entered",
 /// "left", "days", "by", "commit"}] and "changes": [{"date", "commit",
-/// "field", "from", "to"}].
+/// "field", "from", "to"}]; entered and left are ISO 8601 instants with the
+/// offset of the pipeline's time zone (2026-11-27T12:00:00+00:00), left is
+/// null while the deal is still in the stage.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The deal's ID
@@ -75,8 +77,8 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
         for stay in &stays {
             history.rows.push(vec![
                 stay.stage.clone(),
-                stay.entered.clone(),
-                stay.left.clone().unwrap_or_else(|| "(now)".into()),
+                minute(&stay.entered),
+                stay.left.as_ref().map_or_else(|| "(now)".into(), minute),
                 format!("{:.1}", stay.days),
                 stay.by.clone(),
             ]);
@@ -138,4 +140,9 @@ pub fn plain(value: &toml::Value) -> String {
         toml::Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
     }
+}
+
+/// An instant to the minute, as the history table shows it.
+fn minute(at: &jiff::ZonedDateTime) -> String {
+    at.strftime("%Y-%m-%d %H:%M").to_string()
 }

@@ -26,6 +26,31 @@ pub fn serialize_money<S: serde::Serializer>(
 }
 
 /// An amount for messages: cents only when there are any.
+/// An instant as SPEC 10 writes it in JSON: ISO 8601 with the offset of
+/// the pipeline's time zone (`2026-11-27T12:00:00+00:00`).
+pub fn iso(at: &jiff::ZonedDateTime) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// For `#[serde(serialize_with)]` on an instant.
+pub fn serialize_instant<S: serde::Serializer>(
+    at: &jiff::ZonedDateTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&iso(at))
+}
+
+/// For `#[serde(serialize_with)]` on an instant that may be missing.
+pub fn serialize_instant_opt<S: serde::Serializer>(
+    at: &Option<jiff::ZonedDateTime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serializer.serialize_str(&iso(at)),
+        None => serializer.serialize_none(),
+    }
+}
+
 pub fn plain_amount(value: Decimal) -> String {
     let cents = value.round_dp(2);
     if cents.fract().is_zero() {
