@@ -2,6 +2,7 @@
 //! facts history gives each deal, the metrics, the health findings and the
 //! changes between revisions. Pure functions of loaded data and "now".
 
+pub mod board;
 pub mod changes;
 pub mod check;
 pub mod doctor;

@@ -157,6 +157,43 @@ impl Stage {
             StageKind::Open | StageKind::Lost => Decimal::ZERO,
         })
     }
+
+    /// The stage's balance with `count` deals in it, against its WIP limits.
+    pub fn wip(&self, count: usize) -> Wip {
+        match (self.wip_max, self.wip_min) {
+            (Some(max), _) if count > max as usize => Wip::Over { limit: max },
+            (_, Some(min)) if count < min as usize => Wip::Under { limit: min },
+            _ => Wip::Ok,
+        }
+    }
+}
+
+/// A stage's balance: within its WIP limits, or over `wip_max`, or under
+/// `wip_min`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wip {
+    Ok,
+    Over { limit: u32 },
+    Under { limit: u32 },
+}
+
+impl Wip {
+    /// `ok`, `over` or `under`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Wip::Ok => "ok",
+            Wip::Over { .. } => "over",
+            Wip::Under { .. } => "under",
+        }
+    }
+
+    /// The limit that is crossed, if one is.
+    pub fn limit(self) -> Option<u32> {
+        match self {
+            Wip::Ok => None,
+            Wip::Over { limit } | Wip::Under { limit } => Some(limit),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

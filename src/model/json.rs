@@ -25,7 +25,20 @@ pub fn serialize_money<S: serde::Serializer>(
     money(*amount).serialize(s)
 }
 
-/// An amount for messages: cents only when there are any.
+/// For `#[serde(serialize_with)]` on an amount that is always there.
+pub fn serialize_amount<S: serde::Serializer>(amount: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    serialize_money(&Some(*amount), s)
+}
+
+/// For `#[serde(serialize_with)]` on a value JSON shows as its text (a
+/// calendar date: `2026-11-27`).
+pub fn serialize_display<T: std::fmt::Display, S: serde::Serializer>(
+    value: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
 /// An instant as SPEC 10 writes it in JSON: ISO 8601 with the offset of
 /// the pipeline's time zone (`2026-11-27T12:00:00+00:00`).
 pub fn iso(at: &jiff::ZonedDateTime) -> String {
@@ -51,6 +64,7 @@ pub fn serialize_instant_opt<S: serde::Serializer>(
     }
 }
 
+/// An amount for messages: cents only when there are any.
 pub fn plain_amount(value: Decimal) -> String {
     let cents = value.round_dp(2);
     if cents.fract().is_zero() {
