@@ -493,100 +493,107 @@ fn board_json() {
         &["board", "--format", "json"],
         r#"{
   "currency": "USD",
-  "open": {
-    "deals": 4,
-    "idle": 0,
-    "stalled": 0,
-    "value": "25640.40",
-    "weighted_value": "7634.10"
-  },
+  "today": "2026-11-27",
   "stages": [
     {
-      "deals": 1,
-      "idle": 0,
-      "kind": "open",
-      "oldest_days": 0,
-      "oldest_deal": "acme-crm",
       "stage": "lead",
-      "stalled": 0,
+      "kind": "open",
+      "deals": 1,
       "value": "12000",
       "weighted_value": "1200",
-      "wip": "ok"
+      "oldest_deal": "acme-crm",
+      "oldest_days": 0,
+      "stalled": 0,
+      "idle": 0,
+      "wip": "ok",
+      "wip_limit": null
     },
     {
-      "deals": 1,
-      "idle": 0,
-      "kind": "open",
-      "oldest_days": 0,
-      "oldest_deal": "globex",
       "stage": "qualified",
-      "stalled": 0,
+      "kind": "open",
+      "deals": 1,
       "value": "5000.40",
       "weighted_value": "1250.10",
-      "wip": "ok"
+      "oldest_deal": "globex",
+      "oldest_days": 0,
+      "stalled": 0,
+      "idle": 0,
+      "wip": "ok",
+      "wip_limit": null
     },
     {
-      "deals": 0,
-      "idle": 0,
-      "kind": "open",
-      "oldest_days": null,
-      "oldest_deal": null,
       "stage": "contact",
-      "stalled": 0,
+      "kind": "open",
+      "deals": 0,
       "value": "0",
       "weighted_value": "0",
-      "wip": "ok"
+      "oldest_deal": null,
+      "oldest_days": null,
+      "stalled": 0,
+      "idle": 0,
+      "wip": "ok",
+      "wip_limit": null
     },
     {
-      "deals": 1,
-      "idle": 0,
-      "kind": "open",
-      "oldest_days": 0,
-      "oldest_deal": "initech",
       "stage": "proposal",
-      "stalled": 0,
+      "kind": "open",
+      "deals": 1,
       "value": "8640",
       "weighted_value": "5184",
-      "wip": "ok"
+      "oldest_deal": "initech",
+      "oldest_days": 0,
+      "stalled": 0,
+      "idle": 0,
+      "wip": "ok",
+      "wip_limit": null
     },
     {
-      "deals": 1,
-      "idle": 0,
-      "kind": "open",
-      "oldest_days": 0,
-      "oldest_deal": "umbrella",
       "stage": "negotiation",
-      "stalled": 0,
+      "kind": "open",
+      "deals": 1,
       "value": "0",
       "weighted_value": "0",
-      "wip": "ok"
+      "oldest_deal": "umbrella",
+      "oldest_days": 0,
+      "stalled": 0,
+      "idle": 0,
+      "wip": "ok",
+      "wip_limit": null
     },
     {
-      "deals": 1,
-      "idle": 0,
-      "kind": "won",
-      "oldest_days": null,
-      "oldest_deal": null,
       "stage": "won",
-      "stalled": 0,
+      "kind": "won",
+      "deals": 1,
       "value": "20000",
       "weighted_value": null,
-      "wip": "ok"
+      "oldest_deal": null,
+      "oldest_days": null,
+      "stalled": 0,
+      "idle": 0,
+      "wip": "ok",
+      "wip_limit": null
     },
     {
-      "deals": 1,
-      "idle": 0,
-      "kind": "lost",
-      "oldest_days": null,
-      "oldest_deal": null,
       "stage": "lost",
-      "stalled": 0,
+      "kind": "lost",
+      "deals": 1,
       "value": "3000",
       "weighted_value": null,
-      "wip": "ok"
+      "oldest_deal": null,
+      "oldest_days": null,
+      "stalled": 0,
+      "idle": 0,
+      "wip": "ok",
+      "wip_limit": null
     }
   ],
-  "today": "2026-11-27"
+  "open": {
+    "deals": 4,
+    "value": "25640.40",
+    "weighted_value": "7634.10",
+    "stalled": 0,
+    "idle": 0
+  }
 }
 "#,
     );
@@ -611,8 +618,16 @@ fn board_wip_limits() {
         ]
     );
     let json = env.funnel(&["board", "--format", "json"]).stdout;
-    assert!(json.contains("\"stage\": \"lead\",\n      \"stalled\": 0,\n      \"value\": \"12000\",\n      \"weighted_value\": \"1200\",\n      \"wip\": \"under\""), "{json}");
-    assert!(json.contains("\"stage\": \"qualified\",\n      \"stalled\": 0,\n      \"value\": \"5000.40\",\n      \"weighted_value\": \"1250.10\",\n      \"wip\": \"over\""), "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let wip = |i: usize| {
+        (
+            doc["stages"][i]["wip"].clone(),
+            doc["stages"][i]["wip_limit"].clone(),
+        )
+    };
+    assert_eq!(wip(0), ("under".into(), 2.into()), "{json}");
+    assert_eq!(wip(1), ("over".into(), 0.into()), "{json}");
+    assert_eq!(wip(2), ("ok".into(), serde_json::Value::Null), "{json}");
 }
 
 // show
