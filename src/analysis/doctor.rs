@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::analysis::filter::DealFacts;
 use crate::model::config::{Config, Period, StageKind};
 use crate::model::deal::Deal;
+use crate::model::money::{amount, round};
 use crate::store::pipeline::Pipeline;
 
 pub use crate::model::finding::{Kind, Severity};
@@ -399,11 +400,7 @@ fn prospecting(
     let elapsed = |start: Date| Decimal::from(days(start, today) + 1);
     let month = |pace: Decimal| -> String {
         [1, 3, 6]
-            .map(|m| {
-                crate::model::json::plain_amount(
-                    pace.saturating_mul(Decimal::from(30 * m)).round_dp(0),
-                )
-            })
+            .map(|m| amount(round(pace.saturating_mul(Decimal::from(30 * m)), 0)))
             .join(", ")
     };
     if let Some(target) = &config.targets.new_deals {
@@ -417,7 +414,7 @@ fn prospecting(
                     None,
                     format!(
                         "{count} new deals {name} ({} a {}), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
-                        pace.saturating_mul(period_days(target.per)).round_dp(1).normalize(),
+                        round(pace.saturating_mul(period_days(target.per)), 1),
                         target.per.name(),
                         target.count,
                         target.per.name(),
@@ -441,13 +438,13 @@ fn prospecting(
                     None,
                     format!(
                         "{} {} of new deals {name} ({} a {}), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
-                        crate::model::json::plain_amount(value),
+                        amount(value),
                         config.currency,
-                        crate::model::json::plain_amount(pace.saturating_mul(period_days(target.per)).round_dp(0)),
+                        amount(round(pace.saturating_mul(period_days(target.per)), 0)),
                         target.per.name(),
-                        crate::model::json::plain_amount(target.amount),
+                        amount(target.amount),
                         target.per.name(),
-                        month(pace.round_dp(0)),
+                        month(round(pace, 0)),
                         month(per_day)
                     ),
                     "funnel add \"TITLE\" --value AMOUNT   # prospect: book time for new leads".to_string(),

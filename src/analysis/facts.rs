@@ -16,6 +16,7 @@ use crate::git::history::{History, Timeline};
 use crate::model::config::Config;
 use crate::model::deal::Deal;
 use crate::model::deal::VersionValue;
+use crate::model::money::round;
 use crate::store::deal_cache::CloseCache;
 use crate::store::pipeline::Pipeline;
 
@@ -228,7 +229,7 @@ pub fn stays(
                 stage: entry.stage.clone(),
                 entered: show(entry.at),
                 left: end.map(show),
-                days: (Decimal::from(seconds) / Decimal::from(86_400)).round_dp(1),
+                days: round(Decimal::from(seconds) / Decimal::from(86_400), 1),
                 by: crate::git::owner_from_email(&entry.author_email).unwrap_or_default(),
                 commit: entry.commit.to_string(),
             }
@@ -262,7 +263,7 @@ pub fn field_changes(
         let value = table
             .get("value")
             .and_then(crate::model::value::money)
-            .map(crate::model::json::plain_amount);
+            .map(crate::model::money::amount);
         let close = table
             .get("expected_close")
             .and_then(crate::model::value::date)

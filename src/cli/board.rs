@@ -7,7 +7,9 @@ use funnel::model::json::money;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::ui::{Format, Rows, amount};
+use funnel::model::money::amount;
+
+use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
 /// Show the pipeline at a glance: per stage count, value, weighted value, oldest deal, stalled, idle, WIP state

@@ -4,7 +4,9 @@ use clap::Args;
 use funnel::analysis::doctor::{Kind, diagnose};
 use serde_json::json;
 
-use super::ui::{Format, Rows, amount};
+use funnel::model::money::amount;
+
+use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
 /// Show today's work for a rep: next steps due, overdue promises, follow-ups, stalled and idle deals

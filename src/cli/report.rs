@@ -5,12 +5,13 @@ use funnel::analysis::metrics::{Figure, Report, Window, report, split_by, window
 use funnel::error::Error;
 use funnel::model::config::{Config, Period};
 use funnel::model::dates::Lean;
+use funnel::model::money::{amount, fixed};
 use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::ui::{Format, Rows, amount};
+use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
 /// Report the metrics that matter: deal size, cycle length, win rate, conversion, velocity and more
@@ -189,11 +190,11 @@ fn figure(f: &Figure, show: impl Fn(Decimal) -> String) -> (String, String) {
 }
 
 fn days(d: Decimal) -> String {
-    format!("{d:.1} d")
+    format!("{} d", fixed(d, 1))
 }
 
 fn percent(d: Decimal) -> String {
-    format!("{d:.1}%")
+    format!("{}%", fixed(d, 1))
 }
 
 /// The report as (metric, value, deals) lines.
@@ -296,7 +297,7 @@ fn lines(r: &Report) -> Vec<(String, String, String)> {
     );
     push(
         "new deals per week".into(),
-        figure(&r.lead_generation.deals.per_week, |d| format!("{d:.1}")),
+        figure(&r.lead_generation.deals.per_week, |d| fixed(d, 1)),
     );
     push(
         "new value per day".into(),
@@ -359,7 +360,7 @@ fn lines(r: &Report) -> Vec<(String, String, String)> {
     }
     push(
         "coverage of the won target".into(),
-        figure(&r.coverage.ratio, |d| format!("{d:.2}x")),
+        figure(&r.coverage.ratio, |d| format!("{}x", fixed(d, 2))),
     );
     out
 }

@@ -44,7 +44,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
             "weighted value",
             format!(
                 "{} {} ({}%)",
-                super::ui::amount(weighted),
+                funnel::model::money::amount(weighted),
                 config.currency,
                 deal.probability(config).normalize()
             ),
@@ -77,7 +77,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
                 stay.stage.clone(),
                 stay.entered.clone(),
                 stay.left.clone().unwrap_or_else(|| "(now)".into()),
-                format!("{:.1}", stay.days),
+                funnel::model::money::fixed(stay.days, 1),
                 stay.by.clone(),
             ]);
         }

@@ -8,8 +8,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::calendar::{Month, data_months, days_between};
-use super::stats::{mean, ratio, round};
+use super::stats::{mean, ratio};
 use super::{Context, Facts, Figure};
+use crate::model::money::round;
 
 /// Spend in the window's months / new customers.
 #[derive(Debug, Clone, Serialize)]

@@ -7,8 +7,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::calendar::midnight;
-use super::stats::{ratio, round, total};
+use super::stats::{ratio, total};
 use super::{Context, Facts, Figure, NONE_GROUP};
+use crate::model::money::round;
 
 /// Open deals expected to close in one month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -6,8 +6,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::calendar::{Month, data_months};
-use super::stats::{percent, ratio, round};
+use super::stats::{percent, ratio};
 use super::{Context, Facts, Figure};
+use crate::model::money::round;
 
 /// Won value in one calendar month against the month before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -5,9 +5,10 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::stats::{percent, ratio, round, total};
+use super::stats::{percent, ratio, total};
 use super::{Context, DAYS_PER_MONTH, Facts, Figure, PROJECTION_MONTHS};
 use crate::model::config::Period;
+use crate::model::money::round;
 
 /// New deals and value created in the elapsed window, against targets.
 #[derive(Debug, Clone, Serialize)]

@@ -114,8 +114,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::model::config::{Config, Period, StageKind};
+use crate::model::money::{round, weighted};
 use calendar::{days_between, periods_in};
-use stats::round;
 
 mod acquisition;
 mod calendar;
@@ -440,7 +440,7 @@ impl<'a> Facts<'a> {
     fn weighted_value(&self) -> Option<Decimal> {
         self.deal
             .value
-            .map(|v| v.saturating_mul(self.deal.probability / Decimal::ONE_HUNDRED))
+            .and_then(|v| weighted(v, self.deal.probability))
     }
 
     /// The customer the deal belongs to.

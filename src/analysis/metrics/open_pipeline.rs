@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::Facts;
-use super::stats::round;
 use crate::model::config::{Config, StageKind};
+use crate::model::money::round;
 
 /// Open deals now, per open stage in funnel order, whatever the window.
 #[derive(Debug, Clone, Serialize)]

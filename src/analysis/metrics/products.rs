@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::stats::{percent, ratio, round, total};
+use super::stats::{percent, ratio, total};
 use super::{Context, Facts, Figure, NONE_GROUP};
 use crate::model::config::Period;
+use crate::model::money::round;
 
 /// One product's results in the window against its targets.
 #[derive(Debug, Clone, Serialize)]

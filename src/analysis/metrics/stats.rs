@@ -1,14 +1,9 @@
 //! The arithmetic of the figures: ratios that are n/a rather than a
-//! division by zero, saturating totals, means and percentiles.
+//! division by zero, saturating totals, means and percentiles. Rounding is
+//! `model::money`'s.
 
+use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
-
-pub(super) fn round(value: Decimal, places: u32) -> Decimal {
-    value
-        .round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)
-        .normalize()
-}
 
 pub(super) fn percent(fraction: Decimal) -> Decimal {
     fraction.saturating_mul(Decimal::ONE_HUNDRED)

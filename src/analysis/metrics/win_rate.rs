@@ -4,9 +4,10 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::stats::{percent, ratio, round, total};
+use super::stats::{percent, ratio, total};
 use super::{Context, Facts, Figure, kind_of};
 use crate::model::config::StageKind;
+use crate::model::money::round;
 
 /// Win rates in percent.
 #[derive(Debug, Clone, Serialize)]
