@@ -85,14 +85,10 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
         .is_none()
         .then_some(funnel::analysis::facts::RECORD_KEYS);
     // The deals load on other cores while the history loads here.
-    let (pipeline, history) = std::thread::scope(|scope| {
-        let deals = scope.spawn(|| Pipeline::load_cached(&root, cache.as_deref(), keys));
-        let history = env.history(&outline);
-        let deals = deals
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (deals, history)
-    });
+    let (pipeline, history) = funnel::parallel::join(
+        || Pipeline::load_cached(&root, cache.as_deref(), keys),
+        || env.history(&outline),
+    );
     let pipeline = pipeline?;
     env.warn_skipped(&pipeline);
     let history = history?;
