@@ -107,6 +107,7 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
     let reports: Vec<(String, Report)> = match &args.by {
         None => vec![(String::new(), report(config, &records, &window, now))],
         Some(key) => split_by(&records, key)
+            .map_err(|e| Error::hinted(e.to_string(), e.hint()))?
             .into_iter()
             .map(|(name, group)| (name, report(config, &group, &window, now)))
             .collect(),
@@ -133,13 +134,15 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
             "groups": reports.iter().map(|(g, r)| (g.clone(), serde_json::to_value(r).unwrap_or_default())).collect::<serde_json::Map<_, _>>(),
         }),
     })?;
-    if let Some(report) = reports.first() {
+    // The window is every group's; the deals are the whole report's (the
+    // groups may overlap, when split by a list such as tags).
+    if let Some((_, report)) = reports.first() {
         env.ui.status(&format!(
             "window {} .. {} ({} days), {} deals, in {}",
-            report.1.window.since,
-            report.1.window.until,
-            report.1.window.days,
-            report.1.deals,
+            report.window.since,
+            report.window.until,
+            report.window.days,
+            records.len(),
             config.currency
         ));
     }

@@ -1,15 +1,45 @@
 //! `--by`: splitting the deals into groups by a key or a field.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{DealRecord, NONE_GROUP};
+use crate::model::deal::KNOWN_FIELDS;
+use crate::model::problem::did_you_mean;
+
+/// The keys `--by` knows besides the fields of the deal files.
+pub const GROUP_KEYS: [&str; 5] = ["owner", "product", "source", "account", "stage"];
+
+/// A `--by` key that is neither one of [`GROUP_KEYS`], nor a key SPEC
+/// section 3 defines, nor a key any deal file has: most likely a typo, which
+/// would otherwise put every deal under `(none)`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown key `{key}` for --by")]
+pub struct UnknownKey {
+    pub key: String,
+    /// The closest known or custom key, when one is close.
+    pub suggestion: Option<String>,
+}
+
+impl UnknownKey {
+    pub fn hint(&self) -> String {
+        match &self.suggestion {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("use {}, or a key of the deal files", GROUP_KEYS.join(", ")),
+        }
+    }
+}
 
 /// Splits deals by `key` for `--by`: `owner`, `product`, `source`,
 /// `account`, `stage`, or any field of the deal file (dotted keys look into
 /// tables). A deal without a value for the key, or with an empty one, goes to
 /// `(none)`; a list puts the deal in the group of each element (so groups
-/// may overlap when splitting by a list such as `tags`).
-pub fn split_by<'a>(deals: &'a [DealRecord], key: &str) -> BTreeMap<String, Vec<&'a DealRecord>> {
+/// may overlap when splitting by a list such as `tags`). A key that no deal
+/// has and SPEC section 3 does not define is an [`UnknownKey`].
+pub fn split_by<'a>(
+    deals: &'a [DealRecord],
+    key: &str,
+) -> Result<BTreeMap<String, Vec<&'a DealRecord>>, UnknownKey> {
+    check_key(deals, key)?;
     let mut groups: BTreeMap<String, Vec<&DealRecord>> = BTreeMap::new();
     for deal in deals {
         let names = group_names(deal, key);
@@ -20,7 +50,46 @@ pub fn split_by<'a>(deals: &'a [DealRecord], key: &str) -> BTreeMap<String, Vec<
             groups.entry(name).or_default().push(deal);
         }
     }
-    groups
+    Ok(groups)
+}
+
+fn check_key(deals: &[DealRecord], key: &str) -> Result<(), UnknownKey> {
+    let known = GROUP_KEYS
+        .into_iter()
+        .chain(KNOWN_FIELDS.iter().map(|(k, _)| *k));
+    if known.clone().any(|k| k == key) || deals.iter().any(|d| field(d, key).is_some()) {
+        return Ok(());
+    }
+    let mut custom = BTreeSet::new();
+    for deal in deals {
+        dotted_keys("", &deal.fields, &mut custom);
+    }
+    Err(UnknownKey {
+        key: key.to_string(),
+        suggestion: did_you_mean(key, known.chain(custom.iter().map(String::as_str)))
+            .map(str::to_string),
+    })
+}
+
+/// Every key of `table`, and of its sub-tables dotted, under `prefix`.
+fn dotted_keys(prefix: &str, table: &toml::Table, out: &mut BTreeSet<String>) {
+    for (key, value) in table {
+        let key = format!("{prefix}{key}");
+        if let Some(sub) = value.as_table() {
+            dotted_keys(&format!("{key}."), sub, out);
+        }
+        out.insert(key);
+    }
+}
+
+/// The value at dotted `key` in the deal file.
+fn field<'a>(deal: &'a DealRecord, key: &str) -> Option<&'a toml::Value> {
+    let mut parts = key.split('.');
+    let mut current = parts.next().and_then(|first| deal.fields.get(first));
+    for part in parts {
+        current = current.and_then(|v| v.as_table()).and_then(|t| t.get(part));
+    }
+    current
 }
 
 fn group_names(deal: &DealRecord, key: &str) -> Vec<String> {
@@ -36,12 +105,7 @@ fn group_names(deal: &DealRecord, key: &str) -> Vec<String> {
     } else if key == "stage" {
         vec![deal.stage.clone()]
     } else {
-        let mut parts = key.split('.');
-        let mut current = parts.next().and_then(|first| deal.fields.get(first));
-        for part in parts {
-            current = current.and_then(|v| v.as_table()).and_then(|t| t.get(part));
-        }
-        match current {
+        match field(deal, key) {
             Some(toml::Value::Array(items)) => items.iter().filter_map(scalar_name).collect(),
             Some(value) => scalar_name(value).into_iter().collect(),
             None => Vec::new(),
@@ -88,6 +152,7 @@ mod tests {
         let deals = [a, b, c];
         let ids = |key: &str| -> Vec<(String, Vec<String>)> {
             split_by(&deals, key)
+                .expect("a known key")
                 .into_iter()
                 .map(|(group, deals)| (group, deals.iter().map(|d| d.id.clone()).collect()))
                 .collect()
@@ -119,8 +184,49 @@ mod tests {
             owned(&[("lead", &["a", "c"]), ("won", &["b"])])
         );
         // Each group is a report of its own.
-        let groups = split_by(&deals, "owner");
+        let groups = split_by(&deals, "owner").expect("owner");
         let alice = report(&config(), &groups["alice"], &october(), at("2026-11-01"));
         assert_eq!(alice.deals, 1);
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_with_the_closest_known_or_custom_key() {
+        let mut a = deal("a", &[("lead", "2026-10-01")]);
+        a.fields =
+            toml::from_str("region = \"eu\"\n[qualification]\nbudget = true\n").expect("fields");
+        let deals = [a, deal("b", &[("lead", "2026-10-01")])];
+        let unknown = |key: &str| split_by(&deals, key).expect_err("unknown key");
+        // A typo of a --by key, of a SPEC key, of a custom key and of a
+        // custom sub-table key.
+        for (typo, close) in [
+            ("ownr", "owner"),
+            ("expected_clse", "expected_close"),
+            ("regoin", "region"),
+            ("qualification.budgte", "qualification.budget"),
+        ] {
+            let error = unknown(typo);
+            assert_eq!(
+                (error.to_string(), error.hint()),
+                (
+                    format!("unknown key `{typo}` for --by"),
+                    format!("did you mean `{close}`?")
+                )
+            );
+        }
+        let error = unknown("nosuchfield");
+        assert_eq!(error.suggestion, None);
+        assert_eq!(
+            error.hint(),
+            "use owner, product, source, account, stage, or a key of the deal files"
+        );
+        // Known without any deal having it: a SPEC key, and a custom key of one deal.
+        assert_eq!(
+            split_by(&deals, "lost_reason").expect("spec key")["(none)"].len(),
+            2
+        );
+        assert_eq!(
+            split_by(&deals, "region").expect("custom key")["eu"].len(),
+            1
+        );
     }
 }

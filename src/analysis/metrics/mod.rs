@@ -141,7 +141,7 @@ pub use acquisition::{AcquisitionCost, LifetimeValue};
 pub use conversion::StageConversion;
 pub use cycle::{SalesCycle, Spread};
 pub use forecast::{Coverage, ForecastMonth};
-pub use groups::split_by;
+pub use groups::{GROUP_KEYS, UnknownKey, split_by};
 pub use growth::MonthRevenue;
 pub use lead_generation::{LeadGeneration, Pace, PaceTarget, Projection};
 pub use open_pipeline::{OpenPipeline, StageLoad};
