@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::analysis::filter::DealFacts;
-use crate::model::config::{Config, Period, StageKind};
+use crate::model::config::{Config, Period, Stage, StageKind};
 use crate::model::deal::Deal;
 use crate::model::money::{amount, round};
 use crate::store::pipeline::Pipeline;
@@ -152,6 +152,26 @@ impl Pace {
     }
 }
 
+/// Whether the deal's `next_step` is a follow-up of a closed stage it is
+/// no longer in (and not one of its own stage's). A reopened lost deal keeps
+/// no lost follow-up: "Check-in email" 90 days after the loss is no promise
+/// once the deal is open again, so doctor counts no broken promise for it
+/// and counts the deal as having no next step, and `next` lists nothing due.
+/// `move` drops such a step when a deal leaves the stage; this covers the
+/// files moved before it did, and moves made with git.
+pub fn follow_up_left_behind(config: &Config, deal: &Deal) -> bool {
+    let Some(step) = deal.text("next_step") else {
+        return false;
+    };
+    let has_step = |s: &Stage| s.follow_up.iter().any(|f| f.step == step);
+    let own = config.stage(&deal.stage).is_some_and(has_step);
+    !own && config
+        .stages
+        .iter()
+        .filter(|s| s.kind != StageKind::Open && s.id != deal.stage)
+        .any(has_step)
+}
+
 fn days(from: Date, to: Date) -> i64 {
     (to - from).get_days() as i64
 }
@@ -266,10 +286,11 @@ fn open_deal(
             format!("funnel move {id} {lost} --reason no-decision"),
         );
     }
-    // 5. Missing data.
+    // 5. Missing data; a follow-up left behind is no next step.
+    let left_behind = follow_up_left_behind(config, deal);
     let missing: Vec<&str> = ["value", "owner", "expected_close", "next_step"]
         .into_iter()
-        .filter(|k| !deal.has_field(k))
+        .filter(|k| !deal.has_field(k) || (*k == "next_step" && left_behind))
         .collect();
     if !missing.is_empty() {
         let sets: Vec<String> = missing
@@ -288,7 +309,10 @@ fn open_deal(
         );
     }
     // Broken promises.
-    if let Some(due) = deal.date("next_step_due").filter(|d| *d < today) {
+    if let Some(due) = deal
+        .date("next_step_due")
+        .filter(|d| *d < today && !left_behind)
+    {
         let step = deal.text("next_step").unwrap_or("the next step");
         out.push(
             Kind::BrokenPromise,

@@ -57,7 +57,9 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
         String,
     )> = Vec::new();
     for deal in pipeline.deals.iter().filter(|d| mine(d.owner())) {
-        if deal.date("next_step_due") == Some(today) {
+        if deal.date("next_step_due") == Some(today)
+            && !funnel::analysis::doctor::follow_up_left_behind(config, deal)
+        {
             items.push((
                 deal.weighted_value(config),
                 deal.id.clone(),
