@@ -11,6 +11,7 @@ pub mod error;
 pub mod git;
 pub mod model;
 pub mod ops;
+pub mod parallel;
 pub mod store;
 
 #[cfg(test)]
@@ -26,7 +27,7 @@ mod layers {
 
     fn rank(module: &str) -> usize {
         let top = match module {
-            "cache_file" => "error",
+            "cache_file" | "parallel" => "error",
             other => other,
         };
         ORDER.iter().position(|l| *l == top).unwrap_or(0)

@@ -152,7 +152,10 @@ fn move_checks_require_applies_follow_up_and_commits_both_paths() {
     env.funnel(&["move", "acme", "proposal", "--at", "2026-11-26"])
         .failure(1);
     env.funnel(&["move", "acme", "negotiation"]).success();
-    assert!(!env.read("negotiation/acme.toml").contains("lost_reason"));
+    // And the lost stage's follow-up: no "Check-in email" for an open deal.
+    let reopened = env.read("negotiation/acme.toml");
+    assert!(!reopened.contains("lost_reason"), "{reopened}");
+    assert!(!reopened.contains("next_step"), "{reopened}");
     let run = env.funnel(&["move", "acme", "negotiaton"]);
     assert_eq!(
         run.stderr,

@@ -429,3 +429,85 @@ fn log_json_has_its_documented_shape() {
         }])
     );
 }
+
+/// Three deals for `report --by`: two of Alice's, one of Bob's, one with a
+/// custom `region`, all created in November.
+fn three_owners() -> TestEnv {
+    let env = TestEnv::pipeline();
+    for (title, owner, at) in [
+        ("Acme", "alice", "2026-11-02"),
+        ("Globex", "alice", "2026-11-03"),
+        ("Initech", "bob", "2026-11-04"),
+    ] {
+        env.funnel(&[
+            "add", title, "--owner", owner, "--value", "1000", "--at", at,
+        ])
+        .success();
+    }
+    env.funnel(&["set", "acme", "region=eu", "--at", "2026-11-05"])
+        .success();
+    env
+}
+
+#[test]
+fn report_by_owner_says_how_many_deals_the_whole_report_covers() {
+    let env = three_owners();
+    let run = env.funnel(&["report", "--by", "owner", "--format", "tsv"]);
+    run.success();
+    // Three deals, not alice's two (the first group).
+    assert_eq!(
+        run.stderr,
+        "window 2026-08-30T00:00:00+00:00 .. 2026-11-28T00:00:00+00:00 (90 days), 3 deals, in USD\n"
+    );
+}
+
+#[test]
+fn report_by_an_unknown_key_fails_with_a_did_you_mean() {
+    let env = three_owners();
+    let run = env.funnel(&["report", "--by", "nosuchfield"]);
+    run.failure(1);
+    assert_eq!(
+        (run.stdout.as_str(), run.stderr.as_str()),
+        (
+            "",
+            "error: unknown key `nosuchfield` for --by\nhint: use owner, product, source, account, stage, or a key of the deal files\n"
+        )
+    );
+    for (typo, close) in [("ownr", "owner"), ("regoin", "region")] {
+        let run = env.funnel(&["report", "--by", typo]);
+        run.failure(1);
+        assert_eq!(
+            (run.stdout.as_str(), run.stderr.as_str()),
+            (
+                "",
+                format!("error: unknown key `{typo}` for --by\nhint: did you mean `{close}`?\n")
+                    .as_str()
+            )
+        );
+    }
+    // A custom key some deal has is known.
+    let run = env.funnel(&["report", "--by", "region", "--format", "tsv"]);
+    run.success();
+    assert!(
+        run.stdout
+            .starts_with("group\tmetric\tvalue\tdeals\n(none)\t")
+    );
+}
+
+#[test]
+fn report_rounds_the_figures_it_shows() {
+    let env = three_owners();
+    // Two deals created in the last 30 days (Initech removed): 2 / 30 x 7
+    // = 0.4666... a week, the figure 0.47, shown with one decimal as 0.5
+    // (rust_decimal's `{:.1}` cut it to 0.4).
+    env.funnel(&["rm", "initech", "--at", "2026-11-06"])
+        .success();
+    let run = env.funnel(&["report", "--last", "30d", "--format", "tsv"]);
+    run.success();
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("new deals per week\t"))
+        .unwrap();
+    assert_eq!(line, "new deals per week\t0.5\t2");
+}

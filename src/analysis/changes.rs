@@ -74,7 +74,7 @@ impl Event {
     pub fn describe(&self, currency: &str) -> String {
         let money = |v: &Option<Decimal>| {
             v.map_or("none".to_string(), |v| {
-                format!("{} {currency}", crate::model::json::plain_amount(v))
+                format!("{} {currency}", crate::model::money::amount(v))
             })
         };
         match self {

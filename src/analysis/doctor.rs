@@ -17,8 +17,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::analysis::filter::DealFacts;
-use crate::model::config::{Config, Period, StageKind};
+use crate::model::config::{Config, Period, Stage, StageKind};
 use crate::model::deal::Deal;
+use crate::model::money::{amount, round};
 use crate::store::pipeline::Pipeline;
 
 pub use crate::model::finding::{Kind, Severity};
@@ -151,6 +152,26 @@ impl Pace {
     }
 }
 
+/// Whether the deal's `next_step` is a follow-up of a closed stage it is
+/// no longer in (and not one of its own stage's). A reopened lost deal keeps
+/// no lost follow-up: "Check-in email" 90 days after the loss is no promise
+/// once the deal is open again, so doctor counts no broken promise for it
+/// and counts the deal as having no next step, and `next` lists nothing due.
+/// `move` drops such a step when a deal leaves the stage; this covers the
+/// files moved before it did, and moves made with git.
+pub fn follow_up_left_behind(config: &Config, deal: &Deal) -> bool {
+    let Some(step) = deal.text("next_step") else {
+        return false;
+    };
+    let has_step = |s: &Stage| s.follow_up.iter().any(|f| f.step == step);
+    let own = config.stage(&deal.stage).is_some_and(has_step);
+    !own && config
+        .stages
+        .iter()
+        .filter(|s| s.kind != StageKind::Open && s.id != deal.stage)
+        .any(has_step)
+}
+
 fn days(from: Date, to: Date) -> i64 {
     (to - from).get_days() as i64
 }
@@ -265,10 +286,11 @@ fn open_deal(
             format!("funnel move {id} {lost} --reason no-decision"),
         );
     }
-    // 5. Missing data.
+    // 5. Missing data; a follow-up left behind is no next step.
+    let left_behind = follow_up_left_behind(config, deal);
     let missing: Vec<&str> = ["value", "owner", "expected_close", "next_step"]
         .into_iter()
-        .filter(|k| !deal.has_field(k))
+        .filter(|k| !deal.has_field(k) || (*k == "next_step" && left_behind))
         .collect();
     if !missing.is_empty() {
         let sets: Vec<String> = missing
@@ -287,7 +309,10 @@ fn open_deal(
         );
     }
     // Broken promises.
-    if let Some(due) = deal.date("next_step_due").filter(|d| *d < today) {
+    if let Some(due) = deal
+        .date("next_step_due")
+        .filter(|d| *d < today && !left_behind)
+    {
         let step = deal.text("next_step").unwrap_or("the next step");
         out.push(
             Kind::BrokenPromise,
@@ -399,11 +424,7 @@ fn prospecting(
     let elapsed = |start: Date| Decimal::from(days(start, today) + 1);
     let month = |pace: Decimal| -> String {
         [1, 3, 6]
-            .map(|m| {
-                crate::model::json::plain_amount(
-                    pace.saturating_mul(Decimal::from(30 * m)).round_dp(0),
-                )
-            })
+            .map(|m| amount(round(pace.saturating_mul(Decimal::from(30 * m)), 0)))
             .join(", ")
     };
     if let Some(target) = &config.targets.new_deals {
@@ -417,7 +438,7 @@ fn prospecting(
                     None,
                     format!(
                         "{count} new deals {name} ({} a {}), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
-                        pace.saturating_mul(period_days(target.per)).round_dp(1).normalize(),
+                        round(pace.saturating_mul(period_days(target.per)), 1),
                         target.per.name(),
                         target.count,
                         target.per.name(),
@@ -441,13 +462,13 @@ fn prospecting(
                     None,
                     format!(
                         "{} {} of new deals {name} ({} a {}), target {} a {}: at this pace {} more in 1, 3 and 6 months, target {}",
-                        crate::model::json::plain_amount(value),
+                        amount(value),
                         config.currency,
-                        crate::model::json::plain_amount(pace.saturating_mul(period_days(target.per)).round_dp(0)),
+                        amount(round(pace.saturating_mul(period_days(target.per)), 0)),
                         target.per.name(),
-                        crate::model::json::plain_amount(target.amount),
+                        amount(target.amount),
                         target.per.name(),
-                        month(pace.round_dp(0)),
+                        month(round(pace, 0)),
                         month(per_day)
                     ),
                     "funnel add \"TITLE\" --value AMOUNT   # prospect: book time for new leads".to_string(),
@@ -565,5 +586,445 @@ fn products(
                 format!("funnel list product:{product} --all; prospect for {product}"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use jiff::civil::date;
+
+    use super::*;
+
+    /// Two open stages with limits, won and lost with follow-ups, and
+    /// targets of 10 new deals and 7,000 of new value a week.
+    const CONFIG: &str = r#"
+name = "Test"
+currency = "USD"
+timezone = "UTC"
+week_start = "monday"
+
+[[stage]]
+id = "lead"
+kind = "open"
+probability = 10
+max_days = 14
+idle_days = 7
+wip_min = 2
+
+[[stage]]
+id = "proposal"
+kind = "open"
+probability = 60
+max_days = 30
+idle_days = 10
+wip_max = 1
+
+[[stage]]
+id = "won"
+kind = "won"
+follow_up = [{ after_days = 0, step = "Send the welcome email series" },
+             { after_days = 90, step = "Customer check-in call" }]
+
+[[stage]]
+id = "lost"
+kind = "lost"
+follow_up = [{ after_days = 90, step = "Check-in email" }]
+"#;
+
+    const TARGETS: &str = r#"
+[targets]
+new_deals = { count = 10, per = "week" }
+new_value = { amount = 7000, per = "week" }
+"#;
+
+    /// Friday 2026-11-27; the week began on Monday 2026-11-23.
+    fn today() -> Date {
+        date(2026, 11, 27)
+    }
+
+    /// Every field doctor asks an open deal for, due in the future.
+    const COMPLETE: &str = "owner = \"alice\"\nvalue = 1000\nexpected_close = 2026-12-31\nnext_step = \"Call\"\nnext_step_due = 2026-12-04\n";
+
+    /// The deal `STAGE/ID.toml` with a title and `text`.
+    fn deal(path: &str, text: &str) -> Deal {
+        Deal::parse(Path::new(path), &format!("title = \"T\"\n{text}")).expect("test deal")
+    }
+
+    fn pipeline(config: &str, deals: Vec<Deal>) -> Pipeline {
+        Pipeline {
+            root: PathBuf::new(),
+            config: Config::parse(config).expect("test config"),
+            deals,
+            problems: Vec::new(),
+        }
+    }
+
+    /// What the history says: entered the present stage, last changed.
+    fn history(entered: Date, last_change: Date) -> DealFacts {
+        DealFacts {
+            created: None,
+            last_change: Some(last_change),
+            entered_stage: Some(entered),
+        }
+    }
+
+    /// The findings of `kind`: (deals, message, fix).
+    fn found(
+        pipeline: &Pipeline,
+        facts: &[(&str, DealFacts)],
+        kind: Kind,
+    ) -> Vec<(String, String, String)> {
+        let facts: HashMap<String, DealFacts> =
+            facts.iter().map(|(id, f)| (id.to_string(), *f)).collect();
+        diagnose(pipeline, &facts, today())
+            .into_iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| (f.deals.join(","), f.message, f.fix))
+            .collect()
+    }
+
+    fn row(deals: &str, message: &str, fix: &str) -> (String, String, String) {
+        (deals.to_string(), message.to_string(), fix.to_string())
+    }
+
+    /// Four lead deals against max_days 14 and idle_days 7.
+    fn lead_deals() -> (Pipeline, Vec<(&'static str, DealFacts)>) {
+        let snoozed =
+            format!("{COMPLETE}snooze_until = 2026-12-01\nsnooze_reason = \"holidays\"\n");
+        let p = pipeline(
+            CONFIG,
+            vec![
+                deal("lead/stalled.toml", COMPLETE),
+                deal("lead/idle.toml", COMPLETE),
+                deal("lead/napping.toml", &snoozed),
+                deal("lead/gone.toml", COMPLETE),
+            ],
+        );
+        let facts = vec![
+            // 2026-11-10 to 11-27: 17 days in lead, over 14 (and idle 17
+            // days, over 7: the stall says more, so no idle finding).
+            ("stalled", history(date(2026, 11, 10), date(2026, 11, 10))),
+            // 7 days in lead (not over 14); no change for 8 days, over 7.
+            ("idle", history(date(2026, 11, 20), date(2026, 11, 19))),
+            // 26 days in lead, but snoozed until after today.
+            ("napping", history(date(2026, 11, 1), date(2026, 11, 1))),
+            // 38 days in lead: over twice 14 (28), so a dead deal instead.
+            ("gone", history(date(2026, 10, 20), date(2026, 10, 20))),
+        ];
+        (p, facts)
+    }
+
+    #[test]
+    fn stalled_idle_snoozed_and_far_gone_deals() {
+        let (p, facts) = lead_deals();
+        assert_eq!(
+            found(&p, &facts, Kind::Stalled),
+            [row(
+                "stalled",
+                "stalled: 17 days in lead, limit 14",
+                "move it on, or funnel snooze stalled +2w --reason \"...\""
+            )]
+        );
+        assert_eq!(
+            found(&p, &facts, Kind::Idle),
+            [row(
+                "idle",
+                "idle: no change for 8 days, limit 7",
+                "funnel set idle last_contact=today next_step=\"...\" next_step_due=friday"
+            )]
+        );
+        assert_eq!(
+            found(&p, &facts, Kind::Snoozed),
+            [row(
+                "napping",
+                "napping is snoozed until 2026-12-01: holidays",
+                "funnel unsnooze napping"
+            )]
+        );
+        assert_eq!(
+            found(&p, &facts, Kind::DeadDeal),
+            [row(
+                "gone",
+                "gone: 38 days in lead, more than twice the limit of 14",
+                "funnel move gone lost --reason no-decision"
+            )]
+        );
+    }
+
+    #[test]
+    fn balance_is_a_stage_over_wip_max_or_under_wip_min() {
+        // lead holds 1 deal (wip_min 2); proposal 2 (wip_max 1). Won deals
+        // count in no open stage.
+        let p = pipeline(
+            CONFIG,
+            vec![
+                deal("lead/a.toml", COMPLETE),
+                deal("proposal/b.toml", COMPLETE),
+                deal("proposal/c.toml", COMPLETE),
+                deal("won/d.toml", COMPLETE),
+            ],
+        );
+        assert_eq!(
+            found(&p, &[], Kind::Balance),
+            [
+                row(
+                    "",
+                    "lead: 1 open deals, fewer than wip_min 2",
+                    "funnel list stage:lead --all; feed the stage from the one before it"
+                ),
+                row(
+                    "",
+                    "proposal: 2 open deals, more than wip_max 1",
+                    "funnel list stage:proposal --sort expected_close, then move or drop the stuck ones"
+                ),
+            ]
+        );
+        // At the limits: 2 in lead, 1 in proposal.
+        let p = pipeline(
+            CONFIG,
+            vec![
+                deal("lead/a.toml", COMPLETE),
+                deal("lead/b.toml", COMPLETE),
+                deal("proposal/c.toml", COMPLETE),
+            ],
+        );
+        assert_eq!(found(&p, &[], Kind::Balance), []);
+    }
+
+    #[test]
+    fn missing_data_names_each_missing_field_and_its_fix() {
+        let p = pipeline(
+            CONFIG,
+            vec![
+                deal("lead/bare.toml", ""),
+                // A blank owner is no owner; a value of 0 is a value.
+                deal(
+                    "lead/blank.toml",
+                    "owner = \"  \"\nvalue = 0\nexpected_close = 2026-12-31\nnext_step = \"Call\"\n",
+                ),
+                deal("lead/full.toml", COMPLETE),
+                // Closed deals are not asked for them.
+                deal("won/closed.toml", ""),
+            ],
+        );
+        // Ranked by value at stake: 0 (blank) before none (bare).
+        assert_eq!(
+            found(&p, &[], Kind::MissingData),
+            [
+                row("blank", "blank has no owner", "funnel set blank owner=..."),
+                row(
+                    "bare",
+                    "bare has no value, owner, expected_close, next_step",
+                    "funnel set bare value=... owner=... expected_close=eom next_step=\"...\" next_step_due=friday"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_promise_is_a_next_step_due_before_today() {
+        let p = pipeline(
+            CONFIG,
+            vec![
+                // Due 2026-11-26: one day before 11-27.
+                deal(
+                    "lead/late.toml",
+                    &COMPLETE.replace("2026-12-04", "2026-11-26"),
+                ),
+                // Due today: not broken yet.
+                deal(
+                    "proposal/today.toml",
+                    &COMPLETE.replace("2026-12-04", "2026-11-27"),
+                ),
+                deal("lead/later.toml", COMPLETE),
+            ],
+        );
+        assert_eq!(
+            found(&p, &[], Kind::BrokenPromise),
+            [row(
+                "late",
+                "late: \"Call\" was due 2026-11-26, 1 days ago",
+                "funnel set late next_step_due=friday"
+            )]
+        );
+    }
+
+    #[test]
+    fn follow_ups_are_due_from_the_close_until_contact_or_30_days() {
+        let p = pipeline(
+            CONFIG,
+            vec![
+                deal("won/fresh.toml", ""),
+                deal("won/called.toml", "last_contact = 2026-11-21\n"),
+                deal("won/older.toml", ""),
+                deal("lost/lost.toml", ""),
+            ],
+        );
+        let facts = [
+            // Won 11-20: step 0 due 11-20 (7 days ago); step 90 due 2027-02-18.
+            ("fresh", history(date(2026, 11, 20), date(2026, 11, 20))),
+            // The same, but contacted on 11-21, after the step was due.
+            ("called", history(date(2026, 11, 20), date(2026, 11, 21))),
+            // Won 08-01: step 0 was due 118 days ago (over 30, dropped);
+            // step 90 due 2026-10-30, 28 days ago.
+            ("older", history(date(2026, 8, 1), date(2026, 8, 1))),
+            // Lost 08-29: 90 days later is today.
+            ("lost", history(date(2026, 8, 29), date(2026, 8, 29))),
+        ];
+        let mut due = found(&p, &facts, Kind::FollowUpDue);
+        due.sort();
+        assert_eq!(
+            due,
+            [
+                row(
+                    "fresh",
+                    "fresh: \"Send the welcome email series\" due 2026-11-20 (0 days after it was won)",
+                    "funnel set fresh last_contact=today"
+                ),
+                row(
+                    "lost",
+                    "lost: \"Check-in email\" due 2026-11-27 (90 days after it was lost)",
+                    "funnel set lost last_contact=today"
+                ),
+                row(
+                    "older",
+                    "older: \"Customer check-in call\" due 2026-10-30 (90 days after it was won)",
+                    "funnel set older last_contact=today"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reopened_lost_deal_has_no_lost_follow_up() {
+        // Lost on 08-22, reopened into lead: its file still says "Check-in
+        // email" due 2026-11-20 (90 days after the loss), a week ago.
+        let left = "owner = \"alice\"\nvalue = 1000\nexpected_close = 2026-12-31\nnext_step = \"Check-in email\"\nnext_step_due = 2026-11-20\n";
+        let p = pipeline(
+            CONFIG,
+            vec![
+                deal("lead/reopened.toml", left),
+                deal("lost/still.toml", left),
+                deal(
+                    "lead/promise.toml",
+                    &COMPLETE.replace("2026-12-04", "2026-11-20"),
+                ),
+            ],
+        );
+        let config = &p.config;
+        assert!(follow_up_left_behind(config, &p.deals[0]));
+        // In the lost stage it is the deal's own follow-up.
+        assert!(!follow_up_left_behind(config, &p.deals[1]));
+        assert!(!follow_up_left_behind(config, &p.deals[2]));
+        let facts = [
+            ("reopened", history(date(2026, 11, 25), date(2026, 11, 25))),
+            ("still", history(date(2026, 8, 22), date(2026, 8, 22))),
+        ];
+        // No broken promise for the lost follow-up; the real one stays.
+        assert_eq!(
+            found(&p, &facts, Kind::BrokenPromise),
+            [row(
+                "promise",
+                "promise: \"Call\" was due 2026-11-20, 7 days ago",
+                "funnel set promise next_step_due=friday"
+            )]
+        );
+        // The reopened deal has no next step of its own.
+        assert_eq!(
+            found(&p, &facts, Kind::MissingData),
+            [row(
+                "reopened",
+                "reopened has no next_step",
+                "funnel set reopened next_step=\"...\" next_step_due=friday"
+            )]
+        );
+        // The deal still lost keeps its follow-up: due 08-22 + 90 = 11-20.
+        assert_eq!(
+            found(&p, &facts, Kind::FollowUpDue),
+            [row(
+                "still",
+                "still: \"Check-in email\" due 2026-11-20 (90 days after it was lost)",
+                "funnel set still last_contact=today"
+            )]
+        );
+    }
+
+    #[test]
+    fn not_prospecting_compares_the_pace_with_the_targets() {
+        let created = |id: &str, day: &str, value: &str| {
+            deal(
+                &format!("lead/{id}.toml"),
+                &format!("{COMPLETE}created = {day}\n").replace("value = 1000", value),
+            )
+        };
+        // This week (Monday 11-23 to Friday 11-27, 5 days): 3 deals of 1000.
+        // Deals: 3 / 5 = 0.6 a day, below 10 / 7 = 1.43; 0.6 x 7 = 4.2 a
+        // week; at this pace 0.6 x 30, 90, 180 = 18, 54, 108; the target
+        // 1.4286 x 30, 90, 180 = 42.86, 128.57, 257.14, rounded 43, 129, 257.
+        // Value: 3000 / 5 = 600 a day, below 7000 / 7 = 1000; 600 x 7 = 4200
+        // a week; 600 x 30, 90, 180 = 18000, 54000, 108000 against 30000,
+        // 90000, 180000. An older deal (11-02) counts in neither week.
+        let week = format!("{CONFIG}{TARGETS}");
+        let p = pipeline(
+            &week,
+            vec![
+                created("a", "2026-11-23", "value = 1000"),
+                created("b", "2026-11-24", "value = 1000"),
+                created("c", "2026-11-25", "value = 1000"),
+                created("old", "2026-11-02", "value = 1000"),
+            ],
+        );
+        let fix_deals =
+            "funnel add \"TITLE\" --source outbound   # prospect: book time for new leads";
+        let fix_value = "funnel add \"TITLE\" --value AMOUNT   # prospect: book time for new leads";
+        assert_eq!(
+            found(&p, &[], Kind::NotProspecting),
+            [
+                row(
+                    "",
+                    "3 new deals this week (4.2 a week), target 10 a week: at this pace 18, 54, 108 more in 1, 3 and 6 months, target 43, 129, 257",
+                    fix_deals
+                ),
+                row(
+                    "",
+                    "3000 USD of new deals this week (4200 a week), target 7000 a week: at this pace 18000, 54000, 108000 more in 1, 3 and 6 months, target 30000, 90000, 180000",
+                    fix_value
+                ),
+            ]
+        );
+        // 10 deals this week: 10 / 5 = 2 a day meets 1.43, so the month
+        // speaks: 10 in 27 days (11-01 to 11-27) = 0.37 a day; x 7 = 2.59,
+        // shown 2.6 a week; x 30, 90, 180 = 11.1, 33.3, 66.7, rounded 11,
+        // 33, 67. Values of 800: 8000 / 5 = 1600 a day meets 1000, and the
+        // month's 8000 / 27 = 296.30 a day does not: x 7 = 2074.07, shown
+        // 2074; the pace rounded to 296, x 30, 90, 180 = 8880, 26640, 53280.
+        let p = pipeline(
+            &week,
+            (0..10)
+                .map(|n| created(&format!("d{n}"), "2026-11-24", "value = 800"))
+                .collect(),
+        );
+        assert_eq!(
+            found(&p, &[], Kind::NotProspecting),
+            [
+                row(
+                    "",
+                    "10 new deals this month (2.6 a week), target 10 a week: at this pace 11, 33, 67 more in 1, 3 and 6 months, target 43, 129, 257",
+                    fix_deals
+                ),
+                row(
+                    "",
+                    "8000 USD of new deals this month (2074 a week), target 7000 a week: at this pace 8880, 26640, 53280 more in 1, 3 and 6 months, target 30000, 90000, 180000",
+                    fix_value
+                ),
+            ]
+        );
+        // Without targets, no finding.
+        assert_eq!(
+            found(&pipeline(CONFIG, Vec::new()), &[], Kind::NotProspecting),
+            []
+        );
     }
 }

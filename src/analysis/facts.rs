@@ -16,8 +16,16 @@ use crate::git::history::{History, Timeline};
 use crate::model::config::Config;
 use crate::model::deal::Deal;
 use crate::model::deal::VersionValue;
+use crate::model::money::round;
+use crate::parallel::{self, Split};
 use crate::store::deal_cache::CloseCache;
 use crate::store::pipeline::Pipeline;
+
+/// Up to 8 cores, at least 64 deals each.
+const ON_EVERY_CORE: Split = Split {
+    threads: 8,
+    min_chunk: 64,
+};
 
 fn day(config: &Config, at: Timestamp) -> Date {
     at.to_zoned_datetime(config.timezone.clone()).date()
@@ -69,7 +77,7 @@ pub fn records(
 ) -> Vec<DealRecord> {
     let config = &pipeline.config;
     // Each deal with its timeline and the blob of its version at close.
-    let deals = on_every_core(&pipeline.deals, |deal| {
+    let deals = parallel::map(&pipeline.deals, ON_EVERY_CORE, |deal| {
         let timeline = history.deals.get(&deal.id);
         let at_close = timeline.and_then(|t| version_at_close(config, deal, t));
         (deal, timeline, at_close)
@@ -83,35 +91,39 @@ pub fn records(
             (deal, timeline, at_close.and_then(|then| then.value(config)))
         })
         .collect();
-    on_every_core(&deals, |&(deal, timeline, value_at_close)| {
-        let figures = deal.figures();
-        let created = figures
-            .created()
-            .and_then(|d| d.to_zoned_datetime(config.timezone.clone()).ok())
-            .map(|z| z.timestamp())
-            .or(timeline.map(|t| t.added_at))
-            .unwrap_or(now);
-        let mut entries: Vec<(String, Timestamp)> = timeline
-            .map(|t| t.entries.iter().map(|e| (e.stage.clone(), e.at)).collect())
-            .unwrap_or_default();
-        if entries.last().is_none_or(|(stage, _)| *stage != deal.stage) {
-            entries.push((deal.stage.clone(), now));
-        }
-        let mut record = DealRecord::new(deal.id.clone(), deal.stage.clone(), created);
-        record.entries = entries;
-        record.value = figures.value(config);
-        record.value_at_close = value_at_close;
-        record.probability = figures.probability(&deal.stage, config);
-        record.expected_close = figures.expected_close();
-        record.owner = figures.owner().map(str::to_string);
-        record.product = figures.product().map(str::to_string);
-        record.source = figures.source().map(str::to_string);
-        record.account = figures.account().map(str::to_string);
-        if fields {
-            record.fields = deal.fields.clone();
-        }
-        record
-    })
+    parallel::map(
+        &deals,
+        ON_EVERY_CORE,
+        |&(deal, timeline, value_at_close)| {
+            let figures = deal.figures();
+            let created = figures
+                .created()
+                .and_then(|d| d.to_zoned_datetime(config.timezone.clone()).ok())
+                .map(|z| z.timestamp())
+                .or(timeline.map(|t| t.added_at))
+                .unwrap_or(now);
+            let mut entries: Vec<(String, Timestamp)> = timeline
+                .map(|t| t.entries.iter().map(|e| (e.stage.clone(), e.at)).collect())
+                .unwrap_or_default();
+            if entries.last().is_none_or(|(stage, _)| *stage != deal.stage) {
+                entries.push((deal.stage.clone(), now));
+            }
+            let mut record = DealRecord::new(deal.id.clone(), deal.stage.clone(), created);
+            record.entries = entries;
+            record.value = figures.value(config);
+            record.value_at_close = value_at_close;
+            record.probability = figures.probability(&deal.stage, config);
+            record.expected_close = figures.expected_close();
+            record.owner = figures.owner().map(str::to_string);
+            record.product = figures.product().map(str::to_string);
+            record.source = figures.source().map(str::to_string);
+            record.account = figures.account().map(str::to_string);
+            if fields {
+                record.fields = deal.fields.clone();
+            }
+            record
+        },
+    )
 }
 
 /// What each of `blobs` (committed versions of deal files) says about its
@@ -147,7 +159,9 @@ pub fn version_values(
     if let (Some(repo), false) = (repo, missing.is_empty()) {
         let texts = crate::git::history::blob_texts(repo, &missing);
         read_all = texts.iter().all(Option::is_some);
-        let values = on_every_core(&texts, |text| text.as_deref().and_then(VersionValue::of));
+        let values = parallel::map(&texts, ON_EVERY_CORE, |text| {
+            text.as_deref().and_then(VersionValue::of)
+        });
         for ((blob, text), value) in missing.iter().zip(&texts).zip(values) {
             if text.is_some() {
                 found.insert(*blob, value);
@@ -169,28 +183,6 @@ pub fn version_values(
         .iter()
         .map(|b| found.get(b).cloned().flatten())
         .collect()
-}
-
-/// `f` of each item, on up to 8 cores, in order.
-fn on_every_core<'a, T: Sync, R: Send>(items: &'a [T], f: impl Fn(&'a T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = items.len().div_ceil(threads).max(64);
-    if items.len() <= chunk {
-        return items.iter().map(f).collect();
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 /// A stay in one stage: entered, left (`None`: still there), days, who
@@ -227,7 +219,7 @@ pub fn stays(
                 stage: entry.stage.clone(),
                 entered: show(entry.at),
                 left: end.map(show),
-                days: (Decimal::from(seconds) / Decimal::from(86_400)).round_dp(1),
+                days: round(Decimal::from(seconds) / Decimal::from(86_400), 1),
                 by: crate::git::owner_from_email(&entry.author_email).unwrap_or_default(),
                 commit: entry.commit.to_string(),
             }
@@ -261,7 +253,7 @@ pub fn field_changes(
         let value = table
             .get("value")
             .and_then(crate::model::value::money)
-            .map(crate::model::json::plain_amount);
+            .map(crate::model::money::amount);
         let close = table
             .get("expected_close")
             .and_then(crate::model::value::date)

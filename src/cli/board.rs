@@ -4,7 +4,9 @@ use clap::Args;
 use funnel::analysis::board::board;
 use funnel::model::config::{StageKind, Wip};
 
-use super::ui::{Format, Rows, amount};
+use funnel::model::money::amount;
+
+use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
 /// Show the pipeline at a glance: per stage count, value, weighted value, oldest deal, stalled, idle, WIP state

@@ -5,7 +5,9 @@ use clap::builder::TypedValueParser as _;
 use funnel::analysis::doctor::{Finding, Kind, Severity, diagnose};
 use serde_json::json;
 
-use super::ui::{Format, Rows, amount};
+use funnel::model::money::amount;
+
+use super::ui::{Format, Rows};
 use super::{CmdResult, Env, Failure};
 
 /// Check the pipeline's health: the sales mistakes as findings to act on

@@ -10,7 +10,9 @@ use funnel::model::config::StageKind;
 use funnel::model::deal::Deal;
 use funnel::store::pipeline::Pipeline;
 
-use super::ui::{Format, Rows, amount};
+use funnel::model::money::amount;
+
+use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
 /// List deals, filtered and sorted

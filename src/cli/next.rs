@@ -4,7 +4,9 @@ use clap::Args;
 use funnel::analysis::doctor::{Kind, diagnose};
 use serde_json::json;
 
-use super::ui::{Format, Rows, amount};
+use funnel::model::money::amount;
+
+use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
 /// Show today's work for a rep: next steps due, overdue promises, follow-ups, stalled and idle deals
@@ -55,7 +57,9 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
         String,
     )> = Vec::new();
     for deal in pipeline.deals.iter().filter(|d| mine(d.owner())) {
-        if deal.date("next_step_due") == Some(today) {
+        if deal.date("next_step_due") == Some(today)
+            && !funnel::analysis::doctor::follow_up_left_behind(config, deal)
+        {
             items.push((
                 deal.weighted_value(config),
                 deal.id.clone(),

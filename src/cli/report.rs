@@ -5,12 +5,13 @@ use funnel::analysis::metrics::{Figure, Report, Window, report, split_by, window
 use funnel::error::Error;
 use funnel::model::config::{Config, Period};
 use funnel::model::dates::Lean;
+use funnel::model::money::{amount, fixed};
 use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::ui::{Format, Rows, amount};
+use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
 /// Report the metrics that matter: deal size, cycle length, win rate, conversion, velocity and more
@@ -84,14 +85,10 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
         .is_none()
         .then_some(funnel::analysis::facts::RECORD_KEYS);
     // The deals load on other cores while the history loads here.
-    let (pipeline, history) = std::thread::scope(|scope| {
-        let deals = scope.spawn(|| Pipeline::load_cached(&root, cache.as_deref(), keys));
-        let history = env.history(&outline);
-        let deals = deals
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (deals, history)
-    });
+    let (pipeline, history) = funnel::parallel::join(
+        || Pipeline::load_cached(&root, cache.as_deref(), keys),
+        || env.history(&outline),
+    );
     let pipeline = pipeline?;
     env.warn_skipped(&pipeline);
     let history = history?;
@@ -110,6 +107,7 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
     let reports: Vec<(String, Report)> = match &args.by {
         None => vec![(String::new(), report(config, &records, &window, now))],
         Some(key) => split_by(&records, key)
+            .map_err(|e| Error::hinted(e.to_string(), e.hint()))?
             .into_iter()
             .map(|(name, group)| (name, report(config, &group, &window, now)))
             .collect(),
@@ -136,13 +134,15 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
             "groups": reports.iter().map(|(g, r)| (g.clone(), serde_json::to_value(r).unwrap_or_default())).collect::<serde_json::Map<_, _>>(),
         }),
     })?;
-    if let Some(report) = reports.first() {
+    // The window is every group's; the deals are the whole report's (the
+    // groups may overlap, when split by a list such as tags).
+    if let Some((_, report)) = reports.first() {
         env.ui.status(&format!(
             "window {} .. {} ({} days), {} deals, in {}",
-            report.1.window.since,
-            report.1.window.until,
-            report.1.window.days,
-            report.1.deals,
+            report.window.since,
+            report.window.until,
+            report.window.days,
+            records.len(),
             config.currency
         ));
     }
@@ -189,11 +189,11 @@ fn figure(f: &Figure, show: impl Fn(Decimal) -> String) -> (String, String) {
 }
 
 fn days(d: Decimal) -> String {
-    format!("{d:.1} d")
+    format!("{} d", fixed(d, 1))
 }
 
 fn percent(d: Decimal) -> String {
-    format!("{d:.1}%")
+    format!("{}%", fixed(d, 1))
 }
 
 /// The report as (metric, value, deals) lines.
@@ -296,7 +296,7 @@ fn lines(r: &Report) -> Vec<(String, String, String)> {
     );
     push(
         "new deals per week".into(),
-        figure(&r.lead_generation.deals.per_week, |d| format!("{d:.1}")),
+        figure(&r.lead_generation.deals.per_week, |d| fixed(d, 1)),
     );
     push(
         "new value per day".into(),
@@ -359,7 +359,7 @@ fn lines(r: &Report) -> Vec<(String, String, String)> {
     }
     push(
         "coverage of the won target".into(),
-        figure(&r.coverage.ratio, |d| format!("{d:.2}x")),
+        figure(&r.coverage.ratio, |d| format!("{}x", fixed(d, 2))),
     );
     out
 }

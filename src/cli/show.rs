@@ -46,7 +46,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
             "weighted value",
             format!(
                 "{} {} ({}%)",
-                super::ui::amount(weighted),
+                funnel::model::money::amount(weighted),
                 config.currency,
                 deal.probability(config).normalize()
             ),
@@ -79,7 +79,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
                 stay.stage.clone(),
                 minute(&stay.entered),
                 stay.left.as_ref().map_or_else(|| "(now)".into(), minute),
-                format!("{:.1}", stay.days),
+                funnel::model::money::fixed(stay.days, 1),
                 stay.by.clone(),
             ]);
         }

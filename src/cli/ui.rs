@@ -287,11 +287,6 @@ fn delimited(rows: &Rows, sep: char) -> String {
     out
 }
 
-/// An amount for a cell: whole, or with two decimals when it has cents.
-pub fn amount(value: rust_decimal::Decimal) -> String {
-    funnel::model::json::plain_amount(value)
-}
-
 /// `1234567.5` as `1,234,567.5`, for human tables.
 fn grouped(number: &str) -> String {
     let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));

@@ -344,10 +344,7 @@ impl Deal {
 
     /// Value x probability, in the pipeline's currency.
     pub fn weighted_value(&self, config: &Config) -> Option<Decimal> {
-        // Checked, though bounded amounts cannot overflow (see `value`).
-        self.value(config)?
-            .checked_mul(self.probability(config))?
-            .checked_div(Decimal::ONE_HUNDRED)
+        crate::model::money::weighted(self.value(config)?, self.probability(config))
     }
 
     /// Whether the deal has a non-empty value for a `require` entry.

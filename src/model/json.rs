@@ -8,7 +8,7 @@ use crate::model::config::Config;
 use crate::model::deal::Deal;
 
 pub fn money(amount: Option<Decimal>) -> Value {
-    amount.map_or(Value::Null, |a| Value::from(plain_amount(a)))
+    amount.map_or(Value::Null, |a| Value::from(crate::model::money::amount(a)))
 }
 
 /// A deal as a JSON value (see [`DealJson`]), for documents that add to it.
@@ -64,16 +64,6 @@ pub fn serialize_instant_opt<S: serde::Serializer>(
     }
 }
 
-/// An amount for messages: cents only when there are any.
-pub fn plain_amount(value: Decimal) -> String {
-    let cents = value.round_dp(2);
-    if cents.fract().is_zero() {
-        cents.trunc().to_string()
-    } else {
-        format!("{cents:.2}")
-    }
-}
-
 /// A deal: `id`, `stage`, `path`, `title`, `value` and `weighted_value` in
 /// the pipeline's currency, `probability` (percent), and `fields`: every key
 /// of the file as written (a `value` field keeps its own currency there;
@@ -85,7 +75,7 @@ impl serde::Serialize for DealJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let DealJson(deal, config) = *self;
-        let money = |amount: Option<Decimal>| amount.map(plain_amount);
+        let money = |amount: Option<Decimal>| amount.map(crate::model::money::amount);
         // Keys in the order a `serde_json::Map` (a BTreeMap) keeps them.
         let mut map = s.serialize_map(Some(8))?;
         map.serialize_entry("fields", &TomlJson::Table(&deal.fields))?;

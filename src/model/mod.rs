@@ -8,5 +8,6 @@ pub mod deal;
 pub mod finding;
 pub mod ident;
 pub mod json;
+pub mod money;
 pub mod problem;
 pub mod value;

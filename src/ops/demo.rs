@@ -141,7 +141,10 @@ pub fn plan(files: &[(&str, &str)], today: Date) -> Result<Plan> {
         let first_text = match raised {
             Some(v) => text.replacen(
                 &format!("value = {v}"),
-                &format!("value = {}", (v * rust_decimal::Decimal::new(8, 1)).round()),
+                &format!(
+                    "value = {}",
+                    crate::model::money::round(v * rust_decimal::Decimal::new(8, 1), 0)
+                ),
                 1,
             ),
             None => text.clone(),

@@ -387,6 +387,18 @@ pub fn move_deal(
         // A reopened deal is no longer lost; the reason stays in history.
         edit.remove("lost_reason");
     }
+    if from.kind != StageKind::Open
+        && target.follow_up.is_empty()
+        && deal
+            .text("next_step")
+            .is_some_and(|step| from.follow_up.iter().any(|f| f.step == step))
+    {
+        // The follow-up of the closed stage the deal leaves is no next step
+        // of it (doctor::follow_up_left_behind). A target with follow-ups
+        // of its own replaces it in place below.
+        edit.remove("next_step");
+        edit.remove("next_step_due");
+    }
     ws.apply_follow_up(&mut edit, target, ws.day_of(at))?;
     let rel = Path::new(&target.id).join(format!("{id}.toml"));
     let new_text = keep_line_endings(&text, edit.to_string());

@@ -1,0 +1,136 @@
+//! Work spread over the machine's cores, the one place funnel starts
+//! threads for it: a map that keeps the order of its items, and a join of
+//! two jobs. Scoped threads only, so the work may borrow; a panic in a
+//! worker is passed on to the caller as it was.
+
+/// How to cut a map into chunks: at most `threads` threads (fewer when the
+/// machine has fewer cores), and at least `min_chunk` items per thread, so
+/// small inputs stay on the calling thread where a thread would cost more
+/// than it saves.
+#[derive(Debug, Clone, Copy)]
+pub struct Split {
+    pub threads: usize,
+    pub min_chunk: usize,
+}
+
+impl Split {
+    /// The chunk length for `len` items on this machine.
+    fn chunk(self, len: usize) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        len.div_ceil(cores.min(self.threads).max(1))
+            .max(self.min_chunk)
+            .max(1)
+    }
+}
+
+/// `f` of each item, in the items' order.
+pub fn map<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    split: Split,
+    f: impl Fn(&'a T) -> R + Sync,
+) -> Vec<R> {
+    map_chunks(items, split, |part| part.iter().map(&f).collect())
+}
+
+/// `f` of each chunk, the results joined in the items' order: for work
+/// that sets something up once per thread (a repository handle, a buffer).
+/// `f` must return one result per item of its chunk. The first chunk runs
+/// on the calling thread.
+pub fn map_chunks<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    split: Split,
+    f: impl Fn(&'a [T]) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let chunk = split.chunk(items.len());
+    if items.len() <= chunk {
+        return f(items);
+    }
+    let f = &f;
+    let mut parts = items.chunks(chunk);
+    let mine = parts.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let theirs: Vec<_> = parts.map(|part| scope.spawn(move || f(part))).collect();
+        let mut out = f(mine);
+        for handle in theirs {
+            out.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        out
+    })
+}
+
+/// Runs `there` on another thread while `here` runs on this one, and
+/// returns both results.
+pub fn join<A: Send, B>(there: impl FnOnce() -> A + Send, here: impl FnOnce() -> B) -> (A, B) {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(there);
+        let mine = here();
+        let theirs = other
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (theirs, mine)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WIDE: Split = Split {
+        threads: 8,
+        min_chunk: 3,
+    };
+
+    #[test]
+    fn a_map_keeps_the_order_of_its_items() {
+        let items: Vec<u32> = (0..1000).collect();
+        let doubled = map(&items, WIDE, |n| n * 2);
+        assert_eq!(doubled, (0..1000).map(|n| n * 2).collect::<Vec<_>>());
+        assert_eq!(map(&[] as &[u32], WIDE, |n| *n), Vec::<u32>::new());
+        assert_eq!(map(&[7], WIDE, |n| n + 1), [8]);
+    }
+
+    #[test]
+    fn chunks_are_at_least_the_minimum_and_cover_every_item() {
+        // 10 items, at least 3 a chunk: 3, 3, 3, 1 on 8 cores or more;
+        // never fewer than 3 but the last; always all 10 in order.
+        let items: Vec<u32> = (0..10).collect();
+        let sizes = map_chunks(&items, WIDE, |part| vec![part.len(); part.len()]);
+        assert_eq!(sizes.len(), 10);
+        assert!(sizes[..9].iter().all(|s| *s >= 3), "{sizes:?}");
+        let same = map_chunks(&items, WIDE, <[u32]>::to_vec);
+        assert_eq!(same, items);
+        // Below the minimum: one chunk, on this thread.
+        let here = std::thread::current().id();
+        let small = Split {
+            threads: 8,
+            min_chunk: 64,
+        };
+        assert!(
+            map(&items, small, |_| std::thread::current().id() == here)
+                .iter()
+                .all(|x| *x)
+        );
+    }
+
+    #[test]
+    fn a_join_returns_both_results() {
+        let text = String::from("borrowed");
+        let (a, b) = join(|| text.len(), || text.to_uppercase());
+        assert_eq!((a, b.as_str()), (8, "BORROWED"));
+    }
+
+    #[test]
+    #[should_panic(expected = "worker")]
+    fn a_panic_in_a_worker_reaches_the_caller() {
+        let items: Vec<u32> = (0..100).collect();
+        map(
+            &items,
+            WIDE,
+            |n| if *n == 99 { panic!("worker") } else { *n },
+        );
+    }
+}
