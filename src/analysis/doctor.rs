@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::analysis::filter::DealFacts;
-use crate::model::config::{Config, Period, Stage, StageKind};
+use crate::model::config::{Config, Period, Stage, StageKind, Wip};
 use crate::model::deal::Deal;
 use crate::model::money::{amount, round};
 use crate::store::pipeline::Pipeline;
@@ -365,27 +365,32 @@ fn balance(out: &mut Findings<'_>, pipeline: &Pipeline) {
             .iter()
             .filter(|d| d.stage == stage.id)
             .count();
-        if let Some(max) = stage.wip_max.filter(|m| count > *m as usize) {
-            out.push(
+        match stage.wip(count) {
+            Wip::Ok => {}
+            Wip::Over { limit } => out.push(
                 Kind::Balance,
                 None,
-                format!("{}: {count} open deals, more than wip_max {max}", stage.id),
+                format!(
+                    "{}: {count} open deals, more than wip_max {limit}",
+                    stage.id
+                ),
                 format!(
                     "funnel list stage:{} --sort expected_close, then move or drop the stuck ones",
                     stage.id
                 ),
-            );
-        }
-        if let Some(min) = stage.wip_min.filter(|m| count < *m as usize) {
-            out.push(
+            ),
+            Wip::Under { limit } => out.push(
                 Kind::Balance,
                 None,
-                format!("{}: {count} open deals, fewer than wip_min {min}", stage.id),
+                format!(
+                    "{}: {count} open deals, fewer than wip_min {limit}",
+                    stage.id
+                ),
                 format!(
                     "funnel list stage:{} --all; feed the stage from the one before it",
                     stage.id
                 ),
-            );
+            ),
         }
     }
 }

@@ -9,3 +9,4 @@ pub mod doctor;
 pub mod facts;
 pub mod filter;
 pub mod metrics;
+pub mod next;

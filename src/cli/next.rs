@@ -1,8 +1,7 @@
 //! `funnel next`: a rep's work for today.
 
 use clap::Args;
-use funnel::analysis::doctor::{Kind, diagnose};
-use serde_json::json;
+use funnel::analysis::next::next;
 
 use funnel::model::money::amount;
 
@@ -27,89 +26,30 @@ pub struct NextArgs {
     pub format: Format,
 }
 
-const KINDS: [Kind; 6] = [
-    Kind::BrokenPromise,
-    Kind::FollowUpDue,
-    Kind::DeadDeal,
-    Kind::Stalled,
-    Kind::Idle,
-    Kind::NeglectedCustomer,
-];
-
 pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
     let pipeline = env.load()?;
-    let config = &pipeline.config;
-    let today = env.today(config)?;
-    let facts = env.facts(&pipeline)?;
+    let today = env.today(&pipeline.config)?;
     let owner = match args.owner {
         Some(owner) => owner,
         None => funnel::git::Repo::open(&pipeline.root)?
             .and_then(|r| r.owner_name())
             .unwrap_or_else(|| "all".into()),
     };
-    let mine = |o: Option<&str>| owner == "all" || o == Some(owner.as_str());
-    let mut items: Vec<(
-        Option<rust_decimal::Decimal>,
-        String,
-        String,
-        String,
-        String,
-        String,
-    )> = Vec::new();
-    for deal in pipeline.deals.iter().filter(|d| mine(d.owner())) {
-        if deal.date("next_step_due") == Some(today)
-            && !funnel::analysis::doctor::follow_up_left_behind(config, deal)
-        {
-            items.push((
-                deal.weighted_value(config),
-                deal.id.clone(),
-                deal.stage.clone(),
-                format!(
-                    "due today: {}",
-                    deal.text("next_step").unwrap_or("the next step")
-                ),
-                "due_today".into(),
-                format!(
-                    "funnel set {} next_step=\"...\" next_step_due=...   # when done",
-                    deal.id
-                ),
-            ));
-        }
-    }
-    for f in diagnose(&pipeline, &facts, today) {
-        if KINDS.contains(&f.kind) && mine(f.owner.as_deref()) {
-            items.push((
-                f.at_stake,
-                f.deals.join(", "),
-                f.stage.unwrap_or_default(),
-                f.message,
-                f.kind.name().into(),
-                f.fix,
-            ));
-        }
-    }
-    items.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let work = next(&pipeline, &env.facts(&pipeline)?, today, &owner);
     let mut rows = Rows::new(vec!["at stake", "deal", "stage", "what", "fix"]).numeric(&[0]);
-    for (stake, deal, stage, what, _, fix) in &items {
+    for item in &work.items {
         rows.rows.push(vec![
-            stake.map(amount).unwrap_or_default(),
-            deal.clone(),
-            stage.clone(),
-            what.clone(),
-            fix.clone(),
+            item.at_stake.map(amount).unwrap_or_default(),
+            item.deal.clone(),
+            item.stage.clone(),
+            item.what.clone(),
+            item.fix.clone(),
         ]);
     }
-    env.ui.rows(args.format, &rows, || {
-        json!({
-            "owner": owner,
-            "today": today.to_string(),
-            "items": items.iter().map(|(stake, deal, stage, what, kind, fix)| json!({
-                "deal": deal, "stage": stage, "what": what, "kind": kind, "fix": fix,
-                "at_stake": funnel::model::json::money(*stake),
-            })).collect::<Vec<_>>(),
-        })
-    })?;
-    env.ui
-        .status(&format!("{} item(s) for {owner} on {today}", items.len()));
+    env.ui.rows_with(args.format, &rows, || &work)?;
+    env.ui.status(&format!(
+        "{} item(s) for {owner} on {today}",
+        work.items.len()
+    ));
     Ok(())
 }
