@@ -7,8 +7,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::git::DealChange;
 use crate::git::trailers::renames;
+use crate::git::{DealChange, Repo};
 use crate::model::config::{Config, StageKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -268,6 +268,110 @@ fn field_events(deal: &str, old: &toml::Table, new: &toml::Table, moved: bool) -
         });
     }
     out
+}
+
+/// One commit of `log`, with its events (a merge has none: the commits
+/// it brings in carry them).
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitChanges {
+    pub commit: String,
+    /// The author date, ISO 8601 with the pipeline's offset.
+    #[serde(serialize_with = "crate::model::json::serialize_instant")]
+    pub at: jiff::ZonedDateTime,
+    /// The author's email.
+    pub author: String,
+    /// The owner name of the author (the email's local part), for tables.
+    #[serde(skip)]
+    pub owner: String,
+    pub subject: String,
+    #[serde(skip)]
+    pub merge: bool,
+    pub events: Vec<Event>,
+}
+
+/// The commits of `revs` that changed deals (and merges), newest first, at
+/// most `max` of them; the walk stops there.
+pub fn log(
+    repo: &Repo,
+    config: &Config,
+    revs: Option<&str>,
+    max: Option<usize>,
+) -> crate::error::Result<Vec<CommitChanges>> {
+    let stages: Vec<&str> = config.stage_ids().collect();
+    let read = |oid| repo.blob_text(oid).ok();
+    let mut out = Vec::new();
+    repo.walk_commits(revs, &mut |commit| {
+        if max.is_some_and(|n| out.len() >= n) {
+            return Ok(false);
+        }
+        let merge = commit.parents > 1;
+        let events = if merge {
+            Vec::new()
+        } else {
+            events(
+                config,
+                &repo.deal_changes(commit.id, &stages)?,
+                &commit.message,
+                &read,
+            )
+        };
+        if events.is_empty() && !merge {
+            return Ok(true);
+        }
+        out.push(CommitChanges {
+            commit: commit.id.to_string(),
+            at: commit.at.to_zoned_datetime(config.timezone.clone()),
+            owner: crate::git::owner_from_email(&commit.author_email)
+                .unwrap_or_else(|| commit.author_name.clone()),
+            author: commit.author_email,
+            subject: commit.summary,
+            merge,
+            events,
+        });
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+/// What `diff` compares: two revisions, or one and the work tree.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    pub from: String,
+    /// A revision, or "work tree".
+    pub to: String,
+    pub events: Vec<Event>,
+}
+
+/// The pipeline change `range` makes: `FROM..TO` (TO defaults to HEAD), or
+/// one revision against the work tree.
+pub fn diff(repo: &Repo, config: &Config, range: &str) -> crate::error::Result<Diff> {
+    let stages: Vec<&str> = config.stage_ids().collect();
+    Ok(match range.split_once("..") {
+        Some((from, to)) => {
+            let to = if to.is_empty() { "HEAD" } else { to };
+            let changes = repo.deal_changes_between(from, to, &stages)?;
+            let read = |oid| repo.blob_text(oid).ok();
+            Diff {
+                from: from.to_string(),
+                to: to.to_string(),
+                events: events(config, &changes, "", &read),
+            }
+        }
+        None => {
+            let (changes, texts) = repo.deal_changes_to_worktree(range, &stages)?;
+            let read = |oid| {
+                texts
+                    .get(&oid)
+                    .cloned()
+                    .or_else(|| repo.blob_text(oid).ok())
+            };
+            Diff {
+                from: range.to_string(),
+                to: "work tree".to_string(),
+                events: events(config, &changes, "", &read),
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! `funnel log` and `funnel diff`: pipeline changes in business terms.
 
 use clap::Args;
-use funnel::analysis::changes::{Event, events};
+use funnel::analysis::changes;
 use funnel::error::Error;
 use funnel::git::Repo;
-use serde_json::json;
 
 use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
@@ -59,109 +58,55 @@ fn repo(env: &Env) -> Result<(funnel::store::pipeline::Pipeline, Repo), Error> {
 pub fn log(env: &mut Env, args: LogArgs) -> CmdResult {
     let (pipeline, repo) = repo(env)?;
     let config = &pipeline.config;
-    let stages: Vec<&str> = config.stage_ids().collect();
-    let read = |oid| repo.blob_text(oid).ok();
-    let mut rows = Rows::new(vec!["commit", "date", "author", "change"]);
-    let mut docs = Vec::new();
-    let commits = repo.commits(args.revs.as_deref()).map_err(|e| {
-        Error::hinted(
-            e.to_string(),
-            "give a commit or a range such as main..feature",
-        )
-    })?;
-    for commit in commits {
-        if args.max_count.is_some_and(|n| docs.len() >= n) {
-            break;
-        }
-        let changed: Vec<Event> = if commit.parents > 1 {
-            Vec::new()
-        } else {
-            events(
-                config,
-                &repo.deal_changes(commit.id, &stages)?,
-                &commit.message,
-                &read,
+    let commits =
+        changes::log(&repo, config, args.revs.as_deref(), args.max_count).map_err(|e| {
+            Error::hinted(
+                e.to_string(),
+                "give a commit or a range such as main..feature",
             )
+        })?;
+    let mut rows = Rows::new(vec!["commit", "date", "author", "change"]);
+    for commit in &commits {
+        let cells = |change: String| {
+            vec![
+                commit.commit[..7].to_string(),
+                commit.at.date().to_string(),
+                commit.owner.clone(),
+                change,
+            ]
         };
-        if changed.is_empty() && commit.parents <= 1 {
-            continue;
+        if commit.events.is_empty() {
+            rows.rows.push(cells(commit.subject.clone()));
         }
-        let short = commit.id.to_string()[..7].to_string();
-        let date = commit
-            .at
-            .to_zoned_datetime(config.timezone.clone())
-            .date()
-            .to_string();
-        let author = funnel::git::owner_from_email(&commit.author_email)
-            .unwrap_or_else(|| commit.author_name.clone());
-        if changed.is_empty() {
-            rows.rows.push(vec![
-                short.clone(),
-                date.clone(),
-                author.clone(),
-                commit.summary.clone(),
-            ]);
+        for event in &commit.events {
+            rows.rows.push(cells(event.describe(&config.currency)));
         }
-        for event in &changed {
-            rows.rows.push(vec![
-                short.clone(),
-                date.clone(),
-                author.clone(),
-                event.describe(&config.currency),
-            ]);
-        }
-        docs.push(json!({
-            "commit": commit.id.to_string(),
-            "at": funnel::model::json::iso(&commit.at.to_zoned_datetime(config.timezone.clone())),
-            "author": commit.author_email,
-            "subject": commit.summary,
-            "events": changed,
-        }));
     }
-    env.ui
-        .rows(args.format, &rows, || serde_json::Value::Array(docs))?;
+    env.ui.rows_with(args.format, &rows, || &commits)?;
     Ok(())
 }
 
 pub fn diff(env: &mut Env, args: DiffArgs) -> CmdResult {
     let (pipeline, repo) = repo(env)?;
     let config = &pipeline.config;
-    let stages: Vec<&str> = config.stage_ids().collect();
-    let range = args.range.as_deref().unwrap_or("HEAD");
-    let hint =
-        "give two revisions (funnel diff main..feature) or one to compare with the work tree";
-    let (from, to, changed) = match range.split_once("..") {
-        Some((from, to)) => {
-            let to = if to.is_empty() { "HEAD" } else { to };
-            let changes = repo
-                .deal_changes_between(from, to, &stages)
-                .map_err(|e| Error::hinted(e.to_string(), hint))?;
-            let read = |oid| repo.blob_text(oid).ok();
-            (from, to, events(config, &changes, "", &read))
-        }
-        None => {
-            let (changes, texts) = repo
-                .deal_changes_to_worktree(range, &stages)
-                .map_err(|e| Error::hinted(e.to_string(), hint))?;
-            let read = |oid| {
-                texts
-                    .get(&oid)
-                    .cloned()
-                    .or_else(|| repo.blob_text(oid).ok())
-            };
-            (range, "work tree", events(config, &changes, "", &read))
-        }
-    };
+    let diff = changes::diff(&repo, config, args.range.as_deref().unwrap_or("HEAD")).map_err(
+        |e| {
+            Error::hinted(
+                e.to_string(),
+                "give two revisions (funnel diff main..feature) or one to compare with the work tree",
+            )
+        },
+    )?;
     let mut rows = Rows::new(vec!["change"]);
-    for event in &changed {
+    for event in &diff.events {
         rows.rows.push(vec![event.describe(&config.currency)]);
     }
-    env.ui.rows(
-        args.format,
-        &rows,
-        || json!({ "from": from, "to": to, "events": changed }),
-    )?;
-    env.ui
-        .status(&format!("{} change(s) from {from} to {to}", changed.len()));
+    env.ui.rows_with(args.format, &rows, || &diff)?;
+    env.ui.status(&format!(
+        "{} change(s) from {} to {}",
+        diff.events.len(),
+        diff.from,
+        diff.to
+    ));
     Ok(())
 }

@@ -288,9 +288,15 @@ impl Repo {
         Ok(String::from_utf8_lossy(blob.content()).into_owned())
     }
 
-    /// Commits reachable from `revs` (`HEAD` when `None`; `A..B` ranges
-    /// work like git's), newest first in topological order.
-    pub fn commits(&self, revs: Option<&str>) -> Result<Vec<CommitInfo>> {
+    /// Walks the commits reachable from `revs` (`HEAD` when `None`; `A..B`
+    /// ranges work like git's), newest first in topological order, handing
+    /// each to `each` until it returns `false`: a walk stopped early reads
+    /// no more commits.
+    pub fn walk_commits(
+        &self,
+        revs: Option<&str>,
+        each: &mut dyn FnMut(CommitInfo) -> Result<bool>,
+    ) -> Result<()> {
         let mut walk = self.repo.revwalk()?;
         walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
         match revs {
@@ -298,14 +304,13 @@ impl Repo {
             Some(spec) => walk.push(self.repo.revparse_single(spec)?.peel_to_commit()?.id())?,
             None => match self.repo.head() {
                 Ok(_) => walk.push_head()?,
-                Err(_) => return Ok(Vec::new()),
+                Err(_) => return Ok(()),
             },
         }
-        let mut out = Vec::new();
         for id in walk {
             let commit = self.repo.find_commit(id?)?;
             let author = commit.author();
-            out.push(CommitInfo {
+            let info = CommitInfo {
                 id: commit.id(),
                 summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                     .into_owned(),
@@ -314,9 +319,12 @@ impl Repo {
                 author_email: author.email().unwrap_or("").to_string(),
                 at: Timestamp::from_second(author.when().seconds()).unwrap_or_default(),
                 parents: commit.parent_count(),
-            });
+            };
+            if !each(info)? {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The deal files `commit` changed against its first parent.
