@@ -10,3 +10,4 @@ pub mod facts;
 pub mod filter;
 pub mod metrics;
 pub mod next;
+pub mod snapshot;

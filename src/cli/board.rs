@@ -35,10 +35,11 @@ pub struct BoardArgs {
 }
 
 pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
-    let pipeline = env.load()?;
+    let snapshot = env.snapshot(None)?;
+    let pipeline = &snapshot.pipeline;
     let config = &pipeline.config;
     let today = env.today(config)?;
-    let board = board(&pipeline, &env.facts(&pipeline)?, today);
+    let board = board(pipeline, &snapshot.facts(), today);
     let mut rows = Rows::new(vec![
         "stage", "deals", "value", "weighted", "oldest", "stalled", "idle", "wip",
     ])
@@ -80,7 +81,7 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
         open.idle.to_string(),
         String::new(),
     ]);
-    if let Some(repo) = funnel::git::Repo::open(&pipeline.root)? {
+    if let Some(repo) = &snapshot.repo {
         let stages: Vec<&str> = config.stage_ids().collect();
         let changed = repo.uncommitted(&stages)?;
         if !changed.is_empty() {

@@ -39,23 +39,22 @@ pub struct CheckArgs {
 }
 
 pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
-    let root = env.root()?;
-    env.recover(&root);
-    let pipeline = match funnel::store::pipeline::Pipeline::load(&root) {
-        Ok(pipeline) => pipeline,
+    let snapshot = match env.open_snapshot(None) {
+        Ok(snapshot) => snapshot,
         Err(funnel::error::Error::Problems(problems)) => {
             // The configuration itself is broken: report it like any file.
             return finish(env, args.format, 0, &problems, &[]);
         }
         Err(e) => return Err(e.into()),
     };
-    let problems = funnel::analysis::check::check_on(&pipeline, env.today(&pipeline.config)?);
-    let history = env.history(&pipeline)?;
-    let mut notes = funnel::analysis::facts::contradictions(&pipeline.config, &history);
-    if let Some(why) = history.partial {
+    let pipeline = &snapshot.pipeline;
+    let problems = funnel::analysis::check::check_on(pipeline, env.today(&pipeline.config)?);
+    let history = &snapshot.history;
+    let mut notes = funnel::analysis::facts::contradictions(&pipeline.config, history);
+    if let Some(why) = &history.partial {
         notes.insert(0, format!("the history is partial: {why}"));
     }
-    if let Some(repo) = funnel::git::Repo::open(&pipeline.root)? {
+    if let Some(repo) = &snapshot.repo {
         let stages: Vec<&str> = pipeline.config.stage_ids().collect();
         let hook_of = std::env::var("FUNNEL_WRITER")
             .ok()
@@ -64,7 +63,7 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         // are not committed yet: saying so at every commit is noise.
         let in_git_hook = std::env::var_os("GIT_INDEX_FILE").is_some();
         notes.extend(funnel::store::write::state_notes(
-            &repo,
+            repo,
             &stages,
             hook_of,
             in_git_hook,

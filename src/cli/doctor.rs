@@ -60,11 +60,12 @@ pub struct DoctorArgs {
 }
 
 pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
-    let pipeline = env.load()?;
+    let snapshot = env.snapshot(None)?;
+    let pipeline = &snapshot.pipeline;
     let today = env.today(&pipeline.config)?;
-    let facts = env.facts(&pipeline)?;
+    let facts = snapshot.facts();
     let kinds = &args.kind;
-    let findings: Vec<Finding> = diagnose(&pipeline, &facts, today)
+    let findings: Vec<Finding> = diagnose(pipeline, &facts, today)
         .into_iter()
         .filter(|f| args.all || f.kind != Kind::Snoozed)
         .filter(|f| kinds.is_empty() || kinds.contains(&f.kind))

@@ -34,6 +34,7 @@ use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use funnel::analysis::snapshot::Snapshot;
 use funnel::store::lock::Wait;
 use ui::{Closed, ColorChoice, Ui};
 
@@ -140,7 +141,12 @@ impl Env {
     pub fn load(&self) -> Result<Pipeline, Error> {
         let root = self.root()?;
         self.recover(&root);
-        let pipeline = Pipeline::load(&root)?;
+        // Deal files unchanged since the last run come from the deal cache.
+        let cache = funnel::git::Repo::open(&root)
+            .ok()
+            .flatten()
+            .map(|repo| funnel::git::history::cache_dir(&repo));
+        let pipeline = Pipeline::load_cached(&root, cache.as_deref(), None)?;
         self.warn_skipped(&pipeline);
         Ok(pipeline)
     }
@@ -155,6 +161,35 @@ impl Env {
                 files.join(", ")
             ));
         }
+    }
+
+    /// Opens the pipeline for a read command that needs its history: the
+    /// deals through the cache while the history loads (with a progress
+    /// bar when a first walk is long), after finishing an interrupted
+    /// command, warning about files it had to skip.
+    pub fn snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
+        let snapshot = self.open_snapshot(keys)?;
+        self.warn_skipped(&snapshot.pipeline);
+        Ok(snapshot)
+    }
+
+    /// [`Env::snapshot`] without the warning about skipped files (for
+    /// `check`, which lists their problems).
+    pub fn open_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
+        let root = self.root()?;
+        self.recover(&root);
+        let started = std::time::Instant::now();
+        let mut shown = false;
+        let mut progress = |done: usize, total: usize| {
+            if started.elapsed() > std::time::Duration::from_secs(1) {
+                shown |= self.ui.progress("reading the history", done, total);
+            }
+        };
+        let snapshot = Snapshot::open(&root, keys, &mut progress);
+        if shown {
+            self.ui.progress_done();
+        }
+        snapshot
     }
 
     /// The pipeline's stage history from git (empty outside a repository).

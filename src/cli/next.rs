@@ -27,15 +27,17 @@ pub struct NextArgs {
 }
 
 pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
-    let pipeline = env.load()?;
-    let today = env.today(&pipeline.config)?;
+    let snapshot = env.snapshot(None)?;
+    let today = env.today(&snapshot.pipeline.config)?;
     let owner = match args.owner {
         Some(owner) => owner,
-        None => funnel::git::Repo::open(&pipeline.root)?
+        None => snapshot
+            .repo
+            .as_ref()
             .and_then(|r| r.owner_name())
             .unwrap_or_else(|| "all".into()),
     };
-    let work = next(&pipeline, &env.facts(&pipeline)?, today, &owner);
+    let work = next(&snapshot.pipeline, &snapshot.facts(), today, &owner);
     let mut rows = Rows::new(vec!["at stake", "deal", "stage", "what", "fix"]).numeric(&[0]);
     for item in &work.items {
         rows.rows.push(vec![

@@ -74,36 +74,22 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
             return Err(e.into());
         }
     };
-    let repo = funnel::git::Repo::open(&root);
-    let cache = match &repo {
-        Ok(Some(repo)) => Some(funnel::git::history::cache_dir(repo)),
-        _ => None,
-    };
     // Of each deal, the keys the records read, or all of them for --by.
     let keys = args
         .by
         .is_none()
         .then_some(funnel::analysis::facts::RECORD_KEYS);
-    // The deals load on other cores while the history loads here.
-    let (pipeline, history) = funnel::parallel::join(
-        || Pipeline::load_cached(&root, cache.as_deref(), keys),
-        || env.history(&outline),
-    );
-    let pipeline = pipeline?;
-    env.warn_skipped(&pipeline);
-    let history = history?;
-    if let Some(why) = &history.partial {
+    let snapshot = env.snapshot(keys)?;
+    if let Some(why) = &snapshot.history.partial {
         env.ui.warning(&format!(
             "the history is partial ({why}): figures rest on the commits present"
         ));
     }
-    let repo = repo?;
+    let (pipeline, history) = (&snapshot.pipeline, &snapshot.history);
     let config = &pipeline.config;
-    let values = |blobs: &[git2::Oid]| {
-        funnel::analysis::facts::version_values(repo.as_ref(), cache.as_deref(), blobs)
-    };
+    let values = |blobs: &[git2::Oid]| snapshot.version_values(blobs);
     let records =
-        funnel::analysis::facts::records(&pipeline, &history, now, &values, args.by.is_some());
+        funnel::analysis::facts::records(pipeline, history, now, &values, args.by.is_some());
     let reports: Vec<(String, Report)> = match &args.by {
         None => vec![(String::new(), report(config, &records, &window, now))],
         Some(key) => split_by(&records, key)

@@ -30,7 +30,8 @@ pub struct ShowArgs {
 }
 
 pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
-    let pipeline = env.load()?;
+    let snapshot = env.snapshot(None)?;
+    let pipeline = &snapshot.pipeline;
     let deal = pipeline.require_deal(&args.id)?;
     let config = &pipeline.config;
     let mut rows = Rows::new(vec!["field", "value"]);
@@ -54,11 +55,10 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
     }
     let today = env.today(config)?;
     let now = env.now_for(config, today)?;
-    let history = env.history(&pipeline)?;
-    let (stays, changes) = match history.deals.get(&deal.id) {
+    let (stays, changes) = match snapshot.history.deals.get(&deal.id) {
         Some(timeline) => {
-            let repo = funnel::git::Repo::open(&pipeline.root)?;
-            let read = |oid| repo.as_ref().and_then(|r| r.blob_text(oid).ok());
+            let repo = snapshot.repo.as_ref();
+            let read = |oid| repo.and_then(|r| r.blob_text(oid).ok());
             (
                 funnel::analysis::facts::stays(config, timeline, now),
                 funnel::analysis::facts::field_changes(config, timeline, &read),

@@ -1,0 +1,72 @@
+//! The one way a read command opens the pipeline: a snapshot of its
+//! configuration, its deals (through the parsed-deal cache, on another
+//! core) and its history from git (on this one), with what history says
+//! of each deal. `board`, `next`, `doctor`, `show` and `report` take one;
+//! the command's own work is then one core function on it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::analysis::facts;
+use crate::analysis::filter::DealFacts;
+use crate::error::Result;
+use crate::git::Repo;
+use crate::git::history::{self, History};
+use crate::store::pipeline::Pipeline;
+
+pub struct Snapshot {
+    pub pipeline: Pipeline,
+    pub history: History,
+    /// `None` outside a git repository (history is then empty).
+    pub repo: Option<Repo>,
+    /// Where funnel caches for this work tree (`.git/funnel/`).
+    pub cache: Option<PathBuf>,
+}
+
+impl Snapshot {
+    /// Loads the pipeline at `root`. With `keys`, deals keep only those
+    /// top-level keys (a report reads a few of each of 20,000 deals).
+    /// `progress(done, total)` is called as a long first history walk
+    /// goes.
+    pub fn open(
+        root: &Path,
+        keys: Option<&[&str]>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Snapshot> {
+        // The configuration alone first: the history needs only its stages.
+        let outline = Pipeline::config_only(root)?;
+        let repo = Repo::open(root)?;
+        let cache = repo.as_ref().map(history::cache_dir);
+        let (pipeline, history) = crate::parallel::join(
+            || Pipeline::load_cached(root, cache.as_deref(), keys),
+            || match &repo {
+                None => Ok(History::default()),
+                Some(repo) => {
+                    let stages: Vec<&str> = outline.config.stage_ids().collect();
+                    history::load_with_progress(repo, &stages, progress)
+                }
+            },
+        );
+        Ok(Snapshot {
+            pipeline: pipeline?,
+            history: history?,
+            repo,
+            cache,
+        })
+    }
+
+    /// What the history says about each deal (created, entered its stage,
+    /// last changed).
+    pub fn facts(&self) -> HashMap<String, DealFacts> {
+        facts::deal_facts(&self.pipeline, &self.history)
+    }
+
+    /// The value and currency each committed version says, by blob (from
+    /// the cache where it has them).
+    pub fn version_values(
+        &self,
+        blobs: &[git2::Oid],
+    ) -> Vec<Option<crate::model::deal::VersionValue>> {
+        facts::version_values(self.repo.as_ref(), self.cache.as_deref(), blobs)
+    }
+}
