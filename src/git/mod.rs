@@ -7,7 +7,6 @@
 
 mod hasher;
 pub mod history;
-mod inflate;
 mod pack;
 pub mod write;
 

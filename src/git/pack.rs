@@ -16,9 +16,13 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use git2::{Odb, Oid};
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::core::inflate_flags::{
+    TINFL_FLAG_PARSE_ZLIB_HEADER, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+};
+use miniz_oxide::inflate::core::{DecompressorOxide, decompress};
 
 use super::hasher::FxMap;
-use super::inflate::zlib;
 use crate::error::Result;
 
 /// An object id as plain bytes: comparing git2's `Oid` is a call into C,
@@ -40,6 +44,9 @@ pub(super) struct Objects<'o, 'r> {
     cache: FxMap<(u32, u64), Cached>,
     cached_bytes: usize,
     tick: u64,
+    /// Reused for every entry: it holds its Huffman tables (11 KB), which
+    /// a fresh one would zero each time.
+    inflater: Box<DecompressorOxide>,
 }
 
 struct Cached {
@@ -78,6 +85,7 @@ impl<'o, 'r> Objects<'o, 'r> {
             cache: FxMap::default(),
             cached_bytes: 0,
             tick: 0,
+            inflater: Box::default(),
         }
     }
 
@@ -138,7 +146,7 @@ impl<'o, 'r> Objects<'o, 'r> {
                 break hit;
             }
             let packs = self.packs.as_mut()?;
-            match packs[pack as usize].entry(offset)? {
+            match packs[pack as usize].entry(offset, &mut self.inflater)? {
                 Entry::Whole(kind, data) => {
                     let data = Rc::new(data);
                     self.remember(pack, offset, kind, &data);
@@ -326,7 +334,7 @@ impl Pack {
     }
 
     /// The entry at `offset`, inflated.
-    fn entry(&self, offset: u64) -> Option<Entry> {
+    fn entry(&self, offset: u64, inflater: &mut DecompressorOxide) -> Option<Entry> {
         if offset >= self.end {
             return None;
         }
@@ -380,13 +388,26 @@ impl Pack {
             window.resize(need, 0);
             read_at(&self.file, &mut window[have..], offset + have as u64)?;
         }
-        let data = zlib(&window[at..], size)?;
+        let data = inflate(inflater, &window[at..], size)?;
         Some(match (base, base_oid) {
             (Some(base), _) => Entry::OffsetDelta(base, data),
             (_, Some(oid)) => Entry::RefDelta(oid, data),
             _ => Entry::Whole(kind, data),
         })
     }
+}
+
+/// The zlib stream at the start of `input` (what follows it is ignored),
+/// which must inflate to exactly `size` bytes and match its Adler-32;
+/// `None` otherwise. miniz_oxide's core decompressor writes straight into
+/// the object's buffer (no window to copy out of) and checks the Adler-32
+/// of a stream with a zlib header.
+fn inflate(inflater: &mut DecompressorOxide, input: &[u8], size: usize) -> Option<Vec<u8>> {
+    inflater.init();
+    let mut out = vec![0; size];
+    let flags = TINFL_FLAG_PARSE_ZLIB_HEADER | TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let (status, _, written) = decompress(inflater, input, &mut out, 0, flags);
+    (status == TINFLStatus::Done && written == size).then_some(out)
 }
 
 #[cfg(unix)]
@@ -515,6 +536,39 @@ mod tests {
         }
         assert_eq!(counts[0], counts[1]);
         counts[0]
+    }
+
+    #[test]
+    fn inflate_reads_what_zlib_wrote() {
+        let mut inflater = DecompressorOxide::new();
+        // zlib's own output: a fixed Huffman block with a back reference,
+        // followed by bytes of the next entry; a stored block; nothing.
+        let mut fixed = vec![
+            0x78, 0x9c, 0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0xc8, 0x40, 0x90, 0x00, 0x3a, 0x2e,
+            0x06, 0x7d,
+        ];
+        fixed.extend_from_slice(b"next entry");
+        let hello = &b"hello hello hello"[..];
+        assert_eq!(inflate(&mut inflater, &fixed, 17).as_deref(), Some(hello));
+        assert_eq!(inflate(&mut inflater, &fixed, 16), None, "too long");
+        assert_eq!(inflate(&mut inflater, &fixed, 18), None, "too short");
+        assert_eq!(inflate(&mut inflater, &fixed[..12], 17), None, "cut off");
+        // Adler-32 of "abc": 0x024d0127.
+        let mut stored = vec![0x78, 0x01, 0x01, 0x03, 0x00, 0xfc, 0xff, b'a', b'b', b'c'];
+        stored.extend_from_slice(&[0x02, 0x4d, 0x01, 0x27]);
+        assert_eq!(
+            inflate(&mut inflater, &stored, 3).as_deref(),
+            Some(&b"abc"[..])
+        );
+        let last = stored.len() - 1;
+        stored[last] ^= 1;
+        assert_eq!(
+            inflate(&mut inflater, &stored, 3),
+            None,
+            "the Adler-32 is checked"
+        );
+        let empty = [0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01];
+        assert_eq!(inflate(&mut inflater, &empty, 0).as_deref(), Some(&b""[..]));
     }
 
     fn oid_bytes(oid: Oid) -> Id {
