@@ -13,11 +13,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub(super) struct Fx(u64);
 
 impl Fx {
-    /// A hasher that starts from `seed` rather than zero.
-    pub(super) fn seeded(seed: u64) -> Fx {
-        Fx(seed)
-    }
-
     fn add(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }

@@ -4,25 +4,18 @@
 //! A commit's changes never change, so a later load reads them from here
 //! and diffs only the commits it has not seen. The file is keyed by what
 //! the changes depend on (the pipeline's prefix, the stage list, the
-//! grafts); anything truncated, damaged, foreign or made for another key
-//! is ignored and rebuilt, never trusted.
+//! grafts); the layout is [`crate::cache_file`]'s, so anything truncated,
+//! damaged, foreign or made for another key is ignored and rebuilt, never
+//! trusted.
 
-use std::hash::Hasher;
-
-use super::super::hasher::Fx;
-use super::super::pack::Id;
 use super::Folders;
 use super::store::{Change, CommitRec, Kind, NOWHERE, Rename, Store, span};
+use crate::cache_file::{Reader, Writer};
 
 /// The format version of the cache file; bump it when the layout changes.
-pub(super) const VERSION: u32 = 1;
+// 2: the checksum of `cache_file`, shared with the deal cache.
+pub(super) const VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"FNLHIST\n";
-
-pub(super) fn checksum(bytes: &[u8]) -> u64 {
-    let mut hash = Fx::seeded(bytes.len() as u64);
-    hash.write(bytes);
-    hash.finish()
-}
 
 /// A cache file's commits (in its topological order, the tip first), their
 /// links, and the deals in the stage folders at the tip.
@@ -32,102 +25,78 @@ pub(super) struct Cached {
     pub(super) folders: Folders,
 }
 
-/// The cache file: magic, version, key, the names, each commit in order
-/// (parents as forward distances in that order), the deals at the tip, and
-/// a checksum of all that.
+/// The cache file, built in `buffer`: the header, the names, each commit
+/// in order (parents as forward distances in that order), the deals at the
+/// tip, and the checksum.
 pub(super) fn encode(
-    out: &mut Vec<u8>,
+    buffer: Vec<u8>,
     store: &Store,
     order: &[u32],
     links: &[u32],
     folders: &Folders,
     key: &str,
-) {
-    out.clear();
+) -> Vec<u8> {
+    let mut out = Writer::file(buffer, MAGIC, VERSION, key);
     out.reserve(64 + order.len() * 72);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    put_str(out, key);
     for names in [&store.stems, &store.emails] {
-        put_varint(out, names.list.len() as u64);
+        out.count(names.list.len());
         for name in &names.list {
-            put_str(out, name);
+            out.str(name);
         }
     }
-    put_varint(out, order.len() as u64);
+    out.count(order.len());
     for (pos, &n) in order.iter().enumerate() {
         let commit = &store.commits[n as usize];
-        out.extend_from_slice(&commit.id);
-        out.extend_from_slice(&commit.time.to_le_bytes());
-        put_varint(out, u64::from(commit.email));
+        out.bytes(&commit.id);
+        out.i64(commit.time);
+        out.varint(u64::from(commit.email));
         let parents = store.parents(commit);
-        put_varint(out, parents.len() as u64);
+        out.count(parents.len());
         for (parent, &at) in parents.iter().zip(span(links, commit.parents)) {
             if at != NOWHERE && at as usize > pos {
-                put_varint(out, (at as usize - pos) as u64);
+                out.varint((at as usize - pos) as u64);
             } else {
-                put_varint(out, 0);
-                out.extend_from_slice(parent);
+                out.varint(0);
+                out.bytes(parent);
             }
         }
         let renames = store.renames(commit);
-        put_varint(out, renames.len() as u64);
+        out.count(renames.len());
         for rename in renames {
-            put_varint(out, rename.new.map_or(0, |n| u64::from(n) + 1));
-            put_varint(out, u64::from(rename.old));
+            out.varint(rename.new.map_or(0, |n| u64::from(n) + 1));
+            out.varint(u64::from(rename.old));
         }
         for &list in store.lists(commit) {
             let list = span(&store.changes, list);
-            put_varint(out, list.len() as u64);
+            out.count(list.len());
             for change in list {
-                put_varint(out, u64::from(change.stem));
-                put_varint(out, u64::from(change.stage));
-                out.push(change.kind as u8);
-                out.extend_from_slice(&change.blob);
+                out.varint(u64::from(change.stem));
+                out.varint(u64::from(change.stage));
+                out.byte(change.kind as u8);
+                out.bytes(&change.blob);
             }
         }
     }
     for (tree, stems) in folders {
         match tree {
             Some(tree) => {
-                out.push(1);
-                out.extend_from_slice(tree);
+                out.byte(1);
+                out.bytes(tree);
             }
-            None => out.push(0),
+            None => out.byte(0),
         }
-        put_varint(out, stems.len() as u64);
+        out.count(stems.len());
         for &stem in stems {
-            put_varint(out, u64::from(stem));
+            out.varint(u64::from(stem));
         }
     }
-    let sum = checksum(out);
-    out.extend_from_slice(&sum.to_le_bytes());
-}
-
-fn put_varint(out: &mut Vec<u8>, mut n: u64) {
-    while n >= 0x80 {
-        out.push(n as u8 | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
-fn put_str(out: &mut Vec<u8>, text: &str) {
-    put_varint(out, text.len() as u64);
-    out.extend_from_slice(text.as_bytes());
+    out.seal()
 }
 
 /// Reads a cache file; anything truncated, corrupt, foreign or made for
 /// another prefix, stage list or grafts is `None` and rebuilt, never trusted.
 pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
-    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-    if checksum(body).to_le_bytes() != sum {
-        return None;
-    }
-    let mut r = Reader { buf: body, at: 0 };
-    if r.take(8)? != MAGIC || r.take(4)? != VERSION.to_le_bytes() || r.str()? != key {
-        return None;
-    }
+    let mut r = Reader::open(bytes, MAGIC, VERSION, key)?;
     let mut store = Store::default();
     for names in [&mut store.stems, &mut store.emails] {
         let count = r.count()?;
@@ -143,15 +112,15 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
     let mut later = Vec::new();
     let mut links = Vec::new();
     for pos in 0..count {
-        let id = r.id()?;
-        let time = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
+        let id = r.array()?;
+        let time = r.i64()?;
         let email = r.index(emails)?;
         let start = store.parents.len() as u32;
         let parents = r.count()?;
         for _ in 0..parents {
             match r.count()? {
                 0 => {
-                    store.parents.push(r.id()?);
+                    store.parents.push(r.array()?);
                     links.push(NOWHERE);
                 }
                 ahead => {
@@ -178,13 +147,13 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
             for _ in 0..r.count()? {
                 let stem = r.index(stems)?;
                 let stage = r.index(stages)? as u16;
-                let kind = match r.take(1)?[0] {
+                let kind = match r.byte()? {
                     0 => Kind::Added,
                     1 => Kind::Deleted,
                     2 => Kind::Modified,
                     _ => return None,
                 };
-                let blob = r.id()?;
+                let blob = r.array()?;
                 store.changes.push(Change {
                     stem,
                     stage,
@@ -209,9 +178,9 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
     }
     let mut folders = Vec::with_capacity(stages);
     for _ in 0..stages {
-        let tree = match r.take(1)?[0] {
+        let tree = match r.byte()? {
             0 => None,
-            1 => Some(r.id()?),
+            1 => Some(r.array()?),
             _ => return None,
         };
         let count = r.count()?;
@@ -221,7 +190,7 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
         }
         folders.push((tree, list));
     }
-    if r.at != body.len() || store.commits.is_empty() {
+    if !r.done() || store.commits.is_empty() {
         return None;
     }
     Some(Cached {
@@ -229,55 +198,6 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
         links,
         folders,
     })
-}
-
-struct Reader<'a> {
-    buf: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let bytes = self.buf.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(bytes)
-    }
-
-    fn varint(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.buf.get(self.at)?;
-            self.at += 1;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
-    }
-
-    /// A count of items that follow, each at least a byte: never more than
-    /// the bytes left.
-    fn count(&mut self) -> Option<usize> {
-        usize::try_from(self.varint()?)
-            .ok()
-            .filter(|&n| n <= self.buf.len() - self.at)
-    }
-
-    /// A number below `limit`.
-    fn index(&mut self, limit: usize) -> Option<u32> {
-        let n = self.varint()?;
-        (n < limit as u64).then_some(n as u32)
-    }
-
-    fn str(&mut self) -> Option<&'a str> {
-        let len = self.count()?;
-        std::str::from_utf8(self.take(len)?).ok()
-    }
-
-    fn id(&mut self) -> Option<Id> {
-        self.take(20)?.try_into().ok()
-    }
 }
 
 #[cfg(test)]
@@ -317,9 +237,8 @@ mod tests {
         }
         let order = [0, 1];
         let folders = vec![(None, vec![]), (Some(blob), vec![stem])];
-        let mut bytes = Vec::new();
-        encode(
-            &mut bytes,
+        let bytes = encode(
+            b"old bytes".to_vec(),
             &store,
             &order,
             &links(&store, &order),

@@ -51,7 +51,7 @@ use std::path::{Component, Path};
 use git2::{Oid, Repository};
 use jiff::Timestamp;
 
-use self::cache::{VERSION, checksum, decode, encode};
+use self::cache::{VERSION, decode, encode};
 use self::chase::chase;
 use self::store::Store;
 use self::walk::{Differ, full_walk, incremental, links, skew};
@@ -144,11 +144,11 @@ pub fn load_with_progress(
     );
     let cache_path = cache_dir(repo).join(format!(
         "history-v{VERSION}-{:016x}",
-        checksum(key.as_bytes())
+        crate::cache_file::checksum(key.as_bytes())
     ));
     // The bytes read are kept as the buffer the new cache is written from:
     // 8 MB of fresh memory costs 2,000 page faults.
-    let mut buffer = std::fs::read(&cache_path).unwrap_or_default();
+    let buffer = std::fs::read(&cache_path).unwrap_or_default();
     let cached = decode(&buffer, &key, stages.len());
 
     let odb = git.odb()?;
@@ -188,8 +188,8 @@ pub fn load_with_progress(
     if fresh {
         // A cache that cannot be written (a read-only repository) only
         // costs time on the next load.
-        encode(&mut buffer, &store, &order, &links, &folders, &key);
-        let _ = crate::cache_file::write_atomically(&cache_path, &buffer);
+        let bytes = encode(buffer, &store, &order, &links, &folders, &key);
+        let _ = crate::cache_file::write_atomically(&cache_path, &bytes);
     }
     let at_head = deals_at_head(&folders);
     let history = History {
