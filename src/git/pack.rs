@@ -31,7 +31,6 @@ pub(super) type Id = [u8; 20];
 
 /// Bytes of resolved objects the delta base cache keeps.
 const CACHE_BUDGET: usize = 64 << 20;
-const COMMIT: u8 = 1;
 const TREE: u8 = 2;
 const BLOB: u8 = 3;
 /// The bytes first read of an entry: its header and, for most deltas
@@ -103,18 +102,6 @@ impl<'o, 'r> Objects<'o, 'r> {
         self.packed_kind(id, TREE)
     }
 
-    /// The raw bytes of the commit `id`.
-    pub(super) fn commit(&mut self, id: &Id) -> Result<Rc<Vec<u8>>> {
-        if let Some(data) = self.packed_kind(id, COMMIT) {
-            return Ok(data);
-        }
-        let object = self.odb.read(Oid::from_bytes(id)?)?;
-        if object.kind() != git2::ObjectType::Commit {
-            return Err(git2::Error::from_str("not a commit").into());
-        }
-        Ok(Rc::new(object.data().to_vec()))
-    }
-
     /// The content of the blob `id`.
     pub(super) fn blob(&mut self, id: &Id) -> Result<Rc<Vec<u8>>> {
         if let Some(data) = self.packed_kind(id, BLOB) {
@@ -162,11 +149,7 @@ impl<'o, 'r> Objects<'o, 'r> {
             match packs[pack as usize].entry(offset, &mut self.inflater)? {
                 Entry::Whole(kind, data) => {
                     let data = Rc::new(data);
-                    // A commit is read once or twice and is seldom a delta
-                    // base: kept, 100,000 of them would push out the trees.
-                    if kind != COMMIT || !chain.is_empty() {
-                        self.remember(pack, offset, kind, &data);
-                    }
+                    self.remember(pack, offset, kind, &data);
                     break (kind, data);
                 }
                 Entry::OffsetDelta(base, delta) => {

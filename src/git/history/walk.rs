@@ -8,7 +8,6 @@
 //! go to the raw tree diff. The folder trees of the commit just read are
 //! kept, since the next commit of a newest-first walk is usually its parent.
 
-use std::collections::HashSet;
 use std::collections::hash_map::Entry as MapEntry;
 use std::rc::Rc;
 
@@ -17,7 +16,6 @@ use jiff::Timestamp;
 
 use super::super::hasher::FxMap;
 use super::super::pack::{Id, Objects};
-use super::commit::{self, Commit};
 use super::store::{Change, CommitRec, Kind, NOWHERE, Names, Rename, Store, span};
 use super::tree_diff::{corrupt, diff_trees, entry_at, find_folder};
 use super::{Folders, id, oid};
@@ -183,12 +181,6 @@ pub(super) struct Differ<'o, 'r> {
     older_trees: FxMap<Id, Rc<Vec<u8>>>,
     folders: FxMap<Id, Rc<[Option<Id>]>>,
     older_folders: FxMap<Id, Rc<[Option<Id>]>>,
-    /// The raw parent commits of the commit read last and of the one
-    /// before.
-    commits: FxMap<Id, Rc<Vec<u8>>>,
-    older_commits: FxMap<Id, Rc<Vec<u8>>>,
-    /// Commits whose parents libgit2 reads from the shallow file or grafts.
-    grafted: HashSet<Id>,
 }
 
 impl<'o, 'r> Differ<'o, 'r> {
@@ -207,9 +199,6 @@ impl<'o, 'r> Differ<'o, 'r> {
             older_trees: FxMap::default(),
             folders: FxMap::default(),
             older_folders: FxMap::default(),
-            commits: FxMap::default(),
-            older_commits: FxMap::default(),
-            grafted: commit::grafted(git.commondir()),
         }
     }
 
@@ -220,29 +209,18 @@ impl<'o, 'r> Differ<'o, 'r> {
         std::mem::swap(&mut self.folders, &mut self.older_folders);
         self.folders.clear();
 
-        std::mem::swap(&mut self.commits, &mut self.older_commits);
-        self.commits.clear();
-
-        let commit_id = id(commit);
-        let data = match self.older_commits.remove(&commit_id) {
-            Some(data) => data,
-            None => self.objects.commit(&commit_id)?,
-        };
-        let owned;
-        let commit = match commit::parse(&data) {
-            Some(parsed) if !self.grafted.contains(&commit_id) => parsed,
-            _ => {
-                owned = Parsed::read(self.git, &commit_id)?;
-                owned.commit()
-            }
-        };
-        let email = store.emails.intern(&String::from_utf8_lossy(commit.email));
-        let tree = commit.tree;
+        let commit = self.git.find_commit(commit)?;
+        let author = commit.author();
+        let time = author.when().seconds();
+        let email = store
+            .emails
+            .intern(&String::from_utf8_lossy(author.email_bytes()));
+        let tree = id(commit.tree_id());
         let parents_start = store.parents.len() as u32;
         let lists_start = store.lists.len() as u32;
-        for parent in &commit.parents {
-            store.parents.push(*parent);
-            let parent_tree = self.tree_of(parent)?;
+        for parent in commit.parent_ids() {
+            store.parents.push(id(parent));
+            let parent_tree = id(self.git.find_commit(parent)?.tree_id());
             self.diff(store, Some(parent_tree), tree)?;
         }
         let parents = (parents_start, store.parents.len() as u32);
@@ -251,7 +229,7 @@ impl<'o, 'r> Differ<'o, 'r> {
         }
         let lists = (lists_start, store.lists.len() as u32);
         let renames_start = store.renames.len() as u32;
-        for (new, old) in rename_trailers(commit.message) {
+        for (new, old) in rename_trailers(commit.message_bytes()) {
             let Some(old) = store.stems.get(&old) else {
                 continue;
             };
@@ -283,8 +261,8 @@ impl<'o, 'r> Differ<'o, 'r> {
         }
         let renames = (renames_start, store.renames.len() as u32);
         store.commits.push(CommitRec {
-            id: commit_id,
-            time: commit.time,
+            id: id(commit.id()),
+            time,
             email,
             parents,
             renames,
@@ -326,21 +304,6 @@ impl<'o, 'r> Differ<'o, 'r> {
         }
         store.lists.push((start, store.changes.len() as u32));
         Ok(())
-    }
-
-    /// The root tree of the commit `parent`, whose bytes are kept for the
-    /// next `record` (in a newest-first walk, usually of this parent).
-    fn tree_of(&mut self, parent: &Id) -> Result<Id> {
-        let data = match self.older_commits.remove(parent) {
-            Some(data) => data,
-            None => self.objects.commit(parent)?,
-        };
-        let tree = match commit::parse(&data) {
-            Some(parsed) => parsed.tree,
-            None => Parsed::read(self.git, parent)?.tree,
-        };
-        self.commits.insert(*parent, data);
-        Ok(tree)
     }
 
     /// Makes sure the raw tree `tree` is in `self.trees`.
@@ -425,40 +388,6 @@ impl<'o, 'r> Differ<'o, 'r> {
             folders.push((*tree, list));
         }
         Ok(folders)
-    }
-}
-
-/// A commit as libgit2 parses it, for one that [`commit::parse`] does not
-/// take.
-struct Parsed {
-    tree: Id,
-    parents: Vec<Id>,
-    email: Vec<u8>,
-    time: i64,
-    message: Vec<u8>,
-}
-
-impl Parsed {
-    fn read(git: &Repository, commit: &Id) -> Result<Parsed> {
-        let commit = git.find_commit(oid(commit))?;
-        let author = commit.author();
-        Ok(Parsed {
-            tree: id(commit.tree_id()),
-            parents: commit.parent_ids().map(id).collect(),
-            email: author.email_bytes().to_vec(),
-            time: author.when().seconds(),
-            message: commit.message_bytes().to_vec(),
-        })
-    }
-
-    fn commit(&self) -> Commit<'_> {
-        Commit {
-            tree: self.tree,
-            parents: self.parents.clone(),
-            email: &self.email,
-            time: self.time,
-            message: &self.message,
-        }
     }
 }
 
