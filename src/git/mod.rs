@@ -5,7 +5,9 @@
 //! those index entries are updated, so a user's unrelated staged or unstaged
 //! work is never swept in. Reading the history lives in `history`.
 
+mod hasher;
 pub mod history;
+mod pack;
 pub mod trailers;
 pub mod write;
 
