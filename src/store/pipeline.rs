@@ -497,24 +497,11 @@ fn parse_all(
     keys: Option<&[&str]>,
 ) -> Vec<Loaded> {
     let cache = cache.zip(started);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = files.len().div_ceil(threads).max(256);
-    let parse = |rel: &PathBuf| load_deal_file(root, rel, cache, keys);
-    if files.len() <= chunk {
-        return files.iter().map(parse).collect();
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(parse).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    let split = crate::parallel::Split {
+        threads: 8,
+        min_chunk: 256,
+    };
+    crate::parallel::map(files, split, |rel| load_deal_file(root, rel, cache, keys))
 }
 
 #[cfg(test)]

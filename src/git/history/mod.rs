@@ -237,37 +237,22 @@ pub fn blob_texts(repo: &Repo, blobs: &[Oid]) -> Vec<Option<String>> {
             .ok()
             .map(|data| String::from_utf8_lossy(&data).into_owned())
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4);
-    let chunk = order.len().div_ceil(threads).max(512);
+    let split = crate::parallel::Split {
+        threads: 4,
+        min_chunk: 512,
+    };
+    // Each core opens the repository again: libgit2's objects are not to
+    // be shared between threads.
+    let read_part = |part: &[usize]| -> Vec<(usize, Option<String>)> {
+        let opened = Repository::open(path);
+        let Some(odb) = opened.as_ref().ok().and_then(|git| git.odb().ok()) else {
+            return part.iter().map(|&n| (n, None)).collect();
+        };
+        let mut objects = Objects::new(&odb, dir);
+        part.iter().map(|&n| (n, read(&mut objects, n))).collect()
+    };
     let mut texts = vec![None; blobs.len()];
-    let mut parts = order.chunks(chunk);
-    let mine = parts.next().unwrap_or_default();
-    // Each other core opens the repository again: libgit2's objects are
-    // not to be shared between threads.
-    let theirs: Vec<Vec<(usize, Option<String>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .map(|part| {
-                scope.spawn(move || {
-                    let opened = Repository::open(path);
-                    let Some(odb) = opened.as_ref().ok().and_then(|git| git.odb().ok()) else {
-                        return part.iter().map(|&n| (n, None)).collect();
-                    };
-                    let mut objects = Objects::new(&odb, dir);
-                    part.iter().map(|&n| (n, read(&mut objects, n))).collect()
-                })
-            })
-            .collect();
-        for &n in mine {
-            texts[n] = read(&mut objects, n);
-        }
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    for (n, text) in theirs.into_iter().flatten() {
+    for (n, text) in crate::parallel::map_chunks(&order, split, read_part) {
         texts[n] = text.or_else(|| read(&mut objects, n));
     }
     texts
