@@ -21,8 +21,9 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("git: {}", .0.message())]
-    Git(#[from] git2::Error),
+    /// What libgit2 said (its error type stays inside `git/`).
+    #[error("git: {0}")]
+    Git(String),
 }
 
 impl Error {

@@ -2,13 +2,12 @@
 //! moved, won, lost, reopened, removed or renamed, its value changed, its
 //! close date pushed or pulled, other fields edited.
 
-use git2::Oid;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::git::trailers::renames;
-use crate::git::{DealChange, Repo};
+use crate::git::{BlobId, DealChange, Repo};
 use crate::model::config::{Config, StageKind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -126,9 +125,9 @@ pub fn events(
     config: &Config,
     changes: &[DealChange],
     message: &str,
-    read: &dyn Fn(Oid) -> Option<String>,
+    read: &dyn Fn(BlobId) -> Option<String>,
 ) -> Vec<Event> {
-    let table = |oid: Oid| {
+    let table = |oid: BlobId| {
         read(oid)
             .and_then(|t| toml::from_str::<toml::Table>(&t).ok())
             .unwrap_or_default()
@@ -381,21 +380,21 @@ mod tests {
     use std::collections::HashMap;
 
     /// Deal files as blobs: each text stands for itself.
-    struct Files(HashMap<Oid, String>);
+    struct Files(HashMap<BlobId, String>);
 
     impl Files {
         fn new() -> Files {
             Files(HashMap::new())
         }
 
-        fn blob(&mut self, text: &str) -> Oid {
-            let id = Oid::hash_object(git2::ObjectType::Blob, text.as_bytes()).unwrap();
+        fn blob(&mut self, text: &str) -> BlobId {
+            let id = BlobId::of(text.as_bytes());
             self.0.insert(id, text.to_string());
             id
         }
     }
 
-    fn change(id: &str, from: Option<(&str, Oid)>, to: Option<(&str, Oid)>) -> DealChange {
+    fn change(id: &str, from: Option<(&str, BlobId)>, to: Option<(&str, BlobId)>) -> DealChange {
         DealChange {
             id: id.to_string(),
             from: from.map(|(s, b)| (s.to_string(), b)),
@@ -405,7 +404,7 @@ mod tests {
 
     fn described(changes: &[DealChange], message: &str, files: &Files) -> Vec<String> {
         let config = Config::parse(crate::model::config::DEFAULT).unwrap();
-        let read = |id: Oid| files.0.get(&id).cloned();
+        let read = |id: BlobId| files.0.get(&id).cloned();
         events(&config, changes, message, &read)
             .iter()
             .map(|e| e.describe("USD"))

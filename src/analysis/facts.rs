@@ -72,7 +72,7 @@ pub fn records(
     pipeline: &Pipeline,
     history: &History,
     now: Timestamp,
-    values: &dyn Fn(&[git2::Oid]) -> Vec<Option<VersionValue>>,
+    values: &dyn Fn(&[crate::git::BlobId]) -> Vec<Option<VersionValue>>,
     fields: bool,
 ) -> Vec<DealRecord> {
     let config = &pipeline.config;
@@ -82,7 +82,7 @@ pub fn records(
         let at_close = timeline.and_then(|t| version_at_close(config, deal, t));
         (deal, timeline, at_close)
     });
-    let wanted: Vec<git2::Oid> = deals.iter().filter_map(|(_, _, blob)| *blob).collect();
+    let wanted: Vec<crate::git::BlobId> = deals.iter().filter_map(|(_, _, blob)| *blob).collect();
     let mut then = values(&wanted).into_iter();
     let deals: Vec<_> = deals
         .into_iter()
@@ -133,13 +133,14 @@ pub fn records(
 pub fn version_values(
     repo: Option<&crate::git::Repo>,
     cache: Option<&Path>,
-    blobs: &[git2::Oid],
+    blobs: &[crate::git::BlobId],
 ) -> Vec<Option<VersionValue>> {
     if blobs.is_empty() {
         return Vec::new();
     }
     let known = cache.map(CloseCache::open).unwrap_or_default();
-    let mut found: HashMap<git2::Oid, Option<VersionValue>> = HashMap::with_capacity(blobs.len());
+    let mut found: HashMap<crate::git::BlobId, Option<VersionValue>> =
+        HashMap::with_capacity(blobs.len());
     let mut missing = Vec::new();
     for &blob in blobs {
         if found.contains_key(&blob) {
@@ -242,7 +243,7 @@ pub struct FieldChange {
 pub fn field_changes(
     config: &Config,
     timeline: &crate::git::history::Timeline,
-    read: &dyn Fn(git2::Oid) -> Option<String>,
+    read: &dyn Fn(crate::git::BlobId) -> Option<String>,
 ) -> Vec<FieldChange> {
     let mut out = Vec::new();
     let mut previous: Option<(Option<String>, Option<String>)> = None;
@@ -313,7 +314,11 @@ pub fn contradictions(config: &Config, history: &History) -> Vec<String> {
 
 /// The blob of a closed deal's version committed when it closed, when its
 /// file changed after that (else the current value is the value at close).
-fn version_at_close(config: &Config, deal: &Deal, timeline: &Timeline) -> Option<git2::Oid> {
+fn version_at_close(
+    config: &Config,
+    deal: &Deal,
+    timeline: &Timeline,
+) -> Option<crate::git::BlobId> {
     let stage = config.stage(&deal.stage)?;
     if stage.kind == crate::model::config::StageKind::Open {
         return None;
@@ -380,7 +385,7 @@ need = "x"
         assert!(some.fields.len() < whole.fields.len());
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         let history = History::default();
-        let none = |blobs: &[git2::Oid]| vec![None; blobs.len()];
+        let none = |blobs: &[crate::git::BlobId]| vec![None; blobs.len()];
         let records = |deal: Deal| {
             format!(
                 "{:?}",
@@ -395,10 +400,9 @@ need = "x"
         let temp = tempfile::tempdir().unwrap();
         let repo = crate::git::Repo::init(temp.path()).unwrap();
         let blob = repo
-            .repo
-            .blob(b"title = \"Acme\"\nvalue = 100\ncurrency = \"EUR\"\n")
+            .write_blob(b"title = \"Acme\"\nvalue = 100\ncurrency = \"EUR\"\n")
             .unwrap();
-        let broken = repo.repo.blob(b"value = [\n").unwrap();
+        let broken = repo.write_blob(b"value = [\n").unwrap();
         let cache = temp.path().join("cache");
         let want = vec![
             Some(VersionValue {

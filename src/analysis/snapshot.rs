@@ -65,7 +65,7 @@ impl Snapshot {
     /// the cache where it has them).
     pub fn version_values(
         &self,
-        blobs: &[git2::Oid],
+        blobs: &[crate::git::BlobId],
     ) -> Vec<Option<crate::model::deal::VersionValue>> {
         facts::version_values(self.repo.as_ref(), self.cache.as_deref(), blobs)
     }

@@ -87,7 +87,7 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
     }
     let (pipeline, history) = (&snapshot.pipeline, &snapshot.history);
     let config = &pipeline.config;
-    let values = |blobs: &[git2::Oid]| snapshot.version_values(blobs);
+    let values = |blobs: &[funnel::git::BlobId]| snapshot.version_values(blobs);
     let records =
         funnel::analysis::facts::records(pipeline, history, now, &values, args.by.is_some());
     let reports: Vec<(String, Report)> = match &args.by {

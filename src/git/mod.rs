@@ -18,9 +18,66 @@ use jiff::Timestamp;
 
 use crate::error::{Error, Result};
 
+/// An object id of one kind, so that no git2 type shows outside `git/`.
+macro_rules! object_id {
+    ($name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub(in crate::git) Oid);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = Error;
+
+            /// From 40 hex digits.
+            fn from_str(hex: &str) -> Result<$name> {
+                Oid::from_str(hex).map($name).map_err(|e| {
+                    Error::data(format!("`{hex}` is not an object id: {}", e.message()))
+                })
+            }
+        }
+
+        impl $name {
+            /// The id's 20 bytes.
+            pub fn as_bytes(&self) -> &[u8] {
+                self.0.as_bytes()
+            }
+
+            /// From 20 bytes.
+            pub fn from_bytes(bytes: &[u8]) -> Option<$name> {
+                Oid::from_bytes(bytes).ok().map($name)
+            }
+        }
+    };
+}
+
+object_id!(CommitId, "A commit's id.");
+object_id!(BlobId, "A blob's id: one version of a file's content.");
+object_id!(TreeId, "A tree's id: a folder as committed.");
+
+impl BlobId {
+    /// The id `bytes` have as a blob (nothing is written).
+    pub fn of(bytes: &[u8]) -> BlobId {
+        BlobId(Oid::hash_object(git2::ObjectType::Blob, bytes).unwrap_or(Oid::ZERO_SHA1))
+    }
+}
+
+/// libgit2's errors become the library's here, so that no git2 type shows
+/// outside `git/`.
+impl From<git2::Error> for Error {
+    fn from(e: git2::Error) -> Self {
+        Error::Git(e.message().to_string())
+    }
+}
+
 /// The repository that holds a pipeline, and where in it the pipeline is.
 pub struct Repo {
-    pub repo: Repository,
+    pub(in crate::git) repo: Repository,
     /// The work tree's root.
     pub workdir: PathBuf,
     /// The pipeline root relative to `workdir` (empty at the top).
@@ -186,11 +243,11 @@ impl Repo {
     pub fn commit_files(
         &self,
         files: &std::collections::BTreeMap<String, String>,
-        parents: &[Oid],
+        parents: &[CommitId],
         author: (&str, &str),
         at: Timestamp,
         message: &str,
-    ) -> Result<Oid> {
+    ) -> Result<CommitId> {
         let mut root = Folder::default();
         for (path, text) in files {
             let full = git_path(&self.prefix.join(path));
@@ -201,17 +258,17 @@ impl Repo {
         let signature = Signature::new(author.0, author.1, &time)?;
         let parents = parents
             .iter()
-            .map(|p| self.repo.find_commit(*p))
+            .map(|p| self.repo.find_commit(p.0))
             .collect::<Result<Vec<_>, _>>()?;
         let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-        Ok(self
-            .repo
-            .commit(None, &signature, &signature, message, &tree, &parents)?)
+        Ok(CommitId(self.repo.commit(
+            None, &signature, &signature, message, &tree, &parents,
+        )?))
     }
 
     /// Points `branch` at `tip`, makes it HEAD and checks it out.
-    pub fn check_out_branch(&self, branch: &str, tip: Oid) -> Result<()> {
-        let commit = self.repo.find_commit(tip)?;
+    pub fn check_out_branch(&self, branch: &str, tip: CommitId) -> Result<()> {
+        let commit = self.repo.find_commit(tip.0)?;
         self.repo.branch(branch, &commit, true)?;
         self.repo.set_head(&format!("refs/heads/{branch}"))?;
         self.repo
@@ -220,9 +277,9 @@ impl Repo {
     }
 
     /// Points `branch` at `tip` without checking it out.
-    pub fn set_branch(&self, branch: &str, tip: Oid) -> Result<()> {
+    pub fn set_branch(&self, branch: &str, tip: CommitId) -> Result<()> {
         self.repo
-            .branch(branch, &self.repo.find_commit(tip)?, true)?;
+            .branch(branch, &self.repo.find_commit(tip.0)?, true)?;
         Ok(())
     }
 }
@@ -263,7 +320,7 @@ impl Folder {
 /// A commit, as `log` shows it.
 #[derive(Debug, Clone)]
 pub struct CommitInfo {
-    pub id: Oid,
+    pub id: CommitId,
     pub summary: String,
     pub message: String,
     pub author_name: String,
@@ -278,15 +335,15 @@ pub struct CommitInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DealChange {
     pub id: String,
-    pub from: Option<(String, Oid)>,
-    pub to: Option<(String, Oid)>,
+    pub from: Option<(String, BlobId)>,
+    pub to: Option<(String, BlobId)>,
 }
 
 /// Reading commits and files for `log`, `diff` and `show`.
 impl Repo {
     /// The text of a blob (a committed version of a file).
-    pub fn blob_text(&self, id: Oid) -> Result<String> {
-        let blob = self.repo.find_blob(id)?;
+    pub fn blob_text(&self, id: BlobId) -> Result<String> {
+        let blob = self.repo.find_blob(id.0)?;
         Ok(String::from_utf8_lossy(blob.content()).into_owned())
     }
 
@@ -313,7 +370,7 @@ impl Repo {
             let commit = self.repo.find_commit(id?)?;
             let author = commit.author();
             let info = CommitInfo {
-                id: commit.id(),
+                id: CommitId(commit.id()),
                 summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                     .into_owned(),
                 message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
@@ -330,8 +387,8 @@ impl Repo {
     }
 
     /// The deal files `commit` changed against its first parent.
-    pub fn deal_changes(&self, commit: Oid, stages: &[&str]) -> Result<Vec<DealChange>> {
-        let commit = self.repo.find_commit(commit)?;
+    pub fn deal_changes(&self, commit: CommitId, stages: &[&str]) -> Result<Vec<DealChange>> {
+        let commit = self.repo.find_commit(commit.0)?;
         let new = commit.tree()?;
         let old = match commit.parent(0) {
             Ok(parent) => Some(parent.tree()?),
@@ -359,7 +416,7 @@ impl Repo {
         &self,
         from: &str,
         stages: &[&str],
-    ) -> Result<(Vec<DealChange>, std::collections::HashMap<Oid, String>)> {
+    ) -> Result<(Vec<DealChange>, std::collections::HashMap<BlobId, String>)> {
         let tree = self.repo.revparse_single(from)?.peel_to_tree()?;
         let mut changes: std::collections::BTreeMap<String, DealChange> = Default::default();
         for stage in stages {
@@ -374,7 +431,7 @@ impl Repo {
                     continue;
                 };
                 if file.kind() == Some(git2::ObjectType::Blob) {
-                    entry(&mut changes, id).from = Some((stage.to_string(), file.id()));
+                    entry(&mut changes, id).from = Some((stage.to_string(), BlobId(file.id())));
                 }
             }
         }
@@ -395,7 +452,7 @@ impl Repo {
                 }
                 let path = file.path();
                 let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                let blob = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
+                let blob = BlobId::of(&bytes);
                 texts.insert(blob, String::from_utf8_lossy(&bytes).into_owned());
                 entry(&mut changes, id).to = Some((stage.to_string(), blob));
             }
@@ -441,7 +498,7 @@ impl Repo {
                 if !stages.contains(&stage) {
                     continue;
                 }
-                let side = Some((stage.to_string(), file.id()));
+                let side = Some((stage.to_string(), BlobId(file.id())));
                 let index = *at.entry(id.to_string()).or_insert_with(|| {
                     changes.push(DealChange {
                         id: id.to_string(),

@@ -639,7 +639,7 @@ mod tests {
         let mut other = None;
         odb.foreach(|oid| {
             match odb.read_header(*oid).map(|(_, kind)| kind) {
-                Ok(git2::ObjectType::Blob) => blobs.push(*oid),
+                Ok(git2::ObjectType::Blob) => blobs.push(crate::git::BlobId(*oid)),
                 _ => other = Some(*oid),
             }
             true
@@ -648,13 +648,14 @@ mod tests {
         assert!(blobs.len() > 1200, "{} blobs", blobs.len());
         let texts = blob_texts(&repo, &blobs);
         for (blob, text) in blobs.iter().zip(&texts) {
-            let object = odb.read(*blob).unwrap();
+            let object = odb.read(blob.0).unwrap();
             let want = String::from_utf8_lossy(object.data());
             assert_eq!(text.as_deref(), Some(&*want), "{blob}");
         }
         // Not a blob, and no object at all: nothing.
-        let missing = Oid::from_bytes(&[7; 20]).unwrap();
-        assert_eq!(blob_texts(&repo, &[other.unwrap(), missing]), [None, None]);
+        let missing = crate::git::BlobId::from_bytes(&[7; 20]).unwrap();
+        let other = crate::git::BlobId(other.unwrap());
+        assert_eq!(blob_texts(&repo, &[other, missing]), [None, None]);
     }
 
     /// The same on any repository:

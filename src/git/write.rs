@@ -8,7 +8,7 @@ use std::process::Command;
 
 use git2::{FileMode, Index, IndexEntry, IndexTime, Oid, Signature};
 
-use super::{Repo, git_path};
+use super::{BlobId, CommitId, Repo, TreeId, git_path};
 use crate::error::{Error, Result};
 
 /// A path of the change: relative to the work tree's root, with the blob
@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct TreeChange {
     pub path: PathBuf,
-    pub blob: Option<Oid>,
+    pub blob: Option<BlobId>,
     pub mode: u32,
 }
 
@@ -33,7 +33,7 @@ pub enum BranchError {
 impl Repo {
     /// The branch HEAD points at and its tip (`None` for an unborn
     /// branch); refuses a detached HEAD.
-    pub fn branch(&self) -> Result<(String, Option<Oid>)> {
+    pub fn branch(&self) -> Result<(String, Option<CommitId>)> {
         let head = self.repo.find_reference("HEAD")?;
         let Some(target) = head.symbolic_target()? else {
             return Err(Error::hinted(
@@ -43,7 +43,7 @@ impl Repo {
         };
         let branch = target.to_string();
         let tip = match self.repo.refname_to_id(&branch) {
-            Ok(id) => Some(id),
+            Ok(id) => Some(CommitId(id)),
             Err(e) if e.code() == git2::ErrorCode::NotFound => None,
             Err(e) => return Err(e.into()),
         };
@@ -51,41 +51,41 @@ impl Repo {
     }
 
     /// The current tip of `branch`.
-    pub fn branch_tip(&self, branch: &str) -> Result<Option<Oid>> {
+    pub fn branch_tip(&self, branch: &str) -> Result<Option<CommitId>> {
         match self.repo.refname_to_id(branch) {
-            Ok(id) => Ok(Some(id)),
+            Ok(id) => Ok(Some(CommitId(id))),
             Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
 
     /// Stores `bytes` as a blob.
-    pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid> {
-        Ok(self.repo.blob(bytes)?)
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<BlobId> {
+        Ok(BlobId(self.repo.blob(bytes)?))
     }
 
     /// The bytes of a blob.
-    pub fn blob_bytes(&self, id: Oid) -> Result<Vec<u8>> {
-        Ok(self.repo.find_blob(id)?.content().to_vec())
+    pub fn blob_bytes(&self, id: BlobId) -> Result<Vec<u8>> {
+        Ok(self.repo.find_blob(id.0)?.content().to_vec())
     }
 
     /// The blob and mode at `path` (relative to the work tree) in the tree
     /// of `commit`.
-    pub fn entry_at(&self, commit: Option<Oid>, path: &Path) -> Result<Option<(Oid, u32)>> {
+    pub fn entry_at(&self, commit: Option<CommitId>, path: &Path) -> Result<Option<(BlobId, u32)>> {
         let Some(commit) = commit else {
             return Ok(None);
         };
-        let tree = self.repo.find_commit(commit)?.tree()?;
+        let tree = self.repo.find_commit(commit.0)?.tree()?;
         Ok(tree
             .get_path(path)
             .ok()
-            .map(|e| (e.id(), e.filemode() as u32)))
+            .map(|e| (BlobId(e.id()), e.filemode() as u32)))
     }
 
     /// The tree of `base` with `changes` applied.
-    pub fn tree_with(&self, base: Option<Oid>, changes: &[TreeChange]) -> Result<Oid> {
+    pub fn tree_with(&self, base: Option<CommitId>, changes: &[TreeChange]) -> Result<TreeId> {
         let base = match base {
-            Some(commit) => self.repo.find_commit(commit)?.tree()?,
+            Some(commit) => self.repo.find_commit(commit.0)?.tree()?,
             None => self.repo.find_tree(self.repo.treebuilder(None)?.write()?)?,
         };
         let mut update = git2::build::TreeUpdateBuilder::new();
@@ -98,7 +98,7 @@ impl Repo {
                     } else {
                         FileMode::Blob
                     };
-                    update.upsert(path.as_str(), blob, mode);
+                    update.upsert(path.as_str(), blob.0, mode);
                 }
                 None => {
                     if base.get_path(&change.path).is_ok() {
@@ -107,43 +107,48 @@ impl Repo {
                 }
             }
         }
-        Ok(update.create_updated(&self.repo, &base)?)
+        Ok(TreeId(update.create_updated(&self.repo, &base)?))
     }
 
     /// The tree of a commit.
-    pub fn tree_of(&self, commit: Option<Oid>) -> Result<Option<Oid>> {
+    pub fn tree_of(&self, commit: Option<CommitId>) -> Result<Option<TreeId>> {
         commit
-            .map(|c| Ok(self.repo.find_commit(c)?.tree_id()))
+            .map(|c| Ok(TreeId(self.repo.find_commit(c.0)?.tree_id())))
             .transpose()
     }
 
     /// A commit object on top of `parent`; no reference moves.
     pub fn commit_object(
         &self,
-        tree: Oid,
-        parent: Option<Oid>,
+        tree: TreeId,
+        parent: Option<CommitId>,
         message: &str,
         author: &Signature<'_>,
-    ) -> Result<Oid> {
+    ) -> Result<CommitId> {
         let committer = self
             .repo
             .committer_from_env()
             .map_err(|_| super::no_identity())?;
-        let tree = self.repo.find_tree(tree)?;
+        let tree = self.repo.find_tree(tree.0)?;
         let parents = parent
-            .map(|p| self.repo.find_commit(p))
+            .map(|p| self.repo.find_commit(p.0))
             .transpose()?
             .into_iter()
             .collect::<Vec<_>>();
         let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-        Ok(self
-            .repo
-            .commit(None, author, &committer, message, &tree, &parents)?)
+        Ok(CommitId(self.repo.commit(
+            None, author, &committer, message, &tree, &parents,
+        )?))
     }
 
     /// The first parent of a commit and its tree.
-    pub fn first_parent(&self, commit: Oid) -> Result<Option<Oid>> {
-        Ok(self.repo.find_commit(commit)?.parent_id(0).ok())
+    pub fn first_parent(&self, commit: CommitId) -> Result<Option<CommitId>> {
+        Ok(self
+            .repo
+            .find_commit(commit.0)?
+            .parent_id(0)
+            .ok()
+            .map(CommitId))
     }
 
     /// Points `branch` at `new` if it still points at `old` (compare and
@@ -151,17 +156,17 @@ impl Repo {
     pub fn move_branch(
         &self,
         branch: &str,
-        new: Oid,
-        old: Option<Oid>,
+        new: CommitId,
+        old: Option<CommitId>,
         subject: &str,
     ) -> std::result::Result<(), BranchError> {
         let log = format!("commit: {subject}");
         let result = match old {
             Some(old) => self
                 .repo
-                .reference_matching(branch, new, true, old, &log)
+                .reference_matching(branch, new.0, true, old.0, &log)
                 .map(drop),
-            None => self.repo.reference(branch, new, false, &log).map(drop),
+            None => self.repo.reference(branch, new.0, false, &log).map(drop),
         };
         match result {
             Ok(()) => Ok(()),
@@ -222,7 +227,7 @@ impl Repo {
             match std::fs::symlink_metadata(&full) {
                 Ok(meta) if meta.is_file() => {
                     let bytes = std::fs::read(&full).map_err(|e| Error::io(&full, e))?;
-                    let id = Oid::hash_object(git2::ObjectType::Blob, &bytes)?;
+                    let id = BlobId::of(&bytes).0;
                     index.add(&entry(&git, id, &meta))?;
                 }
                 Ok(_) => {
@@ -247,10 +252,10 @@ impl Repo {
 
     /// Writes an index holding exactly `tree` to `path` (for hooks, like
     /// the temporary index of `git commit --only`).
-    pub fn write_tree_index(&self, tree: Oid, path: &Path) -> Result<()> {
+    pub fn write_tree_index(&self, tree: TreeId, path: &Path) -> Result<()> {
         remove_scratch(path);
         let mut index = Index::open(path)?;
-        index.read_tree(&self.repo.find_tree(tree)?)?;
+        index.read_tree(&self.repo.find_tree(tree.0)?)?;
         index.write()?;
         Ok(())
     }
@@ -311,11 +316,11 @@ impl Repo {
     }
 
     /// Whether `ancestor` is `descendant` or one of its ancestors.
-    pub fn descends(&self, descendant: Oid, ancestor: Oid) -> bool {
+    pub fn descends(&self, descendant: CommitId, ancestor: CommitId) -> bool {
         descendant == ancestor
             || self
                 .repo
-                .graph_descendant_of(descendant, ancestor)
+                .graph_descendant_of(descendant.0, ancestor.0)
                 .unwrap_or(false)
     }
 }

@@ -6,14 +6,13 @@ pub mod demo;
 
 use std::path::{Path, PathBuf};
 
-use git2::Oid;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::analysis::check::missing_required;
 use crate::error::{Error, Result};
-use crate::git::Repo;
 use crate::git::trailers::{DEAL, RENAMED_FROM};
+use crate::git::{CommitId, Repo};
 use crate::model::config::{self, Config, StageKind};
 use crate::model::dates::Calendar;
 use crate::model::deal::Deal;
@@ -42,7 +41,7 @@ pub struct Workspace {
 /// What a mutating command did.
 #[derive(Debug)]
 pub struct Outcome {
-    pub commit: Oid,
+    pub commit: CommitId,
     /// The commit message's subject.
     pub subject: String,
     /// The deal's file after the change (relative to the pipeline root).
@@ -640,8 +639,8 @@ pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let plan = plan(files, today)?;
     let repo = Repo::init(dir)?;
-    let mut main: (Files, Option<Oid>) = (Files::new(), None);
-    let mut side: Option<(Files, Oid)> = None;
+    let mut main: (Files, Option<CommitId>) = (Files::new(), None);
+    let mut side: Option<(Files, Option<CommitId>)> = None;
     let mut side_paths = std::collections::BTreeSet::new();
     let mut merged = false;
     for commit in &plan.commits {
@@ -650,14 +649,14 @@ pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
         }
         let author = (commit.author.0.as_str(), commit.author.1.as_str());
         if commit.side && !merged {
-            let (files, tip) =
-                side.get_or_insert_with(|| (main.0.clone(), main.1.unwrap_or(Oid::ZERO_SHA1)));
+            let (files, tip) = side.get_or_insert_with(|| (main.0.clone(), main.1));
             apply(files, commit);
             side_paths.extend(commit.changes.iter().map(|(p, _)| p.clone()));
-            *tip = repo.commit_files(files, &[*tip], author, commit.at, &commit.message)?;
+            let parents: Vec<CommitId> = tip.iter().copied().collect();
+            *tip = Some(repo.commit_files(files, &parents, author, commit.at, &commit.message)?);
         } else {
             apply(&mut main.0, commit);
-            let parents: Vec<Oid> = main.1.into_iter().collect();
+            let parents: Vec<CommitId> = main.1.into_iter().collect();
             main.1 =
                 Some(repo.commit_files(&main.0, &parents, author, commit.at, &commit.message)?);
         }
@@ -669,7 +668,7 @@ pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
         .1
         .ok_or_else(|| Error::data("the demo plan is empty"))?;
     repo.check_out_branch("main", tip)?;
-    if let Some((_, side_tip)) = side {
+    if let Some((_, Some(side_tip))) = side {
         repo.set_branch(BRANCH, side_tip)?;
     }
     Ok(())
@@ -678,12 +677,12 @@ pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
 /// Merges the review branch into main; `false` when there was no branch.
 fn merge(
     repo: &Repo,
-    main: &mut (crate::ops::demo::Files, Option<Oid>),
-    side: &Option<(crate::ops::demo::Files, Oid)>,
+    main: &mut (crate::ops::demo::Files, Option<CommitId>),
+    side: &Option<(crate::ops::demo::Files, Option<CommitId>)>,
     side_paths: &std::collections::BTreeSet<String>,
     at: Timestamp,
 ) -> Result<bool> {
-    let (Some((side_files, side_tip)), Some(main_tip)) = (side, main.1) else {
+    let (Some((side_files, Some(side_tip))), Some(main_tip)) = (side, main.1) else {
         return Ok(false);
     };
     for path in side_paths {

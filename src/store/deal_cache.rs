@@ -297,7 +297,7 @@ impl CloseCache {
     }
 
     /// What the blob says (`Some(None)`: it is no deal), if recorded.
-    pub fn get(&self, blob: git2::Oid) -> Option<Option<VersionValue>> {
+    pub fn get(&self, blob: crate::git::BlobId) -> Option<Option<VersionValue>> {
         self.values.get(blob.as_bytes()).cloned()
     }
 
@@ -333,7 +333,7 @@ impl CloseCache {
 /// Writes the close cache to `dir`: exactly `values`.
 pub fn save_closes<'a>(
     dir: &Path,
-    values: impl ExactSizeIterator<Item = (git2::Oid, &'a Option<VersionValue>)>,
+    values: impl ExactSizeIterator<Item = (crate::git::BlobId, &'a Option<VersionValue>)>,
 ) -> std::io::Result<()> {
     let buffer = Vec::with_capacity(32 + values.len() * 48);
     let mut w = Writer::file(buffer, CLOSES_MAGIC, CLOSES_VERSION, "");
@@ -622,9 +622,9 @@ mod tests {
     #[test]
     fn close_values_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        let a = git2::Oid::from_bytes(&[1; 20]).unwrap();
-        let b = git2::Oid::from_bytes(&[2; 20]).unwrap();
-        let c = git2::Oid::from_bytes(&[3; 20]).unwrap();
+        let a = crate::git::BlobId::from_bytes(&[1; 20]).unwrap();
+        let b = crate::git::BlobId::from_bytes(&[2; 20]).unwrap();
+        let c = crate::git::BlobId::from_bytes(&[3; 20]).unwrap();
         let values = [
             Some(VersionValue {
                 amount: Some(Decimal::new(1200050, 2)),

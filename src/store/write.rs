@@ -49,15 +49,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use git2::Oid;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::lock::WriteLock;
 use crate::error::{Error, Result};
-use crate::git::Repo;
 use crate::git::trailers::message;
 use crate::git::write::{BranchError, TreeChange};
+use crate::git::{BlobId, CommitId, Repo, TreeId};
 
 /// One commit's worth of change to the work tree.
 #[derive(Debug, Clone)]
@@ -167,7 +166,7 @@ fn failpoint(step: &str) {
 
 /// Commits `change` as described in the module doc; returns the commit.
 /// The caller holds the write lock and has read everything under it.
-pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<Oid> {
+pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitId> {
     repo.ensure_writable()?;
     let (branch, old_head) = repo.branch()?;
     let mut files = Vec::new();
@@ -251,7 +250,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<Oid> {
     }
     failpoint("locked");
 
-    let result = (|| -> Result<Oid> {
+    let result = (|| -> Result<CommitId> {
         for file in &journal.files {
             let full = repo.workdir.join(&file.path);
             let (what, result) = match &file.after {
@@ -402,7 +401,12 @@ pub fn recover_locked(repo: &Repo, _lock: &WriteLock) -> Result<Option<Recovered
 /// Whether the branch holds the journal's commit: a commit on its first
 /// parent line whose parent is the old tip and whose tree has every new
 /// blob of the journal.
-fn committed(repo: &Repo, journal: &Journal, tip: Option<Oid>, old: Option<Oid>) -> Result<bool> {
+fn committed(
+    repo: &Repo,
+    journal: &Journal,
+    tip: Option<CommitId>,
+    old: Option<CommitId>,
+) -> Result<bool> {
     let mut at = tip;
     for _ in 0..1000 {
         let Some(commit) = at else { return Ok(false) };
@@ -520,11 +524,7 @@ fn remove_own_lock(repo: &Repo, journal: &Journal) {
 /// The blob id of a work-tree file as it is now (`None`: absent).
 fn state(full: &Path) -> Result<Option<String>> {
     match read_plain(full)? {
-        Some((bytes, _)) => Ok(Some(
-            Oid::hash_object(git2::ObjectType::Blob, &bytes)
-                .map_err(|e| Error::data(e.to_string()))?
-                .to_string(),
-        )),
+        Some((bytes, _)) => Ok(Some(BlobId::of(&bytes).to_string())),
         None => Ok(None),
     }
 }
@@ -674,7 +674,7 @@ fn write_journal(repo: &Repo, journal: &Journal) -> Result<()> {
 
 /// Runs `pre-commit` (with an index of the commit's tree, as `git commit
 /// --only` does) and `commit-msg`; returns the message, as the hook left it.
-fn run_commit_hooks(repo: &Repo, tree: Oid, text: &str) -> Result<String> {
+fn run_commit_hooks(repo: &Repo, tree: TreeId, text: &str) -> Result<String> {
     let refused = |hook: &str, code: i32| {
         Error::hinted(
             format!("the {hook} hook failed (exit status {code}): nothing was changed"),
@@ -706,8 +706,8 @@ fn short_branch(branch: &str) -> &str {
     branch.strip_prefix("refs/heads/").unwrap_or(branch)
 }
 
-fn oid(hex: &str) -> Result<Oid> {
-    Oid::from_str(hex).map_err(|e| Error::data(format!("journal: {e}")))
+fn oid<T: std::str::FromStr<Err = Error>>(hex: &str) -> Result<T> {
+    hex.parse()
 }
 
 /// What `check` says about the state the write path cares for and cannot

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 
 use git2::Oid;
+
+use crate::git::{BlobId, CommitId};
 use jiff::Timestamp;
 
 use super::super::hasher::FxMap;
@@ -62,10 +64,10 @@ struct Building {
     /// (stage, time, commit, email): the strings are made once the chase
     /// is over, timeline by timeline, so that each timeline's strings lie
     /// together in memory for whoever reads them next.
-    entries: Vec<(u16, Timestamp, Oid, u32)>,
-    versions: Vec<(Oid, Timestamp, Oid)>,
+    entries: Vec<(u16, Timestamp, CommitId, u32)>,
+    versions: Vec<(CommitId, Timestamp, BlobId)>,
     renamed_from: Vec<String>,
-    added: Option<(Timestamp, Oid)>,
+    added: Option<(Timestamp, CommitId)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -87,7 +89,7 @@ struct Chase<'s> {
     slots: Vec<Option<Followed>>,
     timelines: Vec<Building>,
     /// The commit at hand as git2 and jiff values, made once it is needed.
-    current: Option<(Oid, Timestamp)>,
+    current: Option<(CommitId, Timestamp)>,
 }
 
 /// Chases the deals at HEAD through the history, newest commit first, and
@@ -146,7 +148,7 @@ pub(super) fn chase(
         // Every chase ends at a creation; the first entry is a fallback.
         let (added_at, added_in) = added
             .or_else(|| entries.first().map(|e| (e.at, e.commit)))
-            .unwrap_or((Timestamp::UNIX_EPOCH, Oid::ZERO_SHA1));
+            .unwrap_or((Timestamp::UNIX_EPOCH, CommitId(Oid::ZERO_SHA1)));
         let id = store.stems.name(stem).to_string();
         let timeline = Timeline {
             id: id.clone(),
@@ -278,12 +280,12 @@ impl Chase<'_> {
     fn record(&mut self, follow: &Follow, commit: &CommitRec, event: Event) {
         let (id, at) = *self
             .current
-            .get_or_insert_with(|| (oid(&commit.id), timestamp(commit.time)));
+            .get_or_insert_with(|| (CommitId(oid(&commit.id)), timestamp(commit.time)));
         for target in follow.targets() {
             let timeline = &mut self.timelines[target as usize];
             match event {
                 Event::Entry(stage) => timeline.entries.push((stage, at, id, commit.email)),
-                Event::Version(blob) => timeline.versions.push((id, at, oid(&blob))),
+                Event::Version(blob) => timeline.versions.push((id, at, BlobId(oid(&blob)))),
                 Event::Renamed(old) => timeline
                     .renamed_from
                     .push(self.store.stems.name(old).to_string()),

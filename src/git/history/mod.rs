@@ -52,6 +52,8 @@ use std::hash::Hasher;
 use std::path::{Component, Path};
 
 use git2::{Oid, Repository};
+
+use crate::git::{BlobId, CommitId};
 use jiff::Timestamp;
 
 use self::cache::{VERSION, decode, encode};
@@ -70,7 +72,7 @@ pub struct StageEntry {
     /// The commit's author time: when the move was made (it survives rebase
     /// and amend, and `--at` sets it).
     pub at: Timestamp,
-    pub commit: Oid,
+    pub commit: CommitId,
     pub author_email: String,
 }
 
@@ -81,7 +83,7 @@ pub struct Timeline {
     pub id: String,
     /// The author time of the commit that first added the file.
     pub added_at: Timestamp,
-    pub added_in: Oid,
+    pub added_in: CommitId,
     /// Every stage entry, oldest first: the first stage, moves and reopenings.
     pub entries: Vec<StageEntry>,
     /// The author time of the newest commit that changed the file in any way.
@@ -90,7 +92,7 @@ pub struct Timeline {
     pub renamed_from: Vec<String>,
     /// Every committed version of the file, oldest first: (commit, author
     /// time, blob).
-    pub versions: Vec<(Oid, Timestamp, Oid)>,
+    pub versions: Vec<(CommitId, Timestamp, BlobId)>,
 }
 
 /// The history of every deal present at HEAD.
@@ -215,7 +217,7 @@ pub fn cache_dir(repo: &Repo) -> std::path::PathBuf {
 /// same files cheap (libgit2 re-inflates a delta chain for every version,
 /// and re-hashes every object), on up to 4 cores; libgit2 reads whatever is
 /// not packed.
-pub fn blob_texts(repo: &Repo, blobs: &[Oid]) -> Vec<Option<String>> {
+pub fn blob_texts(repo: &Repo, blobs: &[BlobId]) -> Vec<Option<String>> {
     read_without_hash_check();
     let git = &repo.repo;
     let Ok(odb) = git.odb() else {
@@ -227,13 +229,13 @@ pub fn blob_texts(repo: &Repo, blobs: &[Oid]) -> Vec<Option<String>> {
     let mut order: Vec<(Option<(u32, u64)>, usize)> = blobs
         .iter()
         .enumerate()
-        .map(|(n, blob)| (objects.place(&id(*blob)), n))
+        .map(|(n, blob)| (objects.place(&id(blob.0)), n))
         .collect();
     order.sort_unstable();
     let order: Vec<usize> = order.into_iter().map(|(_, n)| n).collect();
     let read = |objects: &mut Objects<'_, '_>, n: usize| {
         objects
-            .blob(&id(blobs[n]))
+            .blob(&id(blobs[n].0))
             .ok()
             .map(|data| String::from_utf8_lossy(&data).into_owned())
     };
