@@ -48,8 +48,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
     /// A calendar period: week, month, quarter or year
-    #[arg(long, value_parser = ["week", "month", "quarter", "year"])]
-    pub period: Option<String>,
+    #[arg(long, value_name = "PERIOD", value_parser = periods())]
+    pub period: Option<Period>,
     /// The last N days (90d), weeks (12w)
     #[arg(long, value_name = "SPAN")]
     pub last: Option<String>,
@@ -154,19 +154,15 @@ fn window(env: &Env, config: &Config, args: &ReportArgs) -> Result<(Window, Time
     };
     let since = date(&args.since, "since")?;
     let until = date(&args.until, "until")?;
-    let period = args.period.as_deref().map(|p| match p {
-        "week" => Period::Week,
-        "month" => Period::Month,
-        "quarter" => Period::Quarter,
-        _ => Period::Year,
-    });
+    let period = args.period;
     let last = args
         .last
         .as_deref()
         .map(funnel::analysis::metrics::parse_last)
         .transpose()
         .map_err(|m| Error::hinted(format!("--last: {m}"), "write a span such as 90d or 12w"))?;
-    let window = window_for(&calendar, since, until, period, last).map_err(Error::data)?;
+    let window = window_for(&calendar, since, until, period, last)
+        .map_err(|e| Error::data(e.to_string()))?;
     Ok((window, env.now_for(config, today)?))
 }
 
@@ -348,4 +344,16 @@ fn lines(r: &Report) -> Vec<(String, String, String)> {
         figure(&r.coverage.ratio, |d| format!("{}x", fixed(d, 2))),
     );
     out
+}
+
+/// The calendar periods `--period` takes, listed in `--help`, the man page
+/// and completions.
+fn periods() -> impl clap::builder::TypedValueParser<Value = Period> {
+    use clap::builder::TypedValueParser as _;
+    let all = [Period::Week, Period::Month, Period::Quarter, Period::Year];
+    clap::builder::PossibleValuesParser::new(all.map(Period::name)).try_map(move |name| {
+        all.into_iter()
+            .find(|p| p.name() == name)
+            .ok_or("no such period")
+    })
 }

@@ -37,30 +37,53 @@ impl Window {
 /// today; without any option, the last [`DEFAULT_LAST_DAYS`] days.
 /// `--since` alone runs to the end of today; `--until` alone starts at
 /// 1970-01-01.
+/// Why the options give no window.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    #[error("{0} is out of range")]
+    OutOfRange(Date),
+    #[error("--last needs at least one day, such as 90d")]
+    EmptyLast,
+    #[error("--last {0}d reaches out of range")]
+    LastOutOfRange(u32),
+    #[error("--last cannot be combined with --since, --until or --period")]
+    LastCombined,
+    #[error("--period cannot be combined with --until: use --since to pick the period")]
+    PeriodWithUntil,
+    #[error("--since {since} is after --until {until}: the window is empty")]
+    Empty { since: Date, until: Date },
+    #[error("--since {since} is after today ({today}): give --until too, or --period")]
+    SinceAfterToday { since: Date, today: Date },
+    #[error(transparent)]
+    Date(#[from] crate::model::dates::DateError),
+    #[error("cannot read `{0}` as a span: use a number of days or weeks such as 90d or 12w")]
+    BadSpan(String),
+}
+
 pub fn window_for(
     calendar: &Calendar,
     since: Option<Date>,
     until: Option<Date>,
     period: Option<Period>,
     last_days: Option<u32>,
-) -> Result<Window, String> {
+) -> Result<Window, WindowError> {
     let end_of = |date: Date| {
         date.tomorrow()
-            .map_err(|_| format!("{date} is out of range"))
+            .map_err(|_| WindowError::OutOfRange(date))
             .and_then(|next| Ok(calendar.midnight(next)?))
     };
-    let last = |days: u32| -> Result<Window, String> {
+    let last = |days: u32| -> Result<Window, WindowError> {
         if days == 0 {
-            return Err("--last needs at least one day, such as 90d".to_string());
+            return Err(WindowError::EmptyLast);
         }
         let first = calendar
             .today
             .checked_sub(
                 Span::new()
                     .try_days(i64::from(days - 1))
-                    .map_err(|_| format!("--last {days}d reaches out of range"))?,
+                    .map_err(|_| WindowError::LastOutOfRange(days))?,
             )
-            .map_err(|_| format!("--last {days}d reaches out of range"))?;
+            .map_err(|_| WindowError::LastOutOfRange(days))?;
         Ok(Window {
             since: calendar.midnight(first)?,
             until: end_of(calendar.today)?,
@@ -68,21 +91,18 @@ pub fn window_for(
     };
     if let Some(days) = last_days {
         if since.is_some() || until.is_some() || period.is_some() {
-            return Err("--last cannot be combined with --since, --until or --period".to_string());
+            return Err(WindowError::LastCombined);
         }
         return last(days);
     }
     if let Some(period) = period {
         if until.is_some() {
-            return Err(
-                "--period cannot be combined with --until: use --since to pick the period"
-                    .to_string(),
-            );
+            return Err(WindowError::PeriodWithUntil);
         }
         let anchor = since.unwrap_or(calendar.today);
         let start = period_start(anchor, period, calendar.week_start)
-            .ok_or_else(|| format!("{anchor} is out of range"))?;
-        let next = period_next(start, period).ok_or_else(|| format!("{anchor} is out of range"))?;
+            .ok_or(WindowError::OutOfRange(anchor))?;
+        let next = period_next(start, period).ok_or(WindowError::OutOfRange(anchor))?;
         return Ok(Window {
             since: calendar.midnight(start)?,
             until: calendar.midnight(next)?,
@@ -95,10 +115,14 @@ pub fn window_for(
     let last_day = until.unwrap_or(calendar.today);
     if first > last_day {
         return Err(match until {
-            Some(_) => format!("--since {first} is after --until {last_day}: the window is empty"),
-            None => format!(
-                "--since {first} is after today ({last_day}): give --until too, or --period"
-            ),
+            Some(_) => WindowError::Empty {
+                since: first,
+                until: last_day,
+            },
+            None => WindowError::SinceAfterToday {
+                since: first,
+                today: last_day,
+            },
         });
     }
     Ok(Window {
@@ -108,7 +132,7 @@ pub fn window_for(
 }
 
 /// Reads the argument of `--last`: `90d`, `12w` or a bare number of days.
-pub fn parse_last(text: &str) -> Result<u32, String> {
+pub fn parse_last(text: &str) -> Result<u32, WindowError> {
     let text = text.trim().to_ascii_lowercase();
     let (number, factor) = if let Some(n) = text.strip_suffix('d') {
         (n, 1)
@@ -123,11 +147,7 @@ pub fn parse_last(text: &str) -> Result<u32, String> {
         .ok()
         .and_then(|n| n.checked_mul(factor))
         .filter(|n| (1..=3_660_000).contains(n))
-        .ok_or_else(|| {
-            format!(
-                "cannot read `{text}` as a span: use a number of days or weeks such as 90d or 12w"
-            )
-        })
+        .ok_or_else(|| WindowError::BadSpan(text.clone()))
 }
 
 #[cfg(test)]
@@ -235,10 +255,19 @@ mod tests {
         assert!(window_for(&c, None, day, Some(Period::Month), None).is_err());
         assert!(window_for(&c, None, None, None, Some(0)).is_err());
         assert!(window_for(&c, None, None, None, Some(u32::MAX)).is_err());
-        let error = window_for(&c, Some(date(2026, 11, 2)), day, None, None).unwrap_err();
-        assert!(error.contains("after --until"), "{error}");
-        let error = window_for(&c, Some(date(2026, 12, 1)), None, None, None).unwrap_err();
-        assert!(error.contains("after today (2026-11-27)"), "{error}");
+        assert_eq!(
+            window_for(&c, Some(date(2026, 11, 2)), day, None, None).unwrap_err(),
+            WindowError::Empty {
+                since: date(2026, 11, 2),
+                until: date(2026, 10, 1)
+            }
+        );
+        assert_eq!(
+            window_for(&c, Some(date(2026, 12, 1)), None, None, None)
+                .unwrap_err()
+                .to_string(),
+            "--since 2026-12-01 is after today (2026-11-27): give --until too, or --period"
+        );
     }
 
     #[test]
@@ -247,7 +276,7 @@ mod tests {
         assert_eq!(parse_last("12w"), Ok(84));
         assert_eq!(parse_last("30"), Ok(30));
         assert!(parse_last("0d").is_err());
-        assert!(parse_last("3m").unwrap_err().contains("90d or 12w"));
+        assert_eq!(parse_last("3m"), Err(WindowError::BadSpan("3m".into())));
         assert!(parse_last("lots").is_err());
     }
 }
