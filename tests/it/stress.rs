@@ -19,12 +19,10 @@
 //! One round takes a few seconds in a debug build. `FUNNEL_STRESS_ROUNDS=N`
 //! repeats the whole scenario N times on fresh repositories.
 
-mod support;
-
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use support::{Run, TestEnv};
+use crate::support::{Run, TestEnv};
 
 const PROCESSES: usize = 10;
 const COMMANDS: usize = 20;

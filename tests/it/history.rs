@@ -713,7 +713,11 @@ fn shallow_clones_are_partial_and_skewed_dates_are_reported() {
 fn the_history_of_a_generated_pipeline_equals_its_recorded_truth() {
     let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen-pipeline.py");
     if !generator.exists() {
-        println!("skipping: ../shared not found");
+        crate::support::skip(&format!(
+            "{}: the pipeline generator {} is missing (../shared is beside the project only on the developers' machines and in CI)",
+            "the_history_of_a_generated_pipeline_equals_its_recorded_truth",
+            generator.display()
+        ));
         return;
     }
     let fx = Fixture::new();

@@ -2,11 +2,9 @@
 //! pipeline built by hand; filters and sorting; colour; finding the
 //! pipeline; exit statuses; a closed pipe.
 
-mod support;
-
 use std::io::{BufRead, Read};
 
-use support::TestEnv;
+use crate::support::TestEnv;
 
 /// Six deals, one per stage but contact, one of them in EUR with a rate in
 /// `[fx]`; written by hand and committed like a person would.
@@ -820,7 +818,7 @@ fn color_on_a_terminal_follows_no_color() {
     let env = sample();
     let script = "\"$FUNNEL\" list 'valeu>5000'";
     let Some(run) = env.in_terminal(script, &[]) else {
-        eprintln!("skipped: no util-linux `script` for a pseudo-terminal");
+        crate::support::skip("no util-linux `script` for a pseudo-terminal");
         return;
     };
     assert_eq!(run.status, 1);
@@ -849,7 +847,7 @@ fn a_table_written_to_a_file_from_a_terminal_has_no_color() {
     let env = sample();
     let script = "\"$FUNNEL\" --today 2026-11-27 list > deals.txt";
     let Some(run) = env.in_terminal(script, &[]) else {
-        eprintln!("skipped: no util-linux `script` for a pseudo-terminal");
+        crate::support::skip("no util-linux `script` for a pseudo-terminal");
         return;
     };
     assert_eq!(run.status, 0, "{}", run.stdout);

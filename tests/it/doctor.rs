@@ -1,9 +1,7 @@
 //! `doctor`: each finding kind fires where it should and stays quiet just
 //! under its limit, when snoozed and when the deal is closed.
 
-mod support;
-
-use support::TestEnv;
+use crate::support::TestEnv;
 
 /// A pipeline with the given deal files, committed at 2026-11-01.
 fn pipeline(files: &[(&str, &str)]) -> TestEnv {

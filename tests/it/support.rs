@@ -335,3 +335,11 @@ pub fn running_as_root() -> bool {
         .output()
         .is_ok_and(|o| o.stdout == b"0\n")
 }
+
+/// Says why a test did not run, where the person running the tests sees
+/// it: straight to stderr, past the test harness's capture (which would
+/// show it only for a failing test).
+pub fn skip(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "skipped: {why}");
+}

@@ -2,9 +2,7 @@
 //! repositories written by funnel and by plain git, clones that pull and
 //! push included.
 
-mod support;
-
-use support::TestEnv;
+use crate::support::TestEnv;
 
 /// The stays of `show ID --format json`: (stage, entered, left).
 fn stays(env: &TestEnv, dir: &std::path::Path, id: &str) -> Vec<(String, String, Option<String>)> {

@@ -3,9 +3,7 @@
 //! stderr and the exit status. Then how broken files affect the other
 //! commands: read-only ones skip them and say so, mutating ones refuse.
 
-mod support;
-
-use support::TestEnv;
+use crate::support::TestEnv;
 
 /// The summary `check` prints on stderr for one problem.
 const ONE: &str = "1 problem(s) in 1 file(s)\n";

@@ -1,9 +1,7 @@
 //! The commands as a user sees them, against real temporary git
 //! repositories: whole outputs, file contents and the commits made.
 
-mod support;
-
-use support::TestEnv;
+use crate::support::TestEnv;
 
 #[test]
 fn init_writes_the_default_pipeline_and_commits_it() {
@@ -433,7 +431,7 @@ fn committed_man_pages_are_current() {
     let out = env.home.join("man");
     env.funnel(&["man", "--dir", out.to_str().unwrap()])
         .success();
-    let committed = support::crate_dir().join("man");
+    let committed = crate::support::crate_dir().join("man");
     let names = |dir: &std::path::Path| {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()

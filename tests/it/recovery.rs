@@ -5,11 +5,9 @@
 //! left, `check` clean, the deal there exactly once, and the command can
 //! be run again.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 
-use support::TestEnv;
+use crate::support::TestEnv;
 
 /// The steps of `store::write`, in order; from `ref` on the commit exists.
 const STEPS: [&str; 8] = [

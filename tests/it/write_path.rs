@@ -8,9 +8,7 @@
 //! commits made and the files left. Those that fail on the code before the
 //! write-path rewrite are ignored with "write path: pending".
 
-mod support;
-
-use support::TestEnv;
+use crate::support::TestEnv;
 
 /// A pipeline holding one deal `x` in `lead`, added on 2026-11-20.
 fn with_x() -> TestEnv {
@@ -69,7 +67,7 @@ fn move_refuses_when_the_branch_cannot_be_updated_and_changes_nothing() {
     let heads = env.path(".git/refs/heads");
     std::fs::set_permissions(&heads, std::fs::Permissions::from_mode(0o555)).unwrap();
     let Some(run) = env.funnel_unprivileged(&["move", "x", "contact"]) else {
-        eprintln!("skipped: running as root without setpriv");
+        crate::support::skip("running as root without setpriv");
         return;
     };
     std::fs::set_permissions(&heads, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -100,7 +98,7 @@ fn move_out_of_a_read_only_stage_folder_leaves_one_copy() {
     let lead = env.path("lead");
     std::fs::set_permissions(&lead, std::fs::Permissions::from_mode(0o555)).unwrap();
     let Some(run) = env.funnel_unprivileged(&["move", "x", "contact"]) else {
-        eprintln!("skipped: running as root without setpriv");
+        crate::support::skip("running as root without setpriv");
         return;
     };
     std::fs::set_permissions(&lead, std::fs::Permissions::from_mode(0o755)).unwrap();

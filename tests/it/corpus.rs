@@ -13,9 +13,7 @@
 //! `dealfile::ValueError`, `check::deal_problems_on` in `ops` and in
 //! `check`) are in `needs_write_path_wiring`, ignored until then.
 
-mod support;
-
-use support::{Run, TestEnv};
+use crate::support::{Run, TestEnv};
 
 /// Asserts that `run` ended without a panic (Rust exits 101 on one).
 #[track_caller]

@@ -1,0 +1,17 @@
+//! The integration tests: one binary (as ripgrep and jj have), so they
+//! link once, with one module per area. Each runs the real `funnel` binary
+//! in a temporary git repository (`support::TestEnv`) and asserts whole
+//! outputs, files and commits.
+
+mod support;
+
+mod check;
+mod cli;
+mod corpus;
+mod doctor;
+mod history;
+mod history_cli;
+mod output;
+mod recovery;
+mod stress;
+mod write_path;
