@@ -92,5 +92,6 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
         }
     }
     env.ui.rows_with(args.format, &rows, || &board)?;
+    snapshot.leave();
     Ok(())
 }

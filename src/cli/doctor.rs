@@ -112,6 +112,7 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     {
         return Err(Failure::Exit(1));
     }
+    snapshot.leave();
     Ok(())
 }
 

@@ -53,5 +53,6 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
         "{} item(s) for {owner} on {today}",
         work.items.len()
     ));
+    snapshot.leave();
     Ok(())
 }

@@ -134,7 +134,8 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
     }
     // The process ends right after: freeing 20,000 deals, timelines and
     // records one allocation at a time would only add to the wait.
-    std::mem::forget((pipeline, history, records, reports));
+    std::mem::forget((records, reports));
+    snapshot.leave();
     Ok(())
 }
 

@@ -104,6 +104,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
         }
         env.ui.out(&text)?;
     }
+    snapshot.leave();
     Ok(())
 }
 
