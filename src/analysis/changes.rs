@@ -102,8 +102,7 @@ impl Event {
                 format!("value of {deal}: {} -> {}", money(from), money(to))
             }
             Event::CloseChanged { deal, from, to } => {
-                let pushed = matches!((from, to), (Some(a), Some(b)) if b > a);
-                let verb = if pushed {
+                let verb = if is_push(from.as_deref(), to.as_deref()) {
                     "close date pushed"
                 } else {
                     "close date"
@@ -224,9 +223,15 @@ pub fn events(
     out
 }
 
+/// Whether a close date moved later: a push (the one definition, for
+/// `log`, `diff` and `show`).
+pub fn is_push(from: Option<&str>, to: Option<&str>) -> bool {
+    matches!((from, to), (Some(a), Some(b)) if b > a)
+}
+
 /// Value, close-date and other field changes between two versions. Keys a
 /// move sets itself (next step, lost reason) are not "edits" of a move.
-fn field_events(deal: &str, old: &toml::Table, new: &toml::Table, moved: bool) -> Vec<Event> {
+pub fn field_events(deal: &str, old: &toml::Table, new: &toml::Table, moved: bool) -> Vec<Event> {
     let mut out = Vec::new();
     let money = |t: &toml::Table| t.get("value").and_then(crate::model::value::money);
     if money(old) != money(new) {

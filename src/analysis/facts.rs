@@ -236,6 +236,8 @@ pub struct FieldChange {
     pub field: String,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// An expected_close moved later.
+    pub pushed: bool,
 }
 
 /// Value and expected-close changes over the deal's committed versions
@@ -245,38 +247,36 @@ pub fn field_changes(
     timeline: &crate::git::history::Timeline,
     read: &dyn Fn(crate::git::BlobId) -> Option<String>,
 ) -> Vec<FieldChange> {
+    use crate::analysis::changes::{Event, field_events, is_push};
     let mut out = Vec::new();
-    let mut previous: Option<(Option<String>, Option<String>)> = None;
+    let mut previous: Option<toml::Table> = None;
     for (commit, at, blob) in &timeline.versions {
         let Some(table) = read(*blob).and_then(|t| toml::from_str::<toml::Table>(&t).ok()) else {
             continue;
         };
-        let value = table
-            .get("value")
-            .and_then(crate::model::value::money)
-            .map(crate::model::money::amount);
-        let close = table
-            .get("expected_close")
-            .and_then(crate::model::value::date)
-            .map(|d| d.to_string());
-        if let Some((old_value, old_close)) = &previous {
-            let date = day(config, *at).to_string();
-            for (field, old, new) in [
-                ("value", old_value, &value),
-                ("expected_close", old_close, &close),
-            ] {
-                if old != new {
-                    out.push(FieldChange {
-                        date: date.clone(),
-                        commit: commit.to_string(),
-                        field: field.to_string(),
-                        from: old.clone(),
-                        to: new.clone(),
-                    });
+        if let Some(old) = &previous {
+            let change = |field: &str, from: Option<String>, to: Option<String>| FieldChange {
+                date: day(config, *at).to_string(),
+                commit: commit.to_string(),
+                field: field.to_string(),
+                pushed: field == "expected_close" && is_push(from.as_deref(), to.as_deref()),
+                from,
+                to,
+            };
+            let amount = |v: Option<Decimal>| v.map(crate::model::money::amount);
+            for event in field_events(&timeline.id, old, &table, false) {
+                match event {
+                    Event::ValueChanged { from, to, .. } => {
+                        out.push(change("value", amount(from), amount(to)));
+                    }
+                    Event::CloseChanged { from, to, .. } => {
+                        out.push(change("expected_close", from, to));
+                    }
+                    _ => {}
                 }
             }
         }
-        previous = Some((value, close));
+        previous = Some(table);
     }
     out
 }

@@ -17,7 +17,7 @@ use super::{CmdResult, Env};
 /// title, value and weighted_value as decimal strings in the pipeline's
 /// currency, probability, fields) plus "history": [{"stage", "entered",
 /// "left", "days", "by", "commit"}] and "changes": [{"date", "commit",
-/// "field", "from", "to"}]; entered and left are ISO 8601 instants with the
+/// "field", "from", "to", "pushed"}] (pushed: an expected_close moved later); entered and left are ISO 8601 instants with the
 /// offset of the pipeline's time zone (2026-11-27T12:00:00+00:00), left is
 /// null while the deal is still in the stage.
 #[derive(Debug, Args)]
@@ -88,9 +88,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
             let mut rows = Rows::new(vec!["date", "field", "from", "to"]);
             for change in &changes {
                 let field = match change.field.as_str() {
-                    "expected_close" if change.from.is_some() && change.to > change.from => {
-                        "expected_close (pushed)".to_string()
-                    }
+                    "expected_close" if change.pushed => "expected_close (pushed)".to_string(),
                     other => other.to_string(),
                 };
                 rows.rows.push(vec![
