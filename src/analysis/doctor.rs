@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::analysis::filter::DealFacts;
+use crate::analysis::metrics::{PROJECTION_MONTHS, ahead};
 use crate::model::config::{Config, Period, Stage, StageKind, Wip};
 use crate::model::deal::Deal;
 use crate::model::money::{amount, round};
@@ -428,8 +429,8 @@ fn prospecting(
     };
     let elapsed = |start: Date| Decimal::from(days(start, today) + 1);
     let month = |pace: Decimal| -> String {
-        [1, 3, 6]
-            .map(|m| amount(round(pace.saturating_mul(Decimal::from(30 * m)), 0)))
+        PROJECTION_MONTHS
+            .map(|m| amount(round(ahead(pace, m).unwrap_or(Decimal::MAX), 0)))
             .join(", ")
     };
     if let Some(target) = &config.targets.new_deals {

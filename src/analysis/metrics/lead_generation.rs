@@ -97,9 +97,7 @@ pub(super) fn lead_generation(ctx: &Context<'_>, facts: &[Facts<'_>]) -> LeadGen
     let projection = PROJECTION_MONTHS
         .iter()
         .map(|&months| {
-            let days = i64::from(months) * DAYS_PER_MONTH;
-            let ahead =
-                |per_day: Option<Decimal>| per_day.and_then(|v| v.checked_mul(Decimal::from(days)));
+            let ahead = |per_day: Option<Decimal>| per_day.and_then(|v| super::ahead(v, months));
             Projection {
                 months,
                 days: months * DAYS_PER_MONTH as u32,

@@ -162,6 +162,12 @@ pub const DEFAULT_LAST_DAYS: u32 = 90;
 /// The horizons of the lead-generation projection, in 30-day months.
 pub const PROJECTION_MONTHS: [u32; 3] = [1, 3, 6];
 
+/// What a daily pace brings in `months` nominal months: the one projection
+/// of the lead generation, for `report` and `doctor` (`None` on overflow).
+pub fn ahead(per_day: Decimal, months: u32) -> Option<Decimal> {
+    per_day.checked_mul(Decimal::from(i64::from(months) * DAYS_PER_MONTH))
+}
+
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Days in a nominal month, for rates and projections (the article's
