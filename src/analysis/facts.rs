@@ -284,31 +284,36 @@ pub fn field_changes(
 /// Deals whose stage entries go back in time (a move dated before the
 /// previous one, by clock skew, a rebase or a late `--at`): the graph order
 /// wins and the stay counts 0 days. One line per contradiction.
-pub fn contradictions(config: &Config, history: &History) -> Vec<String> {
+pub fn contradictions(config: &Config, history: &History) -> Vec<crate::model::problem::Note> {
     let show = |at: Timestamp| {
         at.to_zoned_datetime(config.timezone.clone())
             .strftime("%Y-%m-%d %H:%M")
             .to_string()
     };
-    let mut out: Vec<String> = history
+    let mut out: Vec<crate::model::problem::Note> = history
         .deals
         .values()
         .flat_map(|timeline| {
             timeline.entries.windows(2).filter(|pair| pair[1].at < pair[0].at).map(|pair| {
-                format!(
-                    "{}: entered {} at {} (commit {}), before it entered {} at {}; the stay in {} counts 0 days",
-                    timeline.id,
-                    pair[1].stage,
-                    show(pair[1].at),
-                    &pair[1].commit.to_string()[..7],
-                    pair[0].stage,
-                    show(pair[0].at),
-                    pair[0].stage
+                crate::model::problem::Note::new(
+                    crate::model::problem::NoteKind::TimeSkew,
+                    Vec::new(),
+                    format!(
+                        "{}: entered {} at {} (commit {}), before it entered {} at {}; the stay in {} counts 0 days",
+                        timeline.id,
+                        pair[1].stage,
+                        show(pair[1].at),
+                        &pair[1].commit.to_string()[..7],
+                        pair[0].stage,
+                        show(pair[0].at),
+                        pair[0].stage
+                    ),
+                    None,
                 )
             })
         })
         .collect();
-    out.sort();
+    out.sort_by(|a, b| a.message.cmp(&b.message));
     out
 }
 

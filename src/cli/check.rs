@@ -4,6 +4,8 @@ use clap::Args;
 use serde_json::json;
 
 use super::ui::json_text;
+use funnel::model::problem::{Note, NoteKind};
+
 use super::{CmdResult, Env, Failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -29,8 +31,11 @@ pub enum CheckFormat {
 /// was interrupted is finished or undone first, and said so.
 ///
 /// JSON: {"deals": N, "problems": [{"file", "line", "column", "message",
-/// "source_line", "hint"}], "notes": [TEXT]} (source_line and hint only
-/// when known).
+/// "source_line", "hint"}], "notes": [TEXT], "warnings": [{"kind",
+/// "paths", "message", "fix"}]}; source_line and hint only when known;
+/// notes are the warnings as text; a warning's kind is partial_history,
+/// time_skew, write_in_progress, not_committed, staged, changed,
+/// temp_file, stale_lock or lock, and its fix null when nothing is to do.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Output format
@@ -52,7 +57,15 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
     let history = &snapshot.history;
     let mut notes = funnel::analysis::facts::contradictions(&pipeline.config, history);
     if let Some(why) = &history.partial {
-        notes.insert(0, format!("the history is partial: {why}"));
+        notes.insert(
+            0,
+            Note::new(
+                NoteKind::PartialHistory,
+                Vec::new(),
+                format!("the history is partial: {why}"),
+                None,
+            ),
+        );
     }
     if let Some(repo) = &snapshot.repo {
         let stages: Vec<&str> = pipeline.config.stage_ids().collect();
@@ -70,7 +83,7 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         )?);
     }
     for note in &notes {
-        env.ui.warning(note);
+        env.ui.warning(&note.to_string());
     }
     finish(env, args.format, pipeline.deals.len(), &problems, &notes)
 }
@@ -80,12 +93,15 @@ fn finish(
     format: CheckFormat,
     deals: usize,
     problems: &[funnel::model::problem::Problem],
-    notes: &[String],
+    notes: &[Note],
 ) -> CmdResult {
     match format {
-        CheckFormat::Json => env.ui.out(&json_text(
-            &json!({ "deals": deals, "problems": problems, "notes": notes }),
-        ))?,
+        CheckFormat::Json => env.ui.out(&json_text(&json!({
+            "deals": deals,
+            "problems": problems,
+            "notes": notes.iter().map(Note::to_string).collect::<Vec<_>>(),
+            "warnings": notes,
+        })))?,
         CheckFormat::Text => {
             let text: String = problems
                 .iter()

@@ -159,6 +159,54 @@ pub fn value_span(text: &str, key: &str) -> std::ops::Range<usize> {
     item.span().unwrap_or(0..0)
 }
 
+/// What `check` warns about besides problems in files: something a person
+/// should know (a partial history, time skew) or do (commit a change,
+/// remove a lock left behind). Text: `message: fix`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Note {
+    pub kind: NoteKind,
+    /// The files it is about, relative to the pipeline root (or the work
+    /// tree's root for git's own files).
+    pub paths: Vec<String>,
+    pub message: String,
+    /// What resolves it, with the command, when something does.
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    PartialHistory,
+    TimeSkew,
+    WriteInProgress,
+    NotCommitted,
+    Staged,
+    Changed,
+    TempFile,
+    StaleLock,
+    Lock,
+}
+
+impl Note {
+    pub fn new(kind: NoteKind, paths: Vec<String>, message: String, fix: Option<String>) -> Note {
+        Note {
+            kind,
+            paths,
+            message,
+            fix,
+        }
+    }
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.fix {
+            Some(fix) => write!(f, "{}: {fix}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,6 +57,7 @@ use crate::error::{Error, Result};
 use crate::git::trailers::message;
 use crate::git::write::{BranchError, TreeChange};
 use crate::git::{BlobId, CommitId, Repo, TreeId};
+use crate::model::problem::{Note, NoteKind};
 
 /// One commit's worth of change to the work tree.
 #[derive(Debug, Clone)]
@@ -724,7 +725,7 @@ pub fn state_notes(
     stages: &[&str],
     hook_of: Option<u32>,
     in_git_hook: bool,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Note>> {
     let mut notes = Vec::new();
     if let Some(pid) = super::lock::held_by(repo.common_dir()) {
         if pid.is_some() && pid == hook_of {
@@ -733,8 +734,14 @@ pub fn state_notes(
         let who = pid.map_or("another funnel command".to_string(), |p| {
             format!("a funnel command (pid {p})")
         });
-        notes.push(format!(
-            "{who} is writing: what follows may be its work in progress; run `funnel check` again when it has finished"
+        notes.push(Note::new(
+            NoteKind::WriteInProgress,
+            Vec::new(),
+            format!("{who} is writing"),
+            Some(
+                "what follows may be its work in progress; run `funnel check` again when it has finished"
+                    .into(),
+            ),
         ));
         return Ok(notes);
     }
@@ -754,53 +761,64 @@ pub fn state_notes(
         }
     }
     // A few are named one by one; many (a bulk edit) in one line.
-    let many = |paths: &[String], what: &str, fix: &str| {
-        let shown: Vec<&str> = paths.iter().take(3).map(String::as_str).collect();
-        format!(
-            "{} deal files {what} ({} and {} more; `git status` lists them): {fix}",
-            paths.len(),
-            shown.join(", "),
-            paths.len() - shown.len()
-        )
-    };
-    type One = fn(&str) -> String;
-    let groups: [(Vec<String>, &str, &str, One); 3] = [
+    type One = fn(&str) -> (String, String);
+    let groups: [(NoteKind, Vec<String>, &str, &str, One); 3] = [
         (
+            NoteKind::NotCommitted,
             untracked,
             "are not committed",
             "commit them (`git add -A && git commit`) or remove them",
             |path| {
-                format!(
-                    "{path} is not committed: commit it (`git add {path} && git commit`) or remove it"
+                (
+                    format!("{path} is not committed"),
+                    format!("commit it (`git add {path} && git commit`) or remove it"),
                 )
             },
         ),
         (
+            NoteKind::Staged,
             staged,
             "are staged but not committed (the index differs from HEAD)",
             "commit them (`git commit`) or unstage them (`git restore --staged .`)",
             |path| {
-                format!(
-                    "{path} is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged {path}`)"
+                (
+                    format!("{path} is staged but not committed (the index differs from HEAD)"),
+                    format!(
+                        "commit it (`git commit`) or unstage it (`git restore --staged {path}`)"
+                    ),
                 )
             },
         ),
         (
+            NoteKind::Changed,
             changed,
             "have changes that are not committed",
             "commit them (`git add -A && git commit`) or drop them (`git restore --staged --worktree .`)",
             |path| {
-                format!(
-                    "{path} has changes that are not committed: commit them (`git add -A {path} && git commit`) or drop them (`git restore --staged --worktree {path}`)"
+                (
+                    format!("{path} has changes that are not committed"),
+                    format!(
+                        "commit them (`git add -A {path} && git commit`) or drop them (`git restore --staged --worktree {path}`)"
+                    ),
                 )
             },
         ),
     ];
-    for (paths, what, fix, one) in groups {
+    for (kind, paths, what, fix, one) in groups {
         if paths.len() > 3 {
-            notes.push(many(&paths, what, fix));
+            let shown: Vec<&str> = paths.iter().take(3).map(String::as_str).collect();
+            let message = format!(
+                "{} deal files {what} ({} and {} more; `git status` lists them)",
+                paths.len(),
+                shown.join(", "),
+                paths.len() - shown.len()
+            );
+            notes.push(Note::new(kind, paths, message, Some(fix.into())));
         } else {
-            notes.extend(paths.iter().map(|p| one(p)));
+            for path in paths {
+                let (message, fix) = one(&path);
+                notes.push(Note::new(kind, vec![path], message, Some(fix)));
+            }
         }
     }
     let root = repo.workdir.join(&repo.prefix);
@@ -812,8 +830,11 @@ pub fn state_notes(
             let name = entry.file_name().to_string_lossy().into_owned();
             if is_temp_name(&name) {
                 let path = format!("{stage}/{name}");
-                notes.push(format!(
-                    "{path} is a temporary file an interrupted funnel command left: remove it (`rm '{path}'`)"
+                notes.push(Note::new(
+                    NoteKind::TempFile,
+                    vec![path.clone()],
+                    format!("{path} is a temporary file an interrupted funnel command left"),
+                    Some(format!("remove it (`rm '{path}'`)")),
                 ));
             }
         }
@@ -836,13 +857,23 @@ pub fn state_notes(
             (Some(starts), Some(made))
                 if starts.iter().all(|s| made + Duration::from_secs(1) < *s) =>
             {
-                notes.push(format!(
-                    "{shown} is left from a git command that ended (it is older than every running git process): it blocks every commit; remove it (`rm {shown}`)"
+                notes.push(Note::new(
+                    NoteKind::StaleLock,
+                    vec![shown.clone()],
+                    format!(
+                        "{shown} is left from a git command that ended (it is older than every running git process)"
+                    ),
+                    Some(format!("it blocks every commit; remove it (`rm {shown}`)")),
                 ));
             }
             (Some(_), _) => {}
-            (None, _) => notes.push(format!(
-                "{shown} exists: a git command is running, or one ended without removing it; if none is running, remove it (`rm {shown}`)"
+            (None, _) => notes.push(Note::new(
+                NoteKind::Lock,
+                vec![shown.clone()],
+                format!("{shown} exists"),
+                Some(format!(
+                    "a git command is running, or one ended without removing it; if none is running, remove it (`rm {shown}`)"
+                )),
             )),
         }
     }

@@ -50,7 +50,7 @@ fn a_clean_pipeline_is_ok() {
     run.success();
     assert_eq!(
         run.stdout,
-        "{\n  \"deals\": 2,\n  \"notes\": [],\n  \"problems\": []\n}\n"
+        "{\n  \"deals\": 2,\n  \"notes\": [],\n  \"problems\": [],\n  \"warnings\": []\n}\n"
     );
     assert_eq!(run.stderr, "ok: 2 deals, no problems\n");
 }
@@ -626,7 +626,8 @@ fn check_json_shape() {
       "line": 1,
       "message": "missing `expected_close` required in stage `proposal`"
     }
-  ]
+  ],
+  "warnings": []
 }
 "#
     );
@@ -657,7 +658,8 @@ fn check_json_for_a_broken_configuration() {
       "message": "unknown time zone `Mars/Olympus`",
       "source_line": "timezone = \"Mars/Olympus\"                 # dates and report windows are cut in this zone"
     }
-  ]
+  ],
+  "warnings": []
 }
 "#
     );

@@ -248,6 +248,18 @@ fn check_names_many_files_not_committed_in_one_line() {
         run.stderr,
         "warning: 5 deal files are not committed (lead/new-1.toml, lead/new-2.toml, lead/new-3.toml and 2 more; `git status` lists them): commit them (`git add -A && git commit`) or remove them\nok: 6 deals, no problems\n"
     );
+    // JSON names every file, typed.
+    let json = env.funnel(&["check", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        doc["warnings"],
+        serde_json::json!([{
+            "kind": "not_committed",
+            "paths": ["lead/new-1.toml", "lead/new-2.toml", "lead/new-3.toml", "lead/new-4.toml", "lead/new-5.toml"],
+            "message": "5 deal files are not committed (lead/new-1.toml, lead/new-2.toml, lead/new-3.toml and 2 more; `git status` lists them)",
+            "fix": "commit them (`git add -A && git commit`) or remove them",
+        }])
+    );
 }
 
 #[test]
