@@ -94,8 +94,8 @@ impl Findings<'_> {
             .config
             .doctor
             .severity
-            .get(kind.name())
-            .and_then(|s| Severity::parse(s))
+            .get(&kind)
+            .copied()
             .unwrap_or(kind.default_severity());
         self.findings.push(Finding {
             kind,

@@ -255,16 +255,19 @@ pub struct Doctor {
     /// An open deal this many days past its expected_close is dead.
     #[serde(default = "default_dead_after_days")]
     pub dead_after_days: u32,
-    /// Severity per finding kind, overriding the defaults
-    /// (`stalled = "error"`).
-    #[serde(default)]
-    pub severity: BTreeMap<String, String>,
+    /// Severity per finding kind, as written (`stalled = "error"`).
+    #[serde(default, rename = "severity")]
+    written: BTreeMap<String, String>,
+    /// The same, typed: the defaults' overrides `doctor` applies.
+    #[serde(skip)]
+    pub severity: BTreeMap<crate::model::finding::Kind, crate::model::finding::Severity>,
 }
 
 impl Default for Doctor {
     fn default() -> Self {
         Doctor {
             dead_after_days: default_dead_after_days(),
+            written: BTreeMap::new(),
             severity: BTreeMap::new(),
         }
     }
@@ -410,7 +413,14 @@ impl Config {
                 );
             }
         }
-        for (kind, severity) in &raw.doctor.severity {
+        let mut doctor = raw.doctor;
+        for (kind, severity) in &doctor.written {
+            if let (Some(k), Some(s)) = (
+                crate::model::finding::Kind::from_name(kind),
+                crate::model::finding::Severity::parse(severity),
+            ) {
+                doctor.severity.insert(k, s);
+            }
             if crate::model::finding::Kind::from_name(kind).is_none() {
                 let names = crate::model::finding::Kind::ALL.map(|k| k.name());
                 let hint = match did_you_mean(kind, names) {
@@ -487,7 +497,7 @@ impl Config {
             customers: raw.customers,
             spend,
             fx,
-            doctor: raw.doctor,
+            doctor,
         })
     }
 
