@@ -3,6 +3,9 @@
 //! path (`store::write`), which makes exactly one commit or changes nothing.
 
 pub mod demo;
+mod error;
+
+pub use error::OpError;
 
 use std::path::{Path, PathBuf};
 
@@ -86,14 +89,11 @@ impl Workspace {
             .map(|rel| rel.display().to_string())
             .collect();
         if copies.len() > 1 {
-            return Err(Error::hinted(
-                format!(
-                    "`{id}` is in {} stages at once: {}",
-                    copies.len(),
-                    copies.join(" and ")
-                ),
-                "keep the one in the right stage and delete the other (git rm FILE), then run the command again; `funnel check` lists every duplicate",
-            ));
+            return Err(OpError::InTwoStages {
+                id: id.into(),
+                copies,
+            }
+            .into());
         }
         Ok(deal)
     }
@@ -147,10 +147,7 @@ impl Workspace {
                 .to_string()
         };
         if at > self.now + SKEW || self.day_of(Some(at)) > self.calendar.today {
-            return Err(Error::hinted(
-                format!("--at {} is in the future", shown(at)),
-                "record what has happened: --at takes a past date such as yesterday, -3d or 2026-11-20",
-            ));
+            return Err(OpError::AtInFuture { at: shown(at) }.into());
         }
         let Some(id) = id else { return Ok(()) };
         let stages: Vec<&str> = self.config().stage_ids().collect();
@@ -161,32 +158,25 @@ impl Workspace {
             .and_then(|timeline| timeline.entries.last())
             && at < entry.at
         {
-            return Err(Error::hinted(
-                format!(
-                    "--at {} is before `{id}` entered `{}` on {}",
-                    shown(at),
-                    entry.stage,
-                    shown(entry.at)
-                ),
-                format!(
-                    "give a time after {} (or leave out --at to record it now)",
-                    shown(entry.at)
-                ),
-            ));
+            return Err(OpError::AtBeforeEntry {
+                at: shown(at),
+                id: id.into(),
+                stage: entry.stage.clone(),
+                entered: shown(entry.at),
+            }
+            .into());
         }
         Ok(())
     }
 
     fn stage(&self, id: &str) -> Result<&config::Stage> {
         self.config().stage(id).ok_or_else(|| {
-            let hint = match did_you_mean(id, self.config().stage_ids()) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!(
-                    "the stages are: {}",
-                    self.config().stage_ids().collect::<Vec<_>>().join(", ")
-                ),
-            };
-            Error::hinted(format!("no stage `{id}`"), hint)
+            OpError::NoStage {
+                id: id.into(),
+                close: did_you_mean(id, self.config().stage_ids()).map(str::to_string),
+                stages: self.config().stage_ids().map(str::to_string).collect(),
+            }
+            .into()
         })
     }
 
@@ -195,13 +185,11 @@ impl Workspace {
         if reasons.is_empty() || reasons.iter().any(|r| r == reason) {
             return Ok(());
         }
-        Err(Error::hinted(
-            format!("`{reason}` is not one of the lost_reasons"),
-            format!(
-                "use one of: {} (or add it to lost_reasons in funnel.toml)",
-                reasons.join(", ")
-            ),
-        ))
+        Err(OpError::NotALostReason {
+            reason: reason.into(),
+            reasons: reasons.clone(),
+        }
+        .into())
     }
 
     /// Refuses when `text` (the deal's new contents) is not a valid deal for
@@ -210,15 +198,12 @@ impl Workspace {
         let deal = Deal::parse(rel, text).map_err(Error::Problems)?;
         let missing = missing_required(&self.pipeline, &deal, stage);
         if !missing.is_empty() {
-            let sets: Vec<String> = missing.iter().map(|k| format!("{k}=...")).collect();
-            let mut hint = format!("give them: funnel set {id} {}", sets.join(" "));
-            if missing.contains(&"lost_reason") {
-                hint = format!("{hint}, or say why: funnel move {id} {stage} --reason REASON");
+            return Err(OpError::Requires {
+                stage: stage.into(),
+                id: id.into(),
+                missing: missing.iter().map(|k| k.to_string()).collect(),
             }
-            return Err(Error::hinted(
-                format!("stage `{stage}` requires {}", missing.join(", ")),
-                hint,
-            ));
+            .into());
         }
         let problems =
             crate::analysis::check::text_problems(&self.pipeline, &deal, text, self.calendar.today);
@@ -233,7 +218,7 @@ impl Workspace {
         if let Some(first) = stage.follow_up.iter().min_by_key(|f| f.after_days) {
             let due = on
                 .checked_add(jiff::Span::new().days(i64::from(first.after_days)))
-                .map_err(|e| Error::data(e.to_string()))?;
+                .map_err(|e| OpError::FollowUpOutOfRange(e.to_string()))?;
             edit.set("next_step", first.step.as_str().into());
             edit.set("next_step_due", date_value(due));
         }
@@ -269,10 +254,7 @@ pub struct NewDeal {
 
 pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcome> {
     if new.title.trim().is_empty() {
-        return Err(Error::hinted(
-            "a deal needs a title",
-            "funnel add \"Acme Corp: CRM rollout\"",
-        ));
+        return Err(OpError::NoTitle.into());
     }
     ws.check_at(None, at)?;
     let stage = match &new.stage {
@@ -282,16 +264,15 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
     let id = match new.id {
         Some(id) => {
             if let Some(reason) = ident::invalid_reason(&id) {
-                return Err(Error::hinted(
-                    format!("invalid ID `{id}`: {reason}"),
-                    format!("try `{}`", ident::slug(&id)),
-                ));
+                return Err(OpError::InvalidId {
+                    slug: ident::slug(&id),
+                    id,
+                    reason: reason.to_string(),
+                }
+                .into());
             }
             if ws.pipeline.id_taken(&id) {
-                return Err(Error::hinted(
-                    format!("a deal `{id}` exists already"),
-                    "choose another --id",
-                ));
+                return Err(OpError::IdChosenTaken { id }.into());
             }
             id
         }
@@ -314,12 +295,12 @@ pub fn add(ws: &Workspace, new: NewDeal, at: Option<Timestamp>) -> Result<Outcom
                 taken
             });
             if let Some(existing) = same.into_inner() {
-                return Err(Error::hinted(
-                    format!("a deal titled \"{title}\" exists already: `{existing}`"),
-                    format!(
-                        "to add another deal with this title, give it an ID: funnel add \"{title}\" --id {id}"
-                    ),
-                ));
+                return Err(OpError::TitleTaken {
+                    title: title.into(),
+                    existing,
+                    next: id,
+                }
+                .into());
             }
             id
         }
@@ -364,7 +345,11 @@ pub fn move_deal(
     let deal = &ws.deal(id)?;
     let target = ws.stage(to)?;
     if deal.stage == target.id {
-        return Err(Error::data(format!("`{id}` is already in `{to}`")));
+        return Err(OpError::AlreadyIn {
+            id: id.into(),
+            stage: to.into(),
+        }
+        .into());
     }
     ws.check_at(Some(id), at)?;
     let from = ws.stage(&deal.stage)?;
@@ -376,9 +361,7 @@ pub fn move_deal(
             edit.set("lost_reason", reason.into());
         }
         Some(_) => {
-            return Err(Error::data(format!(
-                "--reason is for lost stages, and `{to}` is not one"
-            )));
+            return Err(OpError::ReasonNotLost { stage: to.into() }.into());
         }
         None => {}
     }
@@ -421,10 +404,7 @@ pub fn set(
 ) -> Result<Outcome> {
     let deal = &ws.deal(id)?;
     if changes.is_empty() {
-        return Err(Error::hinted(
-            "nothing to set",
-            format!("funnel set {id} value=15000 next_step_due=friday"),
-        ));
+        return Err(OpError::NothingToSet { id: id.into() }.into());
     }
     ws.check_at(Some(id), at)?;
     let text = read(&ws.pipeline.root, &deal.path)?;
@@ -433,10 +413,14 @@ pub fn set(
         crate::store::dealfile::check_key(key)?;
         if raw.trim().is_empty() {
             if key == "title" {
-                return Err(Error::data("a deal cannot lose its title"));
+                return Err(OpError::CannotLoseTitle.into());
             }
             if !edit.remove(key) {
-                return Err(Error::data(format!("`{id}` has no `{key}` to remove")));
+                return Err(OpError::NoKeyToRemove {
+                    id: id.into(),
+                    key: key.clone(),
+                }
+                .into());
             }
             continue;
         }
@@ -447,9 +431,7 @@ pub fn set(
     }
     let new_text = keep_line_endings(&text, edit.to_string());
     if new_text == text {
-        return Err(Error::data(format!(
-            "`{id}` already has those values: nothing to commit"
-        )));
+        return Err(OpError::SameValues { id: id.into() }.into());
     }
     ws.validate(&deal.path, &new_text, &deal.stage, id)?;
     let summary: Vec<String> = changes
@@ -485,13 +467,11 @@ pub fn replace(
     let deal = &ws.deal(id)?;
     ws.check_at(Some(id), at)?;
     if read(&ws.pipeline.root, &deal.path)? != original {
-        return Err(Error::hinted(
-            format!(
-                "{} changed while you were editing it: nothing was committed",
-                deal.path.display()
-            ),
-            format!("run `funnel edit {id}` again"),
-        ));
+        return Err(OpError::ChangedWhileEditing {
+            path: deal.path.clone(),
+            id: id.into(),
+        }
+        .into());
     }
     ws.validate(&deal.path, new_text, &deal.stage, id)?;
     ws.commit(
@@ -535,13 +515,15 @@ pub fn problems_in(
 pub fn rename(ws: &Workspace, old: &str, new: &str, at: Option<Timestamp>) -> Result<Outcome> {
     let deal = &ws.deal(old)?;
     if let Some(reason) = ident::invalid_reason(new) {
-        return Err(Error::hinted(
-            format!("invalid ID `{new}`: {reason}"),
-            format!("try `{}`", ident::slug(new)),
-        ));
+        return Err(OpError::InvalidId {
+            id: new.into(),
+            reason: reason.to_string(),
+            slug: ident::slug(new),
+        }
+        .into());
     }
     if ws.pipeline.id_taken(new) {
-        return Err(Error::data(format!("a deal `{new}` exists already")));
+        return Err(OpError::IdTaken { id: new.into() }.into());
     }
     ws.check_at(Some(old), at)?;
     let text = read(&ws.pipeline.root, &deal.path)?;
@@ -574,10 +556,11 @@ pub fn remove(ws: &Workspace, id: &str, at: Option<Timestamp>) -> Result<Outcome
 pub fn init(dir: &Path, at: Option<Timestamp>, verify: bool, wait: &Wait<'_>) -> Result<Outcome> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     if dir.join(config::FILE_NAME).exists() {
-        return Err(Error::hinted(
-            format!("{} already holds a {}", dir.display(), config::FILE_NAME),
-            "funnel init starts a new pipeline; this one is ready to use",
-        ));
+        return Err(OpError::AlreadyAPipeline {
+            dir: dir.to_path_buf(),
+            file: config::FILE_NAME,
+        }
+        .into());
     }
     let repo = match Repo::open(dir)? {
         Some(repo) => repo,
@@ -611,10 +594,11 @@ pub fn init(dir: &Path, at: Option<Timestamp>, verify: bool, wait: &Wait<'_>) ->
 
 fn parse_edit(rel: &Path, text: &str) -> Result<DealEdit> {
     DealEdit::parse(text).map_err(|e| {
-        Error::hinted(
-            format!("{} is not valid TOML: {e}", rel.display()),
-            "`funnel check` shows where; fix it by hand or with `funnel edit`",
-        )
+        OpError::NotToml {
+            path: rel.to_path_buf(),
+            error: e.to_string(),
+        }
+        .into()
     })
 }
 
@@ -631,10 +615,10 @@ pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
         .read_dir()
         .is_ok_and(|mut entries| entries.next().is_some())
     {
-        return Err(Error::hinted(
-            format!("{} is not empty", dir.display()),
-            "give `funnel demo` a new folder, or none for a temporary one",
-        ));
+        return Err(OpError::DemoFolderNotEmpty {
+            dir: dir.to_path_buf(),
+        }
+        .into());
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let plan = plan(files, today)?;
@@ -664,9 +648,7 @@ pub fn demo(dir: &Path, files: &[(&str, &str)], today: Date) -> Result<()> {
     if !merged {
         merge(&repo, &mut main, &side, &side_paths, plan.merge_at)?;
     }
-    let tip = main
-        .1
-        .ok_or_else(|| Error::data("the demo plan is empty"))?;
+    let tip = main.1.ok_or(OpError::EmptyDemoPlan)?;
     repo.check_out_branch("main", tip)?;
     if let Some((_, Some(side_tip))) = side {
         repo.set_branch(BRANCH, side_tip)?;
@@ -718,10 +700,10 @@ pub fn snooze(
         Some((when, reason)) => {
             let date = ws.calendar.date(when, crate::model::dates::Lean::Future)?;
             if date <= ws.calendar.today {
-                return Err(Error::hinted(
-                    format!("{date} is not in the future"),
-                    "snooze until a later date: +2w, eom, 2027-01-15",
-                ));
+                return Err(OpError::SnoozeNotAhead {
+                    date: date.to_string(),
+                }
+                .into());
             }
             edit.set("snooze_until", date_value(date));
             edit.set("snooze_reason", reason.into());
@@ -730,7 +712,7 @@ pub fn snooze(
         None => {
             let had = edit.remove("snooze_until") | edit.remove("snooze_reason");
             if !had {
-                return Err(Error::data(format!("`{id}` is not snoozed")));
+                return Err(OpError::NotSnoozed { id: id.into() }.into());
             }
             format!("unsnooze {id}")
         }
