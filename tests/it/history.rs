@@ -772,3 +772,36 @@ fn the_history_of_a_generated_pipeline_equals_its_recorded_truth() {
         }
     }
 }
+
+/// A commit that touches many deal files (a bulk import, a mass move, a
+/// rename of many deals) is read with the same rules as a small one: every
+/// move and rename in it is paired (past the size where the pairing uses a
+/// map instead of a scan).
+#[test]
+fn a_commit_that_moves_and_renames_many_deals_at_once() {
+    let fx = Fixture::new();
+    for n in 0..50 {
+        fx.deal(&format!("lead/deal-{n}.toml"), 1000);
+    }
+    fx.commit(D1, "import 50 deals");
+    for n in 0..40 {
+        fx.mv(&format!("lead/deal-{n}.toml"), &format!("contact/deal-{n}.toml"));
+    }
+    fx.mv("lead/deal-45.toml", "lead/deal-45-renewal.toml");
+    fx.commit(
+        D2,
+        "move 40, rename one\n\nFunnel-Deal: deal-45-renewal\nFunnel-Renamed-From: deal-45",
+    );
+    let history = fx.history();
+    assert_eq!(history.deals.len(), 50);
+    for n in [0, 17, 39] {
+        assert_eq!(
+            entries(&history, &format!("deal-{n}")),
+            expect(&[("lead", D1), ("contact", D2)])
+        );
+    }
+    assert_eq!(entries(&history, "deal-44"), expect(&[("lead", D1)]));
+    let renewal = timeline(&history, "deal-45-renewal");
+    assert_eq!(renewal.renamed_from, ["deal-45"]);
+    assert_eq!(entries(&history, "deal-45-renewal"), expect(&[("lead", D1)]));
+}

@@ -179,6 +179,7 @@ impl Chase<'_> {
             others.resize_with(parents.len() - 1, Followed::default);
             indexes.resize_with(lists.len(), || None);
         }
+        let mut deletions = Deletions::new(store, lists);
         for change in span(&store.changes, lists[0]) {
             if change.kind == Kind::Deleted {
                 continue;
@@ -231,7 +232,7 @@ impl Chase<'_> {
             self.record(&follow, commit, Event::Version(change.blob));
             // Added here: a move from the stage it was deleted from, a
             // rename with a trailer, or the deal's creation.
-            if let Some((p, from)) = deleted(store, lists, change.stem) {
+            if let Some((p, from)) = deletions.find(change.stem) {
                 self.record(&follow, commit, Event::Entry(change.stage));
                 let into = if p == 0 {
                     &mut followed
@@ -240,7 +241,7 @@ impl Chase<'_> {
                 };
                 insert(into, key(change.stem, from), follow);
             } else if let Some(old) = renamed(store.renames(commit), change.stem)
-                && let Some((p, from)) = deleted(store, lists, old)
+                && let Some((p, from)) = deletions.find(old)
             {
                 if from != change.stage {
                     self.record(&follow, commit, Event::Entry(change.stage));
@@ -292,6 +293,50 @@ impl Chase<'_> {
                 Event::Created => timeline.added = Some((at, id)),
             }
         }
+    }
+}
+
+/// Where the change lists of one commit say each stem was deleted: a scan
+/// for a commit with a few changes, a map built once for one with many (a
+/// bulk import or a mass move), so that every commit costs time linear in
+/// the files it touches.
+struct Deletions<'s> {
+    store: &'s Store,
+    lists: &'s [(u32, u32)],
+    map: Option<FxMap<u32, (usize, u16)>>,
+}
+
+impl<'s> Deletions<'s> {
+    /// Changes up to which a scan is cheaper than building a map.
+    const SCAN: usize = 32;
+
+    fn new(store: &'s Store, lists: &'s [(u32, u32)]) -> Deletions<'s> {
+        Deletions {
+            store,
+            lists,
+            map: None,
+        }
+    }
+
+    /// The first parent (and stage) from which `stem` was deleted.
+    fn find(&mut self, stem: u32) -> Option<(usize, u16)> {
+        let (store, lists) = (self.store, self.lists);
+        let changes: usize = lists.iter().map(|&(a, b)| (b - a) as usize).sum();
+        if changes <= Self::SCAN {
+            return deleted(store, lists, stem);
+        }
+        let map = self.map.get_or_insert_with(|| {
+            let mut map = FxMap::default();
+            for (p, &list) in lists.iter().enumerate() {
+                for c in span(&store.changes, list) {
+                    if c.kind == Kind::Deleted {
+                        map.entry(c.stem).or_insert((p, c.stage));
+                    }
+                }
+            }
+            map
+        });
+        map.get(&stem).copied()
     }
 }
 
