@@ -785,7 +785,10 @@ fn a_commit_that_moves_and_renames_many_deals_at_once() {
     }
     fx.commit(D1, "import 50 deals");
     for n in 0..40 {
-        fx.mv(&format!("lead/deal-{n}.toml"), &format!("contact/deal-{n}.toml"));
+        fx.mv(
+            &format!("lead/deal-{n}.toml"),
+            &format!("contact/deal-{n}.toml"),
+        );
     }
     fx.mv("lead/deal-45.toml", "lead/deal-45-renewal.toml");
     fx.commit(
@@ -803,5 +806,8 @@ fn a_commit_that_moves_and_renames_many_deals_at_once() {
     assert_eq!(entries(&history, "deal-44"), expect(&[("lead", D1)]));
     let renewal = timeline(&history, "deal-45-renewal");
     assert_eq!(renewal.renamed_from, ["deal-45"]);
-    assert_eq!(entries(&history, "deal-45-renewal"), expect(&[("lead", D1)]));
+    assert_eq!(
+        entries(&history, "deal-45-renewal"),
+        expect(&[("lead", D1)])
+    );
 }
