@@ -172,7 +172,7 @@ impl Repo {
             Ok(()) => Ok(()),
             Err(e) if e.code() == git2::ErrorCode::Locked => Err(BranchError::Locked(
                 self.repo
-                    .path()
+                    .commondir()
                     .join(format!("{branch}.lock"))
                     .display()
                     .to_string(),
