@@ -63,6 +63,29 @@ impl Snapshot {
         std::mem::forget(self);
     }
 
+    /// Keeps only the deals `filter` matches: a board, a report or a rep's
+    /// work on one segment of the pipeline.
+    pub fn retain(&mut self, filter: &crate::analysis::filter::Filter) {
+        let keep = self.matching(filter);
+        self.pipeline.deals.retain(|d| keep.contains(&d.id));
+    }
+
+    /// The IDs of the deals `filter` matches.
+    pub fn matching(
+        &self,
+        filter: &crate::analysis::filter::Filter,
+    ) -> std::collections::HashSet<String> {
+        let facts = self.facts();
+        let none = DealFacts::default();
+        let config = &self.pipeline.config;
+        self.pipeline
+            .deals
+            .iter()
+            .filter(|d| filter.matches(d, config, facts.get(&d.id).unwrap_or(&none)))
+            .map(|d| d.id.clone())
+            .collect()
+    }
+
     /// What the history says about each deal (created, entered its stage,
     /// last changed).
     pub fn facts(&self) -> HashMap<String, DealFacts> {

@@ -7,7 +7,7 @@ use funnel::model::config::{StageKind, Wip};
 use funnel::model::money::amount;
 
 use super::ui::{Format, Rows};
-use super::{CmdResult, Env};
+use super::{CmdResult, Env, FilterArgs};
 
 /// Show the pipeline at a glance: per stage count, value, weighted value, oldest deal, stalled, idle, WIP state
 ///
@@ -29,13 +29,17 @@ use super::{CmdResult, Env};
 /// (null when ok).
 #[derive(Debug, Args)]
 pub struct BoardArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
 
 pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
-    let snapshot = env.snapshot(None)?;
+    let mut snapshot = env.snapshot(None)?;
+    let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
+    snapshot.retain(&filter);
     let pipeline = &snapshot.pipeline;
     let config = &pipeline.config;
     let today = env.today(config)?;

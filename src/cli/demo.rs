@@ -49,11 +49,13 @@ pub fn run(env: &mut Env, args: DemoArgs) -> CmdResult {
     super::board::run(
         env,
         super::board::BoardArgs {
+            filter: super::FilterArgs { terms: Vec::new() },
             format: Format::Table,
         },
     )?;
     env.ui.out("\n")?;
     let report = super::report::ReportArgs {
+        filter: super::FilterArgs { terms: Vec::new() },
         since: None,
         until: None,
         period: None,

@@ -8,7 +8,7 @@ use serde_json::json;
 use funnel::model::money::amount;
 
 use super::ui::{Format, Rows};
-use super::{CmdResult, Env, Failure};
+use super::{CmdResult, Env, Failure, FilterArgs};
 
 /// Check the pipeline's health: the sales mistakes as findings to act on
 ///
@@ -39,6 +39,8 @@ use super::{CmdResult, Env, Failure};
 /// value as a decimal string or null; owner and stage only for deal findings.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Only findings about this owner's deals (and pipeline-wide ones)
     #[arg(long)]
     pub owner: Option<String>,
@@ -64,11 +66,20 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     let pipeline = &snapshot.pipeline;
     let today = env.today(&pipeline.config)?;
     let facts = snapshot.facts();
+    let filter = env.filter(pipeline, &args.filter.terms)?;
+    // Findings about the matching deals, and the pipeline-wide ones
+    // (prospecting, balance, products: computed on the whole pipeline).
+    let matching = (!filter.is_empty()).then(|| snapshot.matching(&filter));
     let kinds = &args.kind;
     let findings: Vec<Finding> = diagnose(pipeline, &facts, today)
         .into_iter()
         .filter(|f| args.all || f.kind != Kind::Snoozed)
         .filter(|f| kinds.is_empty() || kinds.contains(&f.kind))
+        .filter(|f| {
+            matching
+                .as_ref()
+                .is_none_or(|ids| f.deals.is_empty() || f.deals.iter().any(|d| ids.contains(d)))
+        })
         .filter(|f| {
             args.owner
                 .as_ref()

@@ -1,10 +1,9 @@
 //! `funnel list`: deals as a table, filtered and sorted.
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
 
 use clap::Args;
-use funnel::analysis::filter::{DealFacts, Filter};
+use funnel::analysis::filter::DealFacts;
 use funnel::error::Error;
 use funnel::model::config::StageKind;
 use funnel::model::deal::Deal;
@@ -51,11 +50,8 @@ pub struct ListArgs {
 pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     let pipeline = env.load()?;
     let config = &pipeline.config;
-    let calendar = funnel::ops::calendar(config, env.today(config)?);
-    let custom = custom_keys(&pipeline);
-    let known = |key: &str| custom.contains(key);
-    let filter = Filter::parse(&args.filters, &known, &calendar).map_err(Error::from)?;
-    filter.check_stages(config).map_err(Error::from)?;
+    let custom = pipeline.field_keys();
+    let filter = env.filter(&pipeline, &args.filters)?;
     let show_closed = args.all || filter.names_stage();
     let facts = if filter.needs_history() {
         env.facts(&pipeline)?
@@ -132,20 +128,6 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     drop(deals);
     std::mem::forget(pipeline);
     Ok(())
-}
-
-/// Every key some deal has, dotted for sub-tables.
-fn custom_keys(pipeline: &Pipeline) -> BTreeSet<String> {
-    let mut keys = BTreeSet::new();
-    for deal in &pipeline.deals {
-        for (key, value) in &deal.fields {
-            keys.insert(key.clone());
-            if let Some(table) = value.as_table() {
-                keys.extend(table.keys().map(|k| format!("{key}.{k}")));
-            }
-        }
-    }
-    keys
 }
 
 /// Orders two deals by `key`: numbers and dates by value, text

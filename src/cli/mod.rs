@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use funnel::analysis::filter::DealFacts;
+use funnel::analysis::filter::{DealFacts, Filter};
 use funnel::error::Error;
 use funnel::model::dates::Lean;
 use funnel::ops::Outcome;
@@ -190,6 +190,17 @@ impl Env {
             self.ui.progress_done();
         }
         snapshot
+    }
+
+    /// The filter that `terms` (SPEC 10) make for `pipeline`: the same
+    /// grammar, errors and hints for every command that takes filters.
+    pub fn filter(&self, pipeline: &Pipeline, terms: &[String]) -> Result<Filter, Error> {
+        let config = &pipeline.config;
+        let calendar = funnel::ops::calendar(config, self.today(config)?);
+        let keys = pipeline.field_keys();
+        let filter = Filter::parse(terms, &|key: &str| keys.contains(key), &calendar)?;
+        filter.check_stages(config)?;
+        Ok(filter)
     }
 
     /// The pipeline's stage history from git (empty outside a repository).
@@ -436,4 +447,12 @@ impl CommitArgs {
             })
             .transpose()
     }
+}
+
+/// Filter terms, as `funnel list` takes them.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only deals these terms match (all must hold), as `funnel list` takes them: owner:alice product:crm value>5000 due<today +tag; a term starting with '-' goes after `--`
+    #[arg(value_name = "FILTER")]
+    pub terms: Vec<String>,
 }

@@ -6,7 +6,7 @@ use funnel::analysis::next::next;
 use funnel::model::money::amount;
 
 use super::ui::{Format, Rows};
-use super::{CmdResult, Env};
+use super::{CmdResult, Env, FilterArgs};
 
 /// Show today's work for a rep: next steps due, overdue promises, follow-ups, stalled and idle deals
 ///
@@ -18,6 +18,8 @@ use super::{CmdResult, Env};
 /// "fix", "at_stake"}]}; kind is "due_today" or a doctor finding kind.
 #[derive(Debug, Args)]
 pub struct NextArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Whose work (default: you); "all" for everyone's
     #[arg(long)]
     pub owner: Option<String>,
@@ -27,7 +29,9 @@ pub struct NextArgs {
 }
 
 pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
-    let snapshot = env.snapshot(None)?;
+    let mut snapshot = env.snapshot(None)?;
+    let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
+    snapshot.retain(&filter);
     let today = env.today(&snapshot.pipeline.config)?;
     let owner = match args.owner {
         Some(owner) => owner,

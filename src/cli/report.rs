@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::ui::{Format, Rows};
-use super::{CmdResult, Env};
+use super::{CmdResult, Env, FilterArgs};
 
 /// Report the metrics that matter: deal size, cycle length, win rate, conversion, velocity and more
 ///
@@ -41,6 +41,8 @@ use super::{CmdResult, Env};
 /// coverage, each figure as {"value": decimal string or null, "deals": N}.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Start of the window (a date expression)
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
@@ -79,7 +81,9 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
         .by
         .is_none()
         .then_some(funnel::analysis::facts::RECORD_KEYS);
-    let snapshot = env.snapshot(keys)?;
+    let mut snapshot = env.snapshot(keys)?;
+    let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
+    snapshot.retain(&filter);
     if let Some(why) = &snapshot.history.partial {
         env.ui.warning(&format!(
             "the history is partial ({why}): figures rest on the commits present"

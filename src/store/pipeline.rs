@@ -246,6 +246,21 @@ impl Pipeline {
         Err(Error::hinted(format!("no deal `{id}`"), hint))
     }
 
+    /// Every key some deal has, dotted for sub-tables: the custom keys a
+    /// filter or a sort may name.
+    pub fn field_keys(&self) -> std::collections::BTreeSet<String> {
+        let mut keys = std::collections::BTreeSet::new();
+        for deal in &self.deals {
+            for (key, value) in &deal.fields {
+                keys.insert(key.clone());
+                if let Some(table) = value.as_table() {
+                    keys.extend(table.keys().map(|k| format!("{key}.{k}")));
+                }
+            }
+        }
+        keys
+    }
+
     /// Whether an ID is taken by any file, broken ones included.
     pub fn id_taken(&self, id: &str) -> bool {
         self.deal(id).is_some()

@@ -682,3 +682,77 @@ fn a_closed_pipe_exits_quietly() {
     assert_eq!(stderr, "");
     assert_eq!(status.code(), Some(0));
 }
+
+// filters everywhere
+
+/// `board`, `next`, `report` and `doctor` take the filter terms of `list`,
+/// with the same errors.
+#[test]
+fn filters_work_on_board_next_report_and_doctor() {
+    let env = sample();
+    // alice: acme-crm (lead, 12000), initech (proposal, 8000 EUR), soylent (lost).
+    let csv = "stage,deals,value,weighted,oldest,stalled,idle,wip
+lead,1,12000,1200,0d acme-crm,0,0,
+qualified,0,0,0,,0,0,
+contact,0,0,0,,0,0,
+proposal,1,8640,5184,0d initech,0,0,
+negotiation,0,0,0,,0,0,
+won,0,0,,,,,
+lost,1,3000,,,,,
+open,2,20640,6384,,0,0,
+";
+    let run = env.funnel(&["board", "owner:alice", "--format", "csv"]);
+    run.success();
+    assert_eq!(run.stdout, csv);
+    // Only umbrella is due today (2026-11-27), and it is carol's.
+    let next = |terms: &[&str]| {
+        let mut args = vec!["next", "--owner", "all", "--format", "tsv"];
+        args.extend(terms);
+        let run = env.funnel(&args);
+        run.success();
+        run.stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').nth(1).unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(next(&[]).contains(&"umbrella".to_string()));
+    assert!(!next(&["owner:alice"]).contains(&"umbrella".to_string()));
+    // A report on one segment counts its deals only.
+    let deals = |terms: &[&str]| {
+        let mut args = vec!["report", "--format", "json"];
+        args.extend(terms);
+        let run = env.funnel(&args);
+        run.success();
+        run.stderr
+    };
+    assert!(
+        deals(&[]).ends_with(", 6 deals, in USD\n"),
+        "{}",
+        deals(&[])
+    );
+    assert!(
+        deals(&["owner:bob"]).ends_with(", 2 deals, in USD\n"),
+        "{}",
+        deals(&["owner:bob"])
+    );
+    // doctor keeps the findings about matching deals.
+    let doctor = env.funnel(&["doctor", "--format", "tsv", "owner:carol"]);
+    doctor.success();
+    assert!(
+        doctor.stdout.lines().skip(1).all(|l| {
+            let deal = l.split('\t').nth(2).unwrap();
+            deal.is_empty() || deal == "umbrella"
+        }),
+        "{}",
+        doctor.stdout
+    );
+    // The same errors and hints as list.
+    for command in ["board", "next", "report", "doctor"] {
+        assert_fails(
+            &env,
+            &[command, "valeu>5"],
+            "error: unknown key `valeu` in `valeu>5`\nhint: did you mean `value`?\n",
+        );
+    }
+}
