@@ -38,8 +38,14 @@
 //! A command killed in the middle leaves its journal. The next funnel
 //! command ([`recover`], under the write lock) looks at the branch: when it
 //! holds the journal's commit, it finishes the work (the index entries);
-//! otherwise it puts the files back. Either way it removes its own
-//! temporary files and lock, never git's, and says what it did in one line.
+//! otherwise it puts the files back (a file changed since is left alone
+//! and named). Either way it removes its own temporary files and
+//! `index.lock` (known by its inode), the lock file libgit2 writes a
+//! scratch index through, and the branch's lock when no running git
+//! process can hold it (one older than every git process: the killed
+//! command was inside libgit2's reference update); never a lock a live git
+//! may hold. It says what it did in one line. `check` names what is left
+//! that it cannot repair ([`state_notes`]).
 //!
 //! In debug builds `FUNNEL_FAILPOINT=STEP` stops the command at a step
 //! (`journal`, `locked`, `files`, `hooks`, `commit`, `index`, `ref`,
