@@ -21,21 +21,23 @@ pub struct Snapshot {
     pub repo: Option<Repo>,
     /// Where funnel caches for this work tree (`.git/funnel/`).
     pub cache: Option<PathBuf>,
+    facts: std::cell::OnceCell<HashMap<String, DealFacts>>,
 }
 
 impl Snapshot {
-    /// Loads the pipeline at `root`. With `keys`, deals keep only those
+    /// Loads the pipeline at `root` in `repo` (the repository that holds
+    /// it, already open; `None` outside one). With `keys`, deals keep only those
     /// top-level keys (a report reads a few of each of 20,000 deals).
     /// `progress(done, total)` is called as a long first history walk
     /// goes.
     pub fn open(
         root: &Path,
+        repo: Option<Repo>,
         keys: Option<&[&str]>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Snapshot> {
         // The configuration alone first: the history needs only its stages.
         let outline = Pipeline::config_only(root)?;
-        let repo = Repo::open(root)?;
         let cache = repo.as_ref().map(history::cache_dir);
         let (pipeline, history) = crate::parallel::join(
             || Pipeline::load_cached(root, cache.as_deref(), keys),
@@ -52,6 +54,7 @@ impl Snapshot {
             history: history?,
             repo,
             cache,
+            facts: std::cell::OnceCell::new(),
         })
     }
 
@@ -66,6 +69,9 @@ impl Snapshot {
     /// Keeps only the deals `filter` matches: a board, a report or a rep's
     /// work on one segment of the pipeline.
     pub fn retain(&mut self, filter: &crate::analysis::filter::Filter) {
+        if filter.is_empty() {
+            return;
+        }
         let keep = self.matching(filter);
         self.pipeline.deals.retain(|d| keep.contains(&d.id));
     }
@@ -88,8 +94,11 @@ impl Snapshot {
 
     /// What the history says about each deal (created, entered its stage,
     /// last changed).
-    pub fn facts(&self) -> HashMap<String, DealFacts> {
-        facts::deal_facts(&self.pipeline, &self.history)
+    pub fn facts(&self) -> &HashMap<String, DealFacts> {
+        // Worked out once: a filter and the command both ask (removing
+        // deals later leaves entries no one asks for).
+        self.facts
+            .get_or_init(|| facts::deal_facts(&self.pipeline, &self.history))
     }
 
     /// The value and currency each committed version says, by blob (from

@@ -43,7 +43,7 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
     let pipeline = &snapshot.pipeline;
     let config = &pipeline.config;
     let today = env.today(config)?;
-    let board = board(pipeline, &snapshot.facts(), today);
+    let board = board(pipeline, snapshot.facts(), today);
     let mut rows = Rows::new(vec![
         "stage", "deals", "value", "weighted", "oldest", "stalled", "idle", "wip",
     ])

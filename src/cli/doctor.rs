@@ -71,7 +71,7 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     // (prospecting, balance, products: computed on the whole pipeline).
     let matching = (!filter.is_empty()).then(|| snapshot.matching(&filter));
     let kinds = &args.kind;
-    let findings: Vec<Finding> = diagnose(pipeline, &facts, today)
+    let findings: Vec<Finding> = diagnose(pipeline, facts, today)
         .into_iter()
         .filter(|f| args.all || f.kind != Kind::Snoozed)
         .filter(|f| kinds.is_empty() || kinds.contains(&f.kind))

@@ -27,7 +27,7 @@ pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
     // other command for as long as the file is open; the change is
     // committed under the lock, and only if the file is as it was.
     let root = env.root()?;
-    env.recover(&root);
+    let _ = env.recover(&root);
     let pipeline = funnel::store::pipeline::Pipeline::config_only(&root)?;
     let deal = &pipeline.load_deal(&args.id)?;
     let path = pipeline.root.join(&deal.path);

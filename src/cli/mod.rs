@@ -140,9 +140,9 @@ impl Env {
     /// had to skip.
     pub fn load(&self) -> Result<Pipeline, Error> {
         let root = self.root()?;
-        self.recover(&root);
         // Deal files unchanged since the last run come from the deal cache.
-        let cache = funnel::git::Repo::open(&root)
+        let cache = self
+            .recover(&root)
             .ok()
             .flatten()
             .map(|repo| funnel::git::history::cache_dir(&repo));
@@ -177,19 +177,8 @@ impl Env {
     /// `check`, which lists their problems).
     pub fn open_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
         let root = self.root()?;
-        self.recover(&root);
-        let started = std::time::Instant::now();
-        let mut shown = false;
-        let mut progress = |done: usize, total: usize| {
-            if started.elapsed() > std::time::Duration::from_secs(1) {
-                shown |= self.ui.progress("reading the history", done, total);
-            }
-        };
-        let snapshot = Snapshot::open(&root, keys, &mut progress);
-        if shown {
-            self.ui.progress_done();
-        }
-        snapshot
+        let repo = self.recover(&root)?;
+        self.with_progress(|progress| Snapshot::open(&root, repo, keys, progress))
     }
 
     /// The filter that `terms` (SPEC 10) make for `pipeline`: the same
@@ -209,21 +198,28 @@ impl Env {
             None => Ok(funnel::git::history::History::default()),
             Some(repo) => {
                 let stages: Vec<&str> = pipeline.config.stage_ids().collect();
-                let started = std::time::Instant::now();
-                let mut shown = false;
-                let mut progress = |done: usize, total: usize| {
-                    if started.elapsed() > std::time::Duration::from_secs(1) {
-                        shown |= self.ui.progress("reading the history", done, total);
-                    }
-                };
-                let history =
-                    funnel::git::history::load_with_progress(&repo, &stages, &mut progress);
-                if shown {
-                    self.ui.progress_done();
-                }
-                history
+                self.with_progress(|progress| {
+                    funnel::git::history::load_with_progress(&repo, &stages, progress)
+                })
             }
         }
+    }
+
+    /// Runs a history load with a progress bar on stderr once it has taken
+    /// a second (on a terminal), cleared when it is done.
+    fn with_progress<T>(&self, load: impl FnOnce(&mut dyn FnMut(usize, usize)) -> T) -> T {
+        let started = std::time::Instant::now();
+        let mut shown = false;
+        let mut progress = |done: usize, total: usize| {
+            if started.elapsed() > std::time::Duration::from_secs(1) {
+                shown |= self.ui.progress("reading the history", done, total);
+            }
+        };
+        let loaded = load(&mut progress);
+        if shown {
+            self.ui.progress_done();
+        }
+        loaded
     }
 
     /// What the history says about each deal (when it was created, entered
@@ -300,10 +296,11 @@ impl Env {
     }
 
     /// Finishes or undoes a command that was interrupted, before a read
-    /// command looks at the files, and says so.
-    pub fn recover(&self, root: &std::path::Path) {
-        let Ok(Some(repo)) = funnel::git::Repo::open(root) else {
-            return;
+    /// command looks at the files, and says so; returns the repository it
+    /// opened for that (`None` outside one), for the command to use.
+    pub fn recover(&self, root: &std::path::Path) -> Result<Option<funnel::git::Repo>, Error> {
+        let Some(repo) = funnel::git::Repo::open(root)? else {
+            return Ok(None);
         };
         match funnel::store::write::recover(&repo) {
             Ok(Some(recovered)) => self.ui.status(&format!("funnel: {recovered}")),
@@ -312,6 +309,7 @@ impl Env {
                 "an interrupted funnel command could not be finished or undone: {e}"
             )),
         }
+        Ok(Some(repo))
     }
 
     /// Reports a commit a command made.
@@ -406,13 +404,6 @@ pub fn assignments(args: &[String]) -> Result<Vec<(String, String)>, Error> {
             })?;
             let key = key.trim();
             funnel::store::dealfile::check_key(key)?;
-            if key.is_empty()
-                || !key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-            {
-                return Err(Error::data(format!("`{key}` is not a key name")));
-            }
             Ok((key.to_string(), value.to_string()))
         })
         .collect()

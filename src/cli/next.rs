@@ -41,7 +41,7 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
             .and_then(|r| r.owner_name())
             .unwrap_or_else(|| "all".into()),
     };
-    let work = next(&snapshot.pipeline, &snapshot.facts(), today, &owner);
+    let work = next(&snapshot.pipeline, snapshot.facts(), today, &owner);
     let mut rows = Rows::new(vec!["at stake", "deal", "stage", "what", "fix"]).numeric(&[0]);
     for item in &work.items {
         rows.rows.push(vec![

@@ -178,17 +178,18 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
     let (branch, old_head) = repo.branch()?;
     let mut files = Vec::new();
     let mut tree_changes = Vec::new();
-    let mut moved_mode = None;
-    for (rel, _) in &change.files {
-        let path = repo.prefix.join(rel);
-        if let Some((_, mode)) = read_plain(&repo.workdir.join(&path))? {
-            moved_mode = moved_mode.or(Some(mode));
-        }
-    }
+    // Each file as it is now, read once; a new path (a move's target)
+    // takes the mode of the file the change removes.
+    let mut present = Vec::new();
     for (rel, content) in &change.files {
         let path = repo.prefix.join(rel);
-        let full = repo.workdir.join(&path);
-        let before = match read_plain(&full)? {
+        present.push((read_plain(&repo.workdir.join(&path))?, path, content));
+    }
+    let moved_mode = present
+        .iter()
+        .find_map(|(now, _, _)| now.as_ref().map(|(_, mode)| *mode));
+    for (now, path, content) in present {
+        let before = match now {
             Some((bytes, mode)) => Some((repo.write_blob(&bytes)?.to_string(), mode)),
             None => None,
         };
