@@ -50,7 +50,6 @@ pub struct ListArgs {
 pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     let pipeline = env.load()?;
     let config = &pipeline.config;
-    let custom = pipeline.field_keys();
     let filter = env.filter(&pipeline, &args.filters)?;
     let show_closed = args.all || filter.names_stage();
     let facts = if filter.needs_history() {
@@ -80,7 +79,7 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
             other => other,
         };
         if !(funnel::model::deal::field_type(key).is_some()
-            || custom.contains(key)
+            || pipeline.field_keys().contains(key)
             || ["id", "stage"].contains(&key))
         {
             return Err(Error::hinted(

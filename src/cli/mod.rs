@@ -173,6 +173,14 @@ impl Env {
         Ok(snapshot)
     }
 
+    /// The snapshot of the one deal `id` (`show`): its file and its own
+    /// history, after finishing an interrupted command.
+    pub fn deal_snapshot(&self, id: &str) -> Result<Snapshot, Error> {
+        let root = self.root()?;
+        let repo = self.recover(&root)?;
+        Snapshot::open_deal(&root, repo, id)
+    }
+
     /// [`Env::snapshot`] without the warning about skipped files (for
     /// `check`, which lists their problems).
     pub fn open_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
@@ -186,8 +194,10 @@ impl Env {
     pub fn filter(&self, pipeline: &Pipeline, terms: &[String]) -> Result<Filter, Error> {
         let config = &pipeline.config;
         let calendar = funnel::ops::calendar(config, self.today(config)?);
-        let keys = pipeline.field_keys();
-        let filter = Filter::parse(terms, &|key: &str| keys.contains(key), &calendar)?;
+        // The keys deals have are gathered only when a term names a key.
+        let keys = std::cell::OnceCell::new();
+        let known = |key: &str| keys.get_or_init(|| pipeline.field_keys()).contains(key);
+        let filter = Filter::parse(terms, &known, &calendar)?;
         filter.check_stages(config)?;
         Ok(filter)
     }

@@ -30,7 +30,7 @@ pub struct ShowArgs {
 }
 
 pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
-    let snapshot = env.snapshot(None)?;
+    let snapshot = env.deal_snapshot(&args.id)?;
     let pipeline = &snapshot.pipeline;
     let deal = pipeline.require_deal(&args.id)?;
     let config = &pipeline.config;

@@ -250,11 +250,17 @@ impl Pipeline {
     /// filter or a sort may name.
     pub fn field_keys(&self) -> std::collections::BTreeSet<String> {
         let mut keys = std::collections::BTreeSet::new();
+        // Most deals share their keys: a key is copied only the first time.
         for deal in &self.deals {
             for (key, value) in &deal.fields {
-                keys.insert(key.clone());
-                if let Some(table) = value.as_table() {
-                    keys.extend(table.keys().map(|k| format!("{key}.{k}")));
+                if !keys.contains(key.as_str()) {
+                    keys.insert(key.clone());
+                }
+                for k in value.as_table().into_iter().flat_map(|t| t.keys()) {
+                    let dotted = format!("{key}.{k}");
+                    if !keys.contains(&dotted) {
+                        keys.insert(dotted);
+                    }
                 }
             }
         }

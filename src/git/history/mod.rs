@@ -120,6 +120,22 @@ pub fn load_with_progress(
     stages: &[&str],
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<History> {
+    load_inner(repo, stages, None, progress)
+}
+
+/// [`load`] for the deals called `ids` at HEAD alone (`show ID`): the walk
+/// and its cache are the same, but only their timelines are chased, so one
+/// deal's history costs little more than reading the cache.
+pub fn load_deals(repo: &Repo, stages: &[&str], ids: &[&str]) -> Result<History> {
+    load_inner(repo, stages, Some(ids), &mut |_, _| {})
+}
+
+fn load_inner(
+    repo: &Repo,
+    stages: &[&str],
+    only: Option<&[&str]>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<History> {
     read_without_hash_check();
     let git = &repo.repo;
     if stages.len() >= usize::from(u16::MAX) {
@@ -196,7 +212,14 @@ pub fn load_with_progress(
         let bytes = encode(buffer, &store, &order, &links, &folders, &key);
         let _ = crate::cache_file::write_atomically(&cache_path, &bytes);
     }
-    let at_head = deals_at_head(&folders);
+    let mut at_head = deals_at_head(&folders);
+    if let Some(ids) = only {
+        let names = &store.stems.list;
+        let wanted: Vec<u32> = (0..names.len() as u32)
+            .filter(|&n| ids.contains(&&*names[n as usize]))
+            .collect();
+        at_head.retain(|(stem, _)| wanted.contains(stem));
+    }
     let history = History {
         deals: chase(&store, &order, &links, stages, &at_head),
         partial,
