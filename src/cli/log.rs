@@ -49,9 +49,16 @@ pub struct DiffArgs {
     pub format: Format,
 }
 
+/// The configuration (no deal is read: log and diff read the versions
+/// the commits hold) and the repository, after finishing an interrupted
+/// command.
 fn repo(env: &Env) -> Result<(funnel::store::pipeline::Pipeline, Repo), Error> {
-    let pipeline = env.load()?;
-    let repo = Repo::open_required(&pipeline.root)?;
+    let root = env.root()?;
+    let pipeline = funnel::store::pipeline::Pipeline::config_only(&root)?;
+    let repo = match env.recover(&root)? {
+        Some(repo) => repo,
+        None => Repo::open_required(&root)?,
+    };
     Ok((pipeline, repo))
 }
 

@@ -328,7 +328,7 @@ fn oid(id: &Id) -> Oid {
 /// load or `blob_texts` on another thread and made other git2 users' reads
 /// depend on timing. Set once it is one predictable state, and this is the
 /// only place in funnel that sets it.
-fn read_without_hash_check() {
+pub(crate) fn read_without_hash_check() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| git2::opts::strict_hash_verification(false));
 }
