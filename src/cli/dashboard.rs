@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use funnel::analysis::dashboard::{Scope, dashboard};
 use funnel::error::Error;
-use funnel::store::pipeline::Pipeline;
 
 use super::report::{WindowArgs, lines, window};
 use super::{CmdResult, Env, FilterArgs};
@@ -58,16 +57,7 @@ pub struct DashboardArgs {
 pub const DEFAULT_FILE: &str = "dashboard.html";
 
 pub fn run(env: &mut Env, args: DashboardArgs) -> CmdResult {
-    let root = env.root()?;
-    // The configuration alone first, to read the window, as `report` does.
-    let outline = Pipeline::config_only(&root)?;
-    let (window, now) = match window(env, &outline.config, &args.window) {
-        Ok(found) => found,
-        Err(e) => {
-            env.load()?;
-            return Err(e.into());
-        }
-    };
+    let (window, now) = window(env, &args.window)?;
     let mut snapshot = env.snapshot(None)?;
     let today = env.today(&snapshot.pipeline.config)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;

@@ -72,18 +72,7 @@ pub struct WindowArgs {
 }
 
 pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
-    let root = env.root()?;
-    // The configuration alone first: the window and the stage folders the
-    // history follows need nothing else.
-    let outline = Pipeline::config_only(&root)?;
-    let (window, now) = match window(env, &outline.config, &args.window) {
-        Ok(found) => found,
-        Err(e) => {
-            // As ever: the warnings about the deal files, then the error.
-            env.load()?;
-            return Err(e.into());
-        }
-    };
+    let (window, now) = window(env, &args.window)?;
     // Of each deal, the keys the records read, or all of them for --by.
     let keys = args
         .by
@@ -152,12 +141,19 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
 }
 
 /// The window the options ask for, and "now": the end of today, so
-/// today's changes count.
-pub(super) fn window(
-    env: &Env,
-    config: &Config,
-    args: &WindowArgs,
-) -> Result<(Window, Timestamp), Error> {
+/// today's changes count. Read from the configuration alone (the window
+/// and the stage folders the history follows need nothing else); on a bad
+/// option, as ever, the warnings about the deal files come first, then the
+/// error.
+pub(super) fn window(env: &Env, args: &WindowArgs) -> Result<(Window, Timestamp), Error> {
+    let outline = Pipeline::config_only(&env.root()?)?;
+    window_in(env, &outline.config, args).or_else(|e| {
+        env.load()?;
+        Err(e)
+    })
+}
+
+fn window_in(env: &Env, config: &Config, args: &WindowArgs) -> Result<(Window, Timestamp), Error> {
     let today = env.today(config)?;
     let calendar = funnel::ops::calendar(config, today);
     let date = |expr: &Option<String>, name: &str| {

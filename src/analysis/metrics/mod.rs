@@ -324,10 +324,7 @@ pub fn report<D: Borrow<DealRecord>>(
     window: &Window,
     now: Timestamp,
 ) -> Report {
-    let facts: Vec<Facts<'_>> = deals
-        .iter()
-        .map(|d| Facts::new(config, d.borrow()))
-        .collect();
+    let facts = Facts::all(config, deals);
     let ctx = Context {
         config,
         window: *window,
@@ -379,10 +376,7 @@ pub fn breakdown<D: Borrow<DealRecord>>(
     window: &Window,
     now: Timestamp,
 ) -> Breakdown {
-    let facts: Vec<Facts<'_>> = deals
-        .iter()
-        .map(|d| Facts::new(config, d.borrow()))
-        .collect();
+    let facts = Facts::all(config, deals);
     let ctx = Context {
         config,
         window: *window,
@@ -449,6 +443,14 @@ struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
+    /// The facts of every deal.
+    fn all<D: Borrow<DealRecord>>(config: &Config, deals: &'a [D]) -> Vec<Facts<'a>> {
+        deals
+            .iter()
+            .map(|d| Facts::new(config, d.borrow()))
+            .collect()
+    }
+
     fn new(config: &Config, deal: &'a DealRecord) -> Facts<'a> {
         let mut entries: Vec<(&str, Timestamp)> =
             deal.entries.iter().map(|(s, t)| (s.as_str(), *t)).collect();

@@ -125,6 +125,16 @@ fn x_labels(out: &mut String, labels: &[String], height: f64) {
     }
 }
 
+/// The x axis with its labels, and the end of the chart.
+fn close(out: &mut String, labels: &[String], height: f64) {
+    x_labels(out, labels, height);
+    let _ = write!(
+        out,
+        r#"<line class="axis" x1="{LEFT}" x2="{WIDTH}" y1="{y:.1}" y2="{y:.1}"/></svg>"#,
+        y = height - BOTTOM
+    );
+}
+
 /// A legend above the plot, one swatch per series.
 fn legend(out: &mut String, series: &[(&str, &str)]) {
     let mut x = LEFT;
@@ -216,11 +226,7 @@ pub fn bars(
     if let Some(o) = overlay {
         polyline(&mut out, o, slot, &y_of);
     }
-    x_labels(&mut out, labels, height);
-    out.push_str(&format!(
-        r#"<line class="axis" x1="{LEFT}" x2="{WIDTH}" y1="{y:.1}" y2="{y:.1}"/></svg>"#,
-        y = TOP + plot
-    ));
+    close(&mut out, labels, height);
     out
 }
 
@@ -289,11 +295,7 @@ pub fn lines(
     for s in series {
         polyline(&mut out, s, slot, &y_of);
     }
-    x_labels(&mut out, labels, height);
-    out.push_str(&format!(
-        r#"<line class="axis" x1="{LEFT}" x2="{WIDTH}" y1="{y:.1}" y2="{y:.1}"/></svg>"#,
-        y = TOP + plot
-    ));
+    close(&mut out, labels, height);
     out
 }
 
