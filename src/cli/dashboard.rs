@@ -24,8 +24,12 @@ use super::{CmdResult, Env, FilterArgs};
 /// doctor's findings with the command that fixes each; every chart has its
 /// numbers in a table beside it, and "All figures" lists the report as
 /// `funnel report` prints it. The figures are report's (for the same window
-/// and filters), board's and doctor's; the monthly charts cover the twelve
-/// months up to the window's end (or the whole window when it is longer).
+/// and filters), board's and doctor's. The window is report's: the last 90
+/// days unless --since/--until, --period or --last say otherwise; the
+/// monthly charts cover the twelve months up to the window's end (or the
+/// whole window when it is longer). Filter terms choose the deals as they
+/// do for report; doctor's pipeline-wide findings (prospecting, balance,
+/// products) look at the whole pipeline, as `doctor` with the same terms.
 /// It aggregates (at most 15 leaderboard rows, the rest summed in one;
 /// the first 40 findings, all of them counted by kind), so the page stays
 /// small for any number of deals.

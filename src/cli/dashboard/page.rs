@@ -236,19 +236,33 @@ fn summary(d: &Dashboard) -> String {
 }
 
 fn funnel(d: &Dashboard) -> String {
-    let rows: Vec<HBar> = d
-        .board
-        .stages
+    // The funnel of the window: the deals that entered each open stage
+    // (a skipped stage counts as passed), then those won.
+    let r = &d.report;
+    let mut rows: Vec<HBar> = r
+        .conversion
         .iter()
-        .map(|s| HBar {
-            label: s.stage.clone(),
-            value: s.deals as f64,
-            note: format!("{} · {}", s.deals, compact(num(s.value))),
-            class: kind_class(s.kind),
+        .map(|c| HBar {
+            label: c.stage.clone(),
+            value: c.entered as f64,
+            note: format!("{} · {} on", c.entered, figure(&c.rate, percent).0),
+            class: "c1",
             marks: Vec::new(),
         })
         .collect();
-    let chart = svg::hbars("funnel", "Deals per stage today", &rows, true);
+    rows.push(HBar {
+        label: "won".to_string(),
+        value: r.win_rate.won as f64,
+        note: r.win_rate.won.to_string(),
+        class: "c2",
+        marks: Vec::new(),
+    });
+    let chart = svg::hbars(
+        "funnel",
+        "Deals that entered each stage in the window, and deals won",
+        &rows,
+        true,
+    );
     let mut table = Table::new(&[
         "stage",
         "deals",
@@ -290,18 +304,10 @@ fn funnel(d: &Dashboard) -> String {
     card(
         "funnel",
         "The funnel by stage",
-        "Deals and value in each stage today; of the deals that entered an open stage in the window, how many went further (skipped stages count as passed).",
+        "The window's funnel: the deals that entered each stage (a skipped stage counts as passed) and the share that went further, then the deals won. The table adds each stage's deals, value and weighted value today.",
         &format!("{chart}{}", table.html()),
         false,
     )
-}
-
-fn kind_class(kind: StageKind) -> &'static str {
-    match kind {
-        StageKind::Open => "c1",
-        StageKind::Won => "c2",
-        StageKind::Lost => "c3",
-    }
 }
 
 fn balance(d: &Dashboard) -> String {
