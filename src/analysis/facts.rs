@@ -118,6 +118,7 @@ pub fn records(
             record.product = figures.product().map(str::to_string);
             record.source = figures.source().map(str::to_string);
             record.account = figures.account().map(str::to_string);
+            record.lost_reason = figures.lost_reason().map(str::to_string);
             if fields {
                 record.fields = deal.fields.clone();
             }

@@ -10,14 +10,15 @@ use super::{CmdResult, Env};
 
 include!(concat!(env!("OUT_DIR"), "/example_pipeline.rs"));
 
-/// Build a sample pipeline with months of history and show its board and report
+/// Build a sample pipeline with months of history and show its board, report and dashboard
 ///
 /// Creates a new git repository (in DIR, or a temporary folder that is kept
 /// and named) from the example pipeline built into funnel, with several
 /// months of deterministic history: deals added on their created dates by
 /// four people, moved through the funnel, some values raised, and a review
 /// branch merged back. Then prints the board and the report of the last
-/// 180 days. Explore it afterwards with
+/// 180 days, and writes the dashboard of those days to dashboard.html in
+/// the demo folder (untracked, beside funnel.toml). Explore it afterwards with
 /// `funnel -C DIR list`, `git -C DIR log --graph --oneline`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -56,18 +57,32 @@ pub fn run(env: &mut Env, args: DemoArgs) -> CmdResult {
     env.ui.out("\n")?;
     let report = super::report::ReportArgs {
         filter: super::FilterArgs { terms: Vec::new() },
-        since: None,
-        until: None,
-        period: None,
-        last: Some("180d".into()),
+        window: super::report::WindowArgs {
+            last: Some("180d".into()),
+            ..Default::default()
+        },
         by: None,
         format: Format::Table,
     };
     super::report::run(env, report)?;
+    let dashboard = dir.join(super::dashboard::DEFAULT_FILE);
+    super::dashboard::run(
+        env,
+        super::dashboard::DashboardArgs {
+            filter: super::FilterArgs { terms: Vec::new() },
+            output: Some(dashboard.clone()),
+            window: super::report::WindowArgs {
+                last: Some("180d".into()),
+                ..Default::default()
+            },
+            by: "owner".into(),
+        },
+    )?;
     env.ui.status(&format!(
-        "Explore it: funnel -C {} list --all; git -C {} log --graph --oneline",
+        "Explore it: funnel -C {} list --all; git -C {} log --graph --oneline; open {} in a browser",
         dir.display(),
-        dir.display()
+        dir.display(),
+        dashboard.display()
     ));
     Ok(())
 }

@@ -3,6 +3,9 @@
 use clap::Args;
 use clap::builder::TypedValueParser as _;
 use funnel::analysis::doctor::{Finding, Kind, Severity, diagnose};
+use funnel::analysis::filter::Filter;
+use funnel::analysis::snapshot::Snapshot;
+use jiff::civil::Date;
 use serde_json::json;
 
 use funnel::model::money::amount;
@@ -65,21 +68,11 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     let snapshot = env.snapshot(None)?;
     let pipeline = &snapshot.pipeline;
     let today = env.today(&pipeline.config)?;
-    let facts = snapshot.facts();
     let filter = env.filter(pipeline, &args.filter.terms)?;
-    // Findings about the matching deals, and the pipeline-wide ones
-    // (prospecting, balance, products: computed on the whole pipeline).
-    let matching = (!filter.is_empty()).then(|| snapshot.matching(&filter));
     let kinds = &args.kind;
-    let findings: Vec<Finding> = diagnose(pipeline, facts, today)
+    let findings: Vec<Finding> = findings(&snapshot, &filter, today, args.all)
         .into_iter()
-        .filter(|f| args.all || f.kind != Kind::Snoozed)
         .filter(|f| kinds.is_empty() || kinds.contains(&f.kind))
-        .filter(|f| {
-            matching
-                .as_ref()
-                .is_none_or(|ids| f.deals.is_empty() || f.deals.iter().any(|d| ids.contains(d)))
-        })
         .filter(|f| {
             args.owner
                 .as_ref()
@@ -125,6 +118,28 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     }
     snapshot.leave();
     Ok(())
+}
+
+/// The findings on `today` about the deals `filter` matches, and the
+/// pipeline-wide ones (prospecting, balance, products: computed on the
+/// whole pipeline); snoozed deals only with `all`. For `doctor` and the
+/// dashboard.
+pub(super) fn findings(
+    snapshot: &Snapshot,
+    filter: &Filter,
+    today: Date,
+    all: bool,
+) -> Vec<Finding> {
+    let matching = (!filter.is_empty()).then(|| snapshot.matching(filter));
+    diagnose(&snapshot.pipeline, snapshot.facts(), today)
+        .into_iter()
+        .filter(|f| all || f.kind != Kind::Snoozed)
+        .filter(|f| {
+            matching
+                .as_ref()
+                .is_none_or(|ids| f.deals.is_empty() || f.deals.iter().any(|d| ids.contains(d)))
+        })
+        .collect()
 }
 
 /// The finding kinds as clap values: listed in `--help`, the man page and

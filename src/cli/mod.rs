@@ -5,6 +5,7 @@ mod add;
 mod board;
 mod check;
 mod completions;
+mod dashboard;
 mod demo;
 mod doctor;
 mod edit;
@@ -91,6 +92,7 @@ pub enum Command {
     Next(next::NextArgs),
     Check(check::CheckArgs),
     Doctor(doctor::DoctorArgs),
+    Dashboard(dashboard::DashboardArgs),
     Snooze(snooze::SnoozeArgs),
     Unsnooze(snooze::UnsnoozeArgs),
     Demo(demo::DemoArgs),
@@ -370,6 +372,7 @@ pub fn run() -> i32 {
         Command::Next(args) => next::run(&mut env, args),
         Command::Check(args) => check::run(&mut env, args),
         Command::Doctor(args) => doctor::run(&mut env, args),
+        Command::Dashboard(args) => dashboard::run(&mut env, args),
         Command::Snooze(args) => snooze::snooze(&mut env, args),
         Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
         Command::Demo(args) => demo::run(&mut env, args),

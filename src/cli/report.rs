@@ -43,6 +43,20 @@ use super::{CmdResult, Env, FilterArgs};
 pub struct ReportArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Split by owner, product, source, account or any field
+    #[arg(long, value_name = "KEY")]
+    pub by: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// The options that set a report's window (SPEC 5), for `report` and
+/// `dashboard`.
+#[derive(Debug, Default, Args)]
+pub struct WindowArgs {
     /// Start of the window (a date expression)
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
@@ -55,27 +69,10 @@ pub struct ReportArgs {
     /// The last N days (90d), weeks (12w)
     #[arg(long, value_name = "SPAN")]
     pub last: Option<String>,
-    /// Split by owner, product, source, account or any field
-    #[arg(long, value_name = "KEY")]
-    pub by: Option<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
 }
 
 pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
-    let root = env.root()?;
-    // The configuration alone first: the window and the stage folders the
-    // history follows need nothing else.
-    let outline = Pipeline::config_only(&root)?;
-    let (window, now) = match window(env, &outline.config, &args) {
-        Ok(found) => found,
-        Err(e) => {
-            // As ever: the warnings about the deal files, then the error.
-            env.load()?;
-            return Err(e.into());
-        }
-    };
+    let (window, now) = window(env, &args.window)?;
     // Of each deal, the keys the records read, or all of them for --by.
     let keys = args
         .by
@@ -144,8 +141,19 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
 }
 
 /// The window the options ask for, and "now": the end of today, so
-/// today's changes count.
-fn window(env: &Env, config: &Config, args: &ReportArgs) -> Result<(Window, Timestamp), Error> {
+/// today's changes count. Read from the configuration alone (the window
+/// and the stage folders the history follows need nothing else); on a bad
+/// option, as ever, the warnings about the deal files come first, then the
+/// error.
+pub(super) fn window(env: &Env, args: &WindowArgs) -> Result<(Window, Timestamp), Error> {
+    let outline = Pipeline::config_only(&env.root()?)?;
+    window_in(env, &outline.config, args).or_else(|e| {
+        env.load()?;
+        Err(e)
+    })
+}
+
+fn window_in(env: &Env, config: &Config, args: &WindowArgs) -> Result<(Window, Timestamp), Error> {
     let today = env.today(config)?;
     let calendar = funnel::ops::calendar(config, today);
     let date = |expr: &Option<String>, name: &str| {
@@ -171,20 +179,20 @@ fn window(env: &Env, config: &Config, args: &ReportArgs) -> Result<(Window, Time
     Ok((window, env.now_for(config, today)?))
 }
 
-fn figure(f: &Figure, show: impl Fn(Decimal) -> String) -> (String, String) {
+pub(super) fn figure(f: &Figure, show: impl Fn(Decimal) -> String) -> (String, String) {
     (f.value.map_or("n/a".to_string(), show), f.deals.to_string())
 }
 
-fn days(d: Decimal) -> String {
+pub(super) fn days(d: Decimal) -> String {
     format!("{} d", fixed(d, 1))
 }
 
-fn percent(d: Decimal) -> String {
+pub(super) fn percent(d: Decimal) -> String {
     format!("{}%", fixed(d, 1))
 }
 
 /// The report as (metric, value, deals) lines.
-fn lines(r: &Report) -> Vec<(String, String, String)> {
+pub(super) fn lines(r: &Report) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     let mut push = |name: String, (value, deals): (String, String)| out.push((name, value, deals));
     for stage in &r.open_pipeline.stages {

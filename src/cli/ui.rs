@@ -287,8 +287,8 @@ fn delimited(rows: &Rows, sep: char) -> String {
     out
 }
 
-/// `1234567.5` as `1,234,567.5`, for human tables.
-fn grouped(number: &str) -> String {
+/// `1234567.5` as `1,234,567.5`, for human tables (and the dashboard's).
+pub fn grouped(number: &str) -> String {
     let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
     let (int, frac) = rest
         .split_once('.')

@@ -335,6 +335,7 @@ impl Deal {
                 "product" => &mut found.product,
                 "source" => &mut found.source,
                 "account" => &mut found.account,
+                "lost_reason" => &mut found.lost_reason,
                 _ => continue,
             };
             *slot = Some(value);
@@ -395,6 +396,7 @@ pub struct Figures<'a> {
     product: Option<&'a toml::Value>,
     source: Option<&'a toml::Value>,
     account: Option<&'a toml::Value>,
+    lost_reason: Option<&'a toml::Value>,
 }
 
 impl<'a> Figures<'a> {
@@ -409,6 +411,7 @@ impl<'a> Figures<'a> {
         "product",
         "source",
         "account",
+        "lost_reason",
     ];
 
     /// [`Deal::value`].
@@ -443,6 +446,10 @@ impl<'a> Figures<'a> {
 
     pub fn account(&self) -> Option<&'a str> {
         self.account.and_then(|v| v.as_str())
+    }
+
+    pub fn lost_reason(&self) -> Option<&'a str> {
+        self.lost_reason.and_then(|v| v.as_str())
     }
 }
 

@@ -510,7 +510,21 @@ fn demo_builds_the_same_history_every_time() {
         git(&first, &["log", "--merges", "--format=%s"]),
         "Merge branch 'pipeline-review'\n"
     );
-    assert_eq!(git(&first, &["status", "--porcelain"]), "");
+    // Everything committed but the dashboard the demo wrote beside it.
+    assert_eq!(
+        git(&first, &["status", "--porcelain"]),
+        "?? dashboard.html\n"
+    );
+    let page = std::fs::read_to_string(first.join("dashboard.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(
+        run.stderr.contains(&format!(
+            "Wrote the dashboard to {}",
+            first.join("dashboard.html").display()
+        )),
+        "{}",
+        run.stderr
+    );
     let authors = git(&first, &["log", "--format=%an"]);
     for name in ["Alice Nowak", "Bob Kowalski", "Carol Smith", "Dan Lee"] {
         assert!(authors.contains(name), "{name}");

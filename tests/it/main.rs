@@ -8,6 +8,7 @@ mod support;
 mod check;
 mod cli;
 mod corpus;
+mod dashboard;
 mod doctor;
 mod history;
 mod history_cli;

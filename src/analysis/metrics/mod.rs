@@ -88,6 +88,15 @@
 //! - **Forecast** groups all open deals by `expected_close` month; deals
 //!   without one fall in `(none)`, listed last. **Coverage** takes open
 //!   deals whose `expected_close` falls in the window (overdue deals do not).
+//! - **Deal-size groups** size open deals by their value and deals won or
+//!   lost in the window by their value at close, on a 1-2-5 ladder of
+//!   bounds that fits the values (`size_groups` says how).
+//! - **Month by month** (the dashboard's trend) each calendar month is a
+//!   window of its own for lead generation, win rate and won value; the
+//!   trend is the twelve months up to the window's last month, or the whole
+//!   window when it is longer, from the month of the first deal's creation.
+//! - **Lost reasons** group the deals lost in the window by `lost_reason`
+//!   (`(none)` without one).
 //! - **Windows.** `--since DATE` starts at midnight of that day and
 //!   `--until DATE` is inclusive (the window ends at midnight after it);
 //!   `--last N` is the N days ending today, today included; `--period P` is
@@ -103,7 +112,9 @@
 //! `lead_generation`, `acquisition` (CAC and lifetime value), `growth`,
 //! `products`, `forecast` (forecast and coverage); `window` reads the window
 //! options, `groups` splits by `--by`, `calendar` and `stats` hold the
-//! arithmetic they share.
+//! arithmetic they share. The dashboard's [`Breakdown`] adds
+//! `size_groups` (deals by value), `monthly` (the figures month by month)
+//! and `lost_reasons`.
 
 use std::borrow::Borrow;
 
@@ -125,9 +136,12 @@ mod forecast;
 mod groups;
 mod growth;
 mod lead_generation;
+mod lost_reasons;
+mod monthly;
 mod open_pipeline;
 mod products;
 mod size;
+mod size_groups;
 mod stats;
 mod time_in_stage;
 mod velocity;
@@ -144,9 +158,12 @@ pub use forecast::{Coverage, ForecastMonth};
 pub use groups::{GROUP_KEYS, UnknownKey, split_by};
 pub use growth::MonthRevenue;
 pub use lead_generation::{LeadGeneration, Pace, PaceTarget, Projection};
+pub use lost_reasons::LostReason;
+pub use monthly::{MonthTrend, TREND_MONTHS};
 pub use open_pipeline::{OpenPipeline, StageLoad};
 pub use products::ProductBalance;
 pub use size::DealSize;
+pub use size_groups::{MAX_GROUPS, SizeGroup};
 pub use time_in_stage::StageTime;
 pub use velocity::Velocity;
 pub use win_rate::WinRate;
@@ -197,6 +214,7 @@ pub struct DealRecord {
     pub product: Option<String>,
     pub source: Option<String>,
     pub account: Option<String>,
+    pub lost_reason: Option<String>,
     /// Every key of the deal file, for `--by FIELD`.
     pub fields: toml::Table,
 }
@@ -218,6 +236,7 @@ impl DealRecord {
             product: None,
             source: None,
             account: None,
+            lost_reason: None,
             fields: toml::Table::new(),
         }
     }
@@ -305,10 +324,7 @@ pub fn report<D: Borrow<DealRecord>>(
     window: &Window,
     now: Timestamp,
 ) -> Report {
-    let facts: Vec<Facts<'_>> = deals
-        .iter()
-        .map(|d| Facts::new(config, d.borrow()))
-        .collect();
+    let facts = Facts::all(config, deals);
     let ctx = Context {
         config,
         window: *window,
@@ -337,6 +353,39 @@ pub fn report<D: Borrow<DealRecord>>(
         products: products::product_balance(&ctx, &facts),
         forecast: forecast::forecast(&facts),
         coverage: forecast::coverage(&ctx, &facts, &won),
+    }
+}
+
+/// What the dashboard shows beside the report: the deals by size, the
+/// figures month by month, the reasons deals were lost.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    /// Open deals, and deals won or lost in the window, by value.
+    pub size_groups: Vec<SizeGroup>,
+    /// The months of the trend, oldest first.
+    pub months: Vec<MonthTrend>,
+    /// Deals lost in the window by `lost_reason`, most first.
+    pub lost_reasons: Vec<LostReason>,
+}
+
+/// The [`Breakdown`] of `deals` for `window`, with `now` as the present,
+/// by the rules of the module documentation.
+pub fn breakdown<D: Borrow<DealRecord>>(
+    config: &Config,
+    deals: &[D],
+    window: &Window,
+    now: Timestamp,
+) -> Breakdown {
+    let facts = Facts::all(config, deals);
+    let ctx = Context {
+        config,
+        window: *window,
+        now,
+    };
+    Breakdown {
+        size_groups: size_groups::size_groups(&facts, window),
+        months: monthly::months(&ctx, &facts),
+        lost_reasons: lost_reasons::lost_reasons(&facts, window),
     }
 }
 
@@ -394,6 +443,14 @@ struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
+    /// The facts of every deal.
+    fn all<D: Borrow<DealRecord>>(config: &Config, deals: &'a [D]) -> Vec<Facts<'a>> {
+        deals
+            .iter()
+            .map(|d| Facts::new(config, d.borrow()))
+            .collect()
+    }
+
     fn new(config: &Config, deal: &'a DealRecord) -> Facts<'a> {
         let mut entries: Vec<(&str, Timestamp)> =
             deal.entries.iter().map(|(s, t)| (s.as_str(), *t)).collect();
