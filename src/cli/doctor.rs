@@ -5,7 +5,7 @@ use clap::builder::TypedValueParser as _;
 use funnel::analysis::doctor::{Finding, Kind, Severity, diagnose};
 use serde_json::json;
 
-use funnel::model::money::amount;
+use funnel::model::money::shown;
 
 use super::ui::{Format, Rows};
 use super::{CmdResult, Env, Failure, FilterArgs};
@@ -109,13 +109,12 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let at_stake: rust_decimal::Decimal = findings.iter().filter_map(|f| f.at_stake).sum();
     env.ui.status(&format!(
-        "{} finding(s): {} error, {} warning, {} info; {} {} weighted value in deals with findings",
+        "{} finding(s): {} error, {} warning, {} info; {} weighted value in deals with findings",
         findings.len(),
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Info),
-        amount(at_stake),
-        pipeline.config.currency
+        shown(at_stake, &pipeline.config.currency),
     ));
     if args
         .fail_on

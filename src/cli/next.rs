@@ -42,7 +42,8 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
             .unwrap_or_else(|| "all".into()),
     };
     let work = next(&snapshot.pipeline, snapshot.facts(), today, &owner);
-    let mut rows = Rows::new(vec!["at stake", "deal", "stage", "what", "fix"]).numeric(&[0]);
+    let mut rows = Rows::new(vec!["at stake", "deal", "stage", "what", "fix"])
+        .money(&[0], &snapshot.pipeline.config.currency);
     for item in &work.items {
         rows.rows.push(vec![
             item.at_stake.map(amount).unwrap_or_default(),

@@ -46,9 +46,16 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
         push(
             "weighted value",
             format!(
-                "{} {} ({}%)",
-                funnel::model::money::amount(weighted),
-                config.currency,
+                "{} ({}%)",
+                if args.format == Format::Table {
+                    funnel::model::money::shown(weighted, &config.currency)
+                } else {
+                    format!(
+                        "{} {}",
+                        funnel::model::money::amount(weighted),
+                        config.currency
+                    )
+                },
                 deal.probability(config).normalize()
             ),
         );

@@ -86,7 +86,8 @@
 //!   month counted in full; the first month is compared with the month
 //!   before it even when that month lies outside the window.
 //! - **Forecast** groups all open deals by `expected_close` month; deals
-//!   without one fall in `(none)`, listed last. **Coverage** takes open
+//!   without one fall in `(none)`, listed last. A month before the month of
+//!   `now` is *overdue*: its deals should have closed and did not. **Coverage** takes open
 //!   deals whose `expected_close` falls in the window (overdue deals do not).
 //! - **Windows.** `--since DATE` starts at midnight of that day and
 //!   `--until DATE` is inclusive (the window ends at midnight after it);
@@ -335,7 +336,7 @@ pub fn report<D: Borrow<DealRecord>>(
         lifetime_value: acquisition::lifetime_value(&ctx, &facts),
         revenue_growth: growth::revenue_growth(&ctx, &facts),
         products: products::product_balance(&ctx, &facts),
-        forecast: forecast::forecast(&facts),
+        forecast: forecast::forecast(&ctx, &facts),
         coverage: forecast::coverage(&ctx, &facts, &won),
     }
 }

@@ -1,0 +1,84 @@
+//! Daily use (issue 13): a report and a demo people can read, completion of
+//! what users type, JSON Schemas for editors, JSON errors, `next` for the
+//! current user.
+
+use crate::support::TestEnv;
+
+/// No line of `text` is wider than a terminal of 100 columns.
+#[track_caller]
+fn fits_100_columns(text: &str) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "wider than 100 columns ({}): {line}",
+            line.chars().count()
+        );
+    }
+}
+
+#[test]
+fn demo_is_a_short_guided_tour() {
+    let env = TestEnv::new();
+    let demo = env.home.join("demo");
+    // As in a terminal 100 columns wide: the board wraps its cells to fit.
+    let run = env.funnel_with(
+        &["demo", demo.to_str().unwrap()],
+        &[("COLUMNS", "100")],
+        None,
+    );
+    run.success();
+    let stdout = run.stdout.replace(demo.to_str().unwrap(), "[DEMO]");
+    fits_100_columns(&stdout);
+    insta::assert_snapshot!("demo_tour", stdout);
+}
+
+#[test]
+fn report_prints_sections_with_labelled_rows() {
+    let env = TestEnv::new();
+    let demo = env.home.join("demo");
+    env.funnel(&["demo", demo.to_str().unwrap()]).success();
+    let run = env.funnel_in(&demo, &["report", "--last", "180d"], &[("COLUMNS", "100")]);
+    run.success();
+    fits_100_columns(&run.stdout);
+    insta::assert_snapshot!("report_sections", run.stdout);
+    // CSV and TSV carry the same rows with exact amounts and the section.
+    let csv = env.funnel_in(&demo, &["report", "--last", "180d", "--format", "csv"], &[]);
+    csv.success();
+    let lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(lines[0], "metric,value,deals,section");
+    assert!(
+        lines.contains(&"proposal: value / weighted value,129500.50 / 82400.30,6,pipeline"),
+        "{}",
+        csv.stdout
+    );
+    assert!(
+        lines.contains(&"2026-08: overdue (its month is past),51200 weighted,1,forecast"),
+        "{}",
+        csv.stdout
+    );
+}
+
+#[test]
+fn money_is_shown_one_way_in_every_table() {
+    let env = TestEnv::new();
+    let demo = env.home.join("demo");
+    env.funnel(&["demo", demo.to_str().unwrap()]).success();
+    let board = env.funnel_in(&demo, &["board"], &[]);
+    let report = env.funnel_in(&demo, &["report", "--last", "180d"], &[]);
+    // The proposal stage holds 129,500.50: whole units, grouped, with the
+    // currency, on the board and in the report alike.
+    assert!(board.stdout.contains("129,501 USD"), "{}", board.stdout);
+    assert!(
+        report.stdout.contains("129,501 USD / 82,400 USD"),
+        "{}",
+        report.stdout
+    );
+    let list = env.funnel_in(&demo, &["list", "stage:proposal"], &[]);
+    assert!(list.stdout.contains(" USD"), "{}", list.stdout);
+    // The WIP state spelled out.
+    assert!(
+        board.stdout.contains("1 over the limit of 3"),
+        "{}",
+        board.stdout
+    );
+}
