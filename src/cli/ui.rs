@@ -165,6 +165,11 @@ impl Ui {
         }
     }
 
+    /// An error as one line of JSON on stderr (`--format json`).
+    pub fn error_json(&self, error: &serde_json::Value) {
+        let _ = writeln!(std::io::stderr(), "{error}");
+    }
+
     /// A problem report (`FILE:LINE:COL: ...`) for stderr, or with
     /// `on_stdout` as data (`check`).
     pub fn problem_text(

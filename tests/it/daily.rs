@@ -82,3 +82,61 @@ fn money_is_shown_one_way_in_every_table() {
         board.stdout
     );
 }
+
+/// The JSON object `--format json` prints on stderr for an error.
+#[track_caller]
+fn json_error(run: &crate::support::Run, status: i32) -> serde_json::Value {
+    run.failure(status);
+    assert_eq!(run.stdout, "");
+    let last = run.stderr.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {}", run.stderr))
+}
+
+#[test]
+fn errors_are_a_json_object_with_format_json() {
+    let env = TestEnv::new();
+    // Not in a pipeline: a message and a hint, no place.
+    let doc = json_error(&env.funnel(&["list", "--format", "json"]), 1);
+    assert_eq!(
+        doc,
+        serde_json::json!({
+            "error": format!("no funnel.toml in {} or any folder above it", env.repo.display()),
+            "file": null, "line": null, "column": null,
+            "hint": "run `funnel init` to start a pipeline, or point at one with -C DIR or FUNNEL_DIR",
+        })
+    );
+    env.funnel(&["init", "--at", "2026-11-01"]).success();
+    // A filter with an unknown key, on each command that takes filters.
+    for command in ["list", "board", "next", "report", "doctor"] {
+        let doc = json_error(&env.funnel(&[command, "colour:red", "--format", "json"]), 1);
+        assert_eq!(
+            doc["error"], "unknown key `colour` in `colour:red`",
+            "{command}"
+        );
+        assert_eq!(
+            doc["hint"],
+            "use a key of the deal files, or stage, due, close, age or idle"
+        );
+    }
+    // A usage error (exit 2), with clap's suggestion as the hint.
+    let doc = json_error(
+        &env.funnel(&["list", "--format", "json", "--sortt", "id"]),
+        2,
+    );
+    assert_eq!(doc["error"], "unexpected argument found: --sortt");
+    assert_eq!(doc["hint"], "did you mean `--sort`?");
+    // A broken file: located, every problem listed.
+    env.write("lead/acme.toml", "title = \"Acme\"\nvalue = \"12,5\"\n");
+    env.write("funnel.toml", &(env.read("funnel.toml") + "colour = 1\n"));
+    let doc = json_error(&env.funnel(&["board", "--format", "json"]), 1);
+    assert_eq!(doc["error"], "unknown key `colour`");
+    assert_eq!(doc["file"], "funnel.toml");
+    assert!(doc["line"].as_u64().unwrap() > 1);
+    assert_eq!(doc["column"], 1);
+    assert!(doc["hint"].as_str().unwrap().starts_with("remove it"));
+    assert_eq!(doc["problems"].as_array().unwrap().len(), 1);
+    // Without --format json, the same error is text.
+    let run = env.funnel(&["board"]);
+    run.failure(1);
+    assert!(run.stderr.contains("error: "), "{}", run.stderr);
+}
