@@ -140,3 +140,52 @@ fn errors_are_a_json_object_with_format_json() {
     run.failure(1);
     assert!(run.stderr.contains("error: "), "{}", run.stderr);
 }
+
+/// The entries of `.pre-commit-hooks.yaml` (`entry: funnel ...`), as
+/// argument lists.
+fn hook_entries() -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(crate::support::crate_dir().join(".pre-commit-hooks.yaml"))
+        .expect("the hooks file");
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("entry: funnel "))
+        .map(|e| e.split_whitespace().map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn the_pre_commit_hooks_pass_a_sound_pipeline_and_fail_a_broken_one() {
+    let hooks = hook_entries();
+    assert_eq!(hooks, [vec!["check"], vec!["doctor", "--fail-on", "error"]]);
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--value", "1000", "--close", "eom"])
+        .success();
+    for hook in &hooks {
+        let args: Vec<&str> = hook.iter().map(String::as_str).collect();
+        env.funnel(&args).success();
+    }
+    // A broken file fails `check`; a deal long dead fails `doctor`.
+    env.write("lead/broken.toml", "title = \n");
+    env.funnel(&["check"]).failure(1);
+    std::fs::remove_file(env.path("lead/broken.toml")).unwrap();
+    env.funnel(&["set", "acme", "expected_close=2026-01-31"])
+        .success();
+    let doctor: Vec<&str> = hooks[1].iter().map(String::as_str).collect();
+    let run = env.funnel(&doctor);
+    run.failure(1);
+    assert!(run.stdout.contains("acme"), "{}", run.stdout);
+}
+
+#[test]
+fn the_ci_example_runs_the_same_checks_as_the_hooks() {
+    let workflow = std::fs::read_to_string(
+        crate::support::crate_dir().join("examples/github-actions/check.yml"),
+    )
+    .expect("the workflow");
+    let runs: Vec<Vec<String>> = workflow
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("run: funnel "))
+        .map(|e| e.split_whitespace().map(String::from).collect())
+        .collect();
+    assert_eq!(runs, hook_entries());
+    assert!(workflow.contains("fetch-depth: 0"));
+}
