@@ -189,3 +189,101 @@ fn the_ci_example_runs_the_same_checks_as_the_hooks() {
     assert_eq!(runs, hook_entries());
     assert!(workflow.contains("fetch-depth: 0"));
 }
+
+/// A pipeline with deals of alice (the test user) and bob, each with a
+/// next step due today.
+fn two_owners() -> TestEnv {
+    let env = TestEnv::pipeline();
+    for (title, owner) in [("Acme", "alice"), ("Globex", "bob"), ("Initech", "ann")] {
+        env.funnel(&[
+            "add",
+            title,
+            "--owner",
+            owner,
+            "--value",
+            "1000",
+            "--next-step",
+            "Call",
+            "--due",
+            "today",
+        ])
+        .success();
+    }
+    env
+}
+
+/// The deals `next` lists, in its TSV.
+fn next_deals(run: &crate::support::Run) -> Vec<String> {
+    run.success();
+    run.stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').nth(1).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn next_is_mine_by_default() {
+    let env = two_owners();
+    // user.email is alice@example.com: alice's work.
+    let run = env.funnel(&["next", "--format", "tsv"]);
+    assert_eq!(next_deals(&run), ["acme"]);
+    assert_eq!(run.stderr, "1 item(s) for alice on 2026-11-27\n");
+    assert_eq!(
+        next_deals(&env.funnel(&["next", "--owner", "bob", "--format", "tsv"])),
+        ["globex"]
+    );
+    let mut all = next_deals(&env.funnel(&["next", "--all", "--format", "tsv"]));
+    all.sort();
+    assert_eq!(all, ["acme", "globex", "initech"]);
+    env.funnel(&["next", "--all", "--owner", "bob"]).failure(2);
+    // git config funnel.owner wins over the email.
+    env.git(&["config", "funnel.owner", "bob"]);
+    assert_eq!(
+        next_deals(&env.funnel(&["next", "--format", "tsv"])),
+        ["globex"]
+    );
+    // An owner with no deals is named, with the owners there are.
+    env.git(&["config", "funnel.owner", "zoe"]);
+    let run = env.funnel(&["next", "--format", "tsv"]);
+    assert_eq!(next_deals(&run), Vec::<String>::new());
+    assert!(
+        run.stderr.starts_with(
+            "warning: no deal has owner `zoe`; the owners are: alice, ann, bob (--owner NAME, --all)\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_mailmap_maps_commit_authors_and_the_user_to_owners() {
+    let env = two_owners();
+    // Alice Nowak commits as alice@example.com; the team calls her ann.
+    env.write(
+        ".mailmap",
+        "Ann Nowak <ann@corp.example> Alice Nowak <alice@example.com>\n",
+    );
+    env.commit_all("mailmap");
+    // next: the user is ann now.
+    let run = env.funnel(&["next", "--format", "tsv"]);
+    assert_eq!(next_deals(&run), ["initech"]);
+    // log: the author column.
+    let log = env.funnel(&["log", "--format", "tsv", "-n", "1", "HEAD~1"]);
+    log.success();
+    assert_eq!(
+        log.stdout.lines().nth(1).unwrap().split('\t').nth(2),
+        Some("ann"),
+        "{}",
+        log.stdout
+    );
+    // show: who moved the deal.
+    let show = env.funnel(&["show", "acme"]);
+    show.success();
+    let stay = show
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("lead "))
+        .unwrap();
+    assert!(stay.trim_end().ends_with(" ann"), "{}", show.stdout);
+}
