@@ -42,10 +42,10 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Only findings about this owner's deals (and pipeline-wide ones)
-    #[arg(long)]
+    #[arg(add = super::complete::with(super::complete::owners), long)]
     pub owner: Option<String>,
     /// Only findings about deals in this stage (and stage-wide ones)
-    #[arg(long)]
+    #[arg(add = super::complete::with(super::complete::stages), long)]
     pub stage: Option<String>,
     /// Only these kinds (repeatable)
     #[arg(long, value_name = "KIND", value_parser = kinds())]

@@ -34,7 +34,7 @@ use super::{CmdResult, Env};
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Filter terms
-    #[arg(value_name = "FILTER")]
+    #[arg(add = super::complete::with(super::complete::filter_terms), value_name = "FILTER")]
     pub filters: Vec<String>,
     /// Include closed (won and lost) deals
     #[arg(long, short = 'a')]

@@ -4,6 +4,7 @@
 mod add;
 mod board;
 mod check;
+mod complete;
 mod completions;
 mod demo;
 mod doctor;
@@ -17,6 +18,7 @@ mod next;
 mod rename;
 mod report;
 mod rm;
+mod schema;
 mod set;
 mod show;
 mod snooze;
@@ -96,6 +98,7 @@ pub enum Command {
     Snooze(snooze::SnoozeArgs),
     Unsnooze(snooze::UnsnoozeArgs),
     Demo(demo::DemoArgs),
+    Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
 }
@@ -367,6 +370,9 @@ impl Command {
 }
 
 pub fn run() -> i32 {
+    // `COMPLETE=bash funnel ...`: the shell asks for completions (see
+    // `funnel completions`); prints them and exits.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
@@ -399,6 +405,7 @@ pub fn run() -> i32 {
         Command::Snooze(args) => snooze::snooze(&mut env, args),
         Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
         Command::Demo(args) => demo::run(&mut env, args),
+        Command::Schema(args) => schema::run(&mut env, args),
         Command::Completions(args) => completions::run(&mut env, args),
         Command::Man(args) => man::run(&mut env, args),
     };
@@ -562,6 +569,6 @@ impl CommitArgs {
 #[derive(Debug, Args)]
 pub struct FilterArgs {
     /// Only deals these terms match (all must hold), as `funnel list` takes them: owner:alice product:crm value>5000 due<today +tag; a term starting with '-' goes after `--`
-    #[arg(value_name = "FILTER")]
+    #[arg(add = complete::with(complete::filter_terms), value_name = "FILTER")]
     pub terms: Vec<String>,
 }

@@ -24,7 +24,7 @@ pub struct NextArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Whose work (default: yours)
-    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    #[arg(add = super::complete::with(super::complete::owners), long, value_name = "NAME", conflicts_with = "all")]
     pub owner: Option<String>,
     /// Everyone's work
     #[arg(long)]

@@ -63,7 +63,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "SPAN")]
     pub last: Option<String>,
     /// Split by owner, product, source, account or any field
-    #[arg(long, value_name = "KEY")]
+    #[arg(add = super::complete::with(super::complete::group_keys), long, value_name = "KEY")]
     pub by: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]

@@ -23,6 +23,7 @@ use super::{CmdResult, Env};
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The deal's ID
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]

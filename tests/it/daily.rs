@@ -287,3 +287,346 @@ fn the_mailmap_maps_commit_authors_and_the_user_to_owners() {
         .unwrap();
     assert!(stay.trim_end().ends_with(" ann"), "{}", show.stdout);
 }
+
+/// What the completion entry point offers for the command line `words`
+/// (the last one being typed), as the fish code asks: the values alone.
+fn complete(env: &TestEnv, words: &[&str]) -> Vec<String> {
+    let mut args = vec!["--", "funnel"];
+    args.extend_from_slice(words);
+    let run = env.funnel_with(&args, &[("COMPLETE", "fish")], None);
+    run.success();
+    run.stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// A pipeline with three deals, two owners and a custom field.
+fn completion_pipeline() -> TestEnv {
+    let env = TestEnv::pipeline();
+    for (title, owner) in [
+        ("Acme CRM", "alice"),
+        ("Acme Seats", "bob"),
+        ("Globex", "bob"),
+    ] {
+        env.funnel(&["add", title, "--owner", owner]).success();
+    }
+    env.funnel(&["set", "globex", "region=north"]).success();
+    env
+}
+
+#[test]
+fn completion_offers_deal_ids_stages_reasons_fields_and_owners() {
+    let env = completion_pipeline();
+    assert_eq!(complete(&env, &["move", "ac"]), ["acme-crm", "acme-seats"]);
+    assert_eq!(complete(&env, &["show", "g"]), ["globex"]);
+    assert_eq!(complete(&env, &["rename", "acme-s"]), ["acme-seats"]);
+    // Stages in funnel order, then the options.
+    let stages = complete(&env, &["move", "acme-crm", ""]);
+    assert_eq!(
+        stages[..7],
+        [
+            "lead",
+            "qualified",
+            "contact",
+            "proposal",
+            "negotiation",
+            "won",
+            "lost"
+        ]
+    );
+    assert_eq!(
+        complete(&env, &["add", "X", "--stage", "ne"]),
+        ["negotiation"]
+    );
+    assert_eq!(
+        complete(&env, &["move", "acme-crm", "lost", "--reason", "no-"]),
+        ["no-decision", "no-budget"]
+    );
+    // Fields as KEY=, custom ones included, then values.
+    assert_eq!(complete(&env, &["set", "globex", "ow"]), ["owner="]);
+    assert_eq!(complete(&env, &["set", "globex", "reg"]), ["region="]);
+    assert_eq!(
+        complete(&env, &["set", "globex", "qualification.p"]),
+        ["qualification.problem_agreed="]
+    );
+    assert_eq!(
+        complete(&env, &["set", "globex", "owner="]),
+        ["owner=alice", "owner=bob"]
+    );
+    assert_eq!(
+        complete(&env, &["set", "globex", "lost_reason=p"]),
+        ["lost_reason=price"]
+    );
+    // Owners, and filter terms on every command that takes them.
+    assert_eq!(complete(&env, &["next", "--owner", "b"]), ["bob"]);
+    for command in ["list", "board", "next", "report", "doctor"] {
+        assert_eq!(
+            complete(&env, &[command, "owner:"]),
+            ["owner:alice", "owner:bob"],
+            "{command}"
+        );
+        assert_eq!(complete(&env, &[command, "stage:le"]), ["stage:lead"]);
+    }
+    assert_eq!(complete(&env, &["list", "regi"]), ["region:"]);
+    assert_eq!(complete(&env, &["report", "--by", "reg"]), ["region"]);
+    // -C names the pipeline; outside one there is nothing to offer.
+    let elsewhere = env.home.to_str().unwrap();
+    let run = env.funnel_in(
+        &env.home,
+        &["--", "funnel", "move", "gl"],
+        &[("COMPLETE", "fish")],
+    );
+    assert_eq!(run.stdout, "");
+    let repo = env.repo.to_str().unwrap();
+    let run = env.funnel_in(
+        &env.home,
+        &["--", "funnel", "-C", repo, "move", "gl"],
+        &[("COMPLETE", "fish")],
+    );
+    assert_eq!(run.stdout, "globex\tlead\n", "{elsewhere}");
+}
+
+#[test]
+fn bash_completes_deal_ids_through_funnel_completions() {
+    let env = completion_pipeline();
+    let Ok(bash) = std::process::Command::new("bash").arg("--version").output() else {
+        crate::support::skip("bash is not installed");
+        return;
+    };
+    assert!(bash.status.success());
+    let script = env.funnel(&["completions", "bash"]);
+    script.success();
+    env.write(".completion.bash", &script.stdout);
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_funnel"))
+        .parent()
+        .unwrap();
+    let out = std::process::Command::new("bash")
+        .current_dir(&env.repo)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("HOME", &env.home)
+        .args([
+            "-c",
+            "source .completion.bash; COMP_WORDS=(funnel move ac); COMP_CWORD=2; \
+             _clap_complete_funnel funnel ac funnel; printf '%s\\n' \"${COMPREPLY[@]}\"",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "acme-crm\nacme-seats\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Validates TOML files against JSON Schemas with python3's `jsonschema`
+/// (an independent validator): argv is SCHEMA FILE pairs; prints
+/// `FILE: MESSAGE` per error, sorted. Dates become ISO strings, as taplo
+/// turns them into JSON.
+const VALIDATE: &str = r#"
+import datetime, json, sys, tomllib
+import jsonschema
+
+def plain(value):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+args = sys.argv[1:]
+errors = []
+for schema_path, file in zip(args[::2], args[1::2]):
+    with open(schema_path) as f:
+        schema = json.load(f)
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    with open(file, "rb") as f:
+        document = plain(tomllib.load(f))
+    for error in validator.iter_errors(document):
+        errors.append(f"{file}: {error.message}")
+print("\n".join(sorted(errors)))
+"#;
+
+/// `python3 -c VALIDATE ARGS` in `dir`; `None` (and the reason printed)
+/// when python3 or its jsonschema module is missing.
+fn validate(dir: &std::path::Path, args: &[String]) -> Option<String> {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import jsonschema, tomllib"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        crate::support::skip("python3 with jsonschema and tomllib (3.11+) is not installed");
+        return None;
+    }
+    let out = std::process::Command::new("python3")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(VALIDATE)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+}
+
+/// Every deal file of the pipeline in `dir` with the schema `.taplo.toml`
+/// binds to it (its stage's, else deal.json), and funnel.toml with
+/// config.json, as validator arguments.
+fn bound_files(dir: &std::path::Path) -> Vec<String> {
+    let mut args = vec![
+        ".funnel/schema/config.json".to_string(),
+        "funnel.toml".to_string(),
+    ];
+    for stage in [
+        "lead",
+        "qualified",
+        "contact",
+        "proposal",
+        "negotiation",
+        "won",
+        "lost",
+    ] {
+        let own = format!(".funnel/schema/deal-{stage}.json");
+        let schema = if dir.join(&own).exists() {
+            own
+        } else {
+            ".funnel/schema/deal.json".to_string()
+        };
+        let Ok(entries) = std::fs::read_dir(dir.join(stage)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        names.sort();
+        for name in names {
+            args.push(schema.clone());
+            args.push(format!("{stage}/{name}"));
+        }
+    }
+    args
+}
+
+#[test]
+fn the_example_pipeline_validates_against_its_schemas() {
+    let env = TestEnv::new();
+    let copy = env.home.join("example");
+    let example = crate::support::crate_dir().join("example-pipeline");
+    let status = std::process::Command::new("cp")
+        .arg("-R")
+        .arg(&example)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The schemas as `funnel init` writes them, for this configuration.
+    env.git_in(&copy, &["init", "-q"]);
+    env.git_in(&copy, &["add", "-A"]);
+    env.git_in(&copy, &["commit", "-qm", "example"]);
+    let run = env.funnel_in(&copy, &["schema", "--write"], &[]);
+    run.success();
+    assert!(copy.join(".taplo.toml").exists());
+    let taplo = std::fs::read_to_string(copy.join(".taplo.toml")).unwrap();
+    assert!(taplo.contains("include = [\"lost/*.toml\"]\n\n[rule.schema]\npath = \".funnel/schema/deal-lost.json\"\n"), "{taplo}");
+    let args = bound_files(&copy);
+    assert!(args.len() > 60, "{args:?}");
+    let Some(errors) = validate(&copy, &args) else {
+        return;
+    };
+    assert_eq!(errors, "");
+    // A broken deal: what the validator says about it.
+    std::fs::write(
+        copy.join("lost/broken.toml"),
+        "account = \"Broken\"\nvalue = \"12,5\"\nprobability = 140\nlost_reason = \"too-expensive\"\nexpected_close = \"soon\"\ntags = \"vip\"\n",
+    )
+    .unwrap();
+    let errors = validate(
+        &copy,
+        &[
+            ".funnel/schema/deal-lost.json".into(),
+            "lost/broken.toml".into(),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        errors,
+        [
+            "lost/broken.toml: '12,5' is not valid under any of the given schemas",
+            "lost/broken.toml: 'soon' is not a 'date'",
+            "lost/broken.toml: 'title' is a required property",
+            "lost/broken.toml: 'too-expensive' is not one of ['price', 'competitor', 'no-decision', 'no-budget', 'timing', 'unqualified']",
+            "lost/broken.toml: 'vip' is not of type 'array'",
+            "lost/broken.toml: 140 is not valid under any of the given schemas",
+        ]
+        .join("\n")
+    );
+    // funnel check agrees the file is broken.
+    env.funnel_in(&copy, &["check"], &[]).failure(1);
+}
+
+#[test]
+fn schemas_follow_the_configuration() {
+    let env = TestEnv::pipeline();
+    // init wrote them, current.
+    assert!(env.path(".funnel/schema/deal-lost.json").exists());
+    let run = env.funnel(&["check"]);
+    run.success();
+    assert_eq!(run.stderr, "ok: 0 deals, no problems\n");
+    // A new lost reason: check says the schemas are stale, --write commits them.
+    let config = env
+        .read("funnel.toml")
+        .replace("\"unqualified\"]", "\"unqualified\", \"merger\"]");
+    env.write("funnel.toml", &config);
+    env.commit_all("a lost reason");
+    let run = env.funnel(&["check"]);
+    run.success();
+    assert!(
+        run.stderr.starts_with(
+            "warning: the editor schemas do not follow funnel.toml as it is now: run `funnel schema --write`\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = env.funnel(&["schema", "--write"]);
+    run.success();
+    assert_eq!(
+        env.git(&["show", "--stat", "--format=%s", "HEAD"])
+            .lines()
+            .next(),
+        Some("schema: editor schemas for funnel.toml as it is")
+    );
+    let deal: serde_json::Value =
+        serde_json::from_str(&env.read(".funnel/schema/deal.json")).unwrap();
+    assert_eq!(deal["properties"]["lost_reason"]["enum"][6], "merger");
+    assert_eq!(
+        env.funnel(&["schema", "deal"]).stdout,
+        env.read(".funnel/schema/deal.json")
+    );
+    env.funnel(&["check"]).success();
+    env.funnel(&["schema", "--write"]).success();
+    // Outside a pipeline: the general schema; --stage needs a pipeline.
+    let run = env.funnel_in(&env.home, &["schema", "deal"], &[]);
+    run.success();
+    let general: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        general["properties"]["lost_reason"]["enum"],
+        serde_json::Value::Null
+    );
+    env.funnel(&["schema", "deal", "--stage", "nope"])
+        .failure(1);
+}
