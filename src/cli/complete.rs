@@ -5,8 +5,9 @@
 //!
 //! Fast on big pipelines: deal IDs and stages come from `funnel.toml` and a
 //! listing of the stage folders (no deal file is read); owners, products,
-//! sources and custom fields come from the deal cache in the git dir (a
-//! file's table is parsed again only when it changed since the last run).
+//! sources and custom fields from the vocabulary file in the git dir
+//! (`store::vocabulary`), rebuilt through the deal cache when deal files
+//! changed.
 //! Completion never fails loudly: outside a pipeline there is nothing to
 //! offer.
 
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use funnel::model::config::Config;
-use funnel::store::pipeline::Pipeline;
+use funnel::store::vocabulary::Vocabulary;
 
 /// Where the command line being completed starts: `-C DIR` on it, else
 /// `FUNNEL_DIR`, else the current folder.
@@ -43,14 +44,17 @@ fn config() -> Option<(PathBuf, Config)> {
     Some((root, config))
 }
 
-/// The deals' tables (with only `keys`, when given), through the deal cache.
-fn deals(keys: Option<&[&str]>) -> Option<Pipeline> {
-    let (root, _) = config()?;
+/// The words the deals use (owners, products, custom keys ...), from the
+/// vocabulary file in the git dir while no deal file has changed.
+fn vocabulary() -> Vocabulary {
+    let Some((root, config)) = config() else {
+        return Vocabulary::default();
+    };
     let cache = funnel::git::Repo::open(&root)
         .ok()
         .flatten()
         .map(|repo| funnel::git::history::cache_dir(&repo));
-    Pipeline::load_cached(&root, cache.as_deref(), keys).ok()
+    funnel::store::vocabulary::vocabulary(&root, &config, cache.as_deref())
 }
 
 /// The candidates among `values` that start with `current`, each once, in
@@ -122,14 +126,13 @@ pub fn lost_reasons(current: &OsStr) -> Vec<CompletionCandidate> {
     )
 }
 
-/// The values the deals have for `key` (owner, product, source).
+/// The values the deals have for `key` (owner, product, source, currency).
 fn values_of(key: &str) -> Vec<(String, Option<String>)> {
-    let Some(pipeline) = deals(Some(&[key])) else {
-        return Vec::new();
-    };
-    let values: std::collections::BTreeSet<&str> =
-        pipeline.deals.iter().filter_map(|d| d.text(key)).collect();
-    values.into_iter().map(|v| (v.to_string(), None)).collect()
+    vocabulary()
+        .values_of(key)
+        .iter()
+        .map(|v| (v.clone(), None))
+        .collect()
 }
 
 /// The owners the deals name.
@@ -144,9 +147,8 @@ fn fields() -> Vec<(String, Option<String>)> {
         .iter()
         .filter(|(_, ty)| *ty != funnel::model::deal::FieldType::Table)
         .map(|(key, ty)| (key.to_string(), Some(ty.describe().to_string())));
-    let custom = deals(None)
-        .map(|p| p.field_keys())
-        .unwrap_or_default()
+    let custom = vocabulary()
+        .keys
         .into_iter()
         .filter(|k| funnel::model::deal::field_type(k).is_none())
         .map(|k| (k, Some("custom field".to_string())));

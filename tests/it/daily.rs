@@ -4,6 +4,17 @@
 
 use crate::support::TestEnv;
 
+/// The stages `funnel init` writes, in funnel order.
+const STAGES: [&str; 7] = [
+    "lead",
+    "qualified",
+    "contact",
+    "proposal",
+    "negotiation",
+    "won",
+    "lost",
+];
+
 /// No line of `text` is wider than a terminal of 100 columns.
 #[track_caller]
 fn fits_100_columns(text: &str) {
@@ -323,18 +334,7 @@ fn completion_offers_deal_ids_stages_reasons_fields_and_owners() {
     assert_eq!(complete(&env, &["rename", "acme-s"]), ["acme-seats"]);
     // Stages in funnel order, then the options.
     let stages = complete(&env, &["move", "acme-crm", ""]);
-    assert_eq!(
-        stages[..7],
-        [
-            "lead",
-            "qualified",
-            "contact",
-            "proposal",
-            "negotiation",
-            "won",
-            "lost"
-        ]
-    );
+    assert_eq!(stages[..7], STAGES);
     assert_eq!(
         complete(&env, &["add", "X", "--stage", "ne"]),
         ["negotiation"]
@@ -369,6 +369,19 @@ fn completion_offers_deal_ids_stages_reasons_fields_and_owners() {
         assert_eq!(complete(&env, &[command, "stage:le"]), ["stage:lead"]);
     }
     assert_eq!(complete(&env, &["list", "regi"]), ["region:"]);
+    // The words come from a file in the git dir that follows the deals: a
+    // change made with funnel, a file written by hand and staged.
+    env.funnel(&["set", "globex", "owner=carol"]).success();
+    assert_eq!(
+        complete(&env, &["list", "owner:"]),
+        ["owner:alice", "owner:bob", "owner:carol"]
+    );
+    env.write(
+        "lead/initech.toml",
+        "title = \"Initech\"\nowner = \"dave\"\n",
+    );
+    env.git(&["add", "lead/initech.toml"]);
+    assert_eq!(complete(&env, &["next", "--owner", "d"]), ["dave"]);
     assert_eq!(complete(&env, &["report", "--by", "reg"]), ["region"]);
     // -C names the pipeline; outside one there is nothing to offer.
     let elsewhere = env.home.to_str().unwrap();
@@ -491,15 +504,7 @@ fn bound_files(dir: &std::path::Path) -> Vec<String> {
         ".funnel/schema/config.json".to_string(),
         "funnel.toml".to_string(),
     ];
-    for stage in [
-        "lead",
-        "qualified",
-        "contact",
-        "proposal",
-        "negotiation",
-        "won",
-        "lost",
-    ] {
+    for stage in STAGES {
         let own = format!(".funnel/schema/deal-{stage}.json");
         let schema = if dir.join(&own).exists() {
             own
