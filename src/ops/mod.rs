@@ -580,18 +580,29 @@ pub fn init(dir: &Path, at: Option<Timestamp>, verify: bool, wait: &Wait<'_>) ->
     for (path, text) in crate::model::schema::files(&config) {
         files.push((PathBuf::from(path), Some(text)));
     }
-    let subject = "init pipeline".to_string();
+    commit_files(&repo, &lock, files, "init pipeline", at, verify)
+}
+
+/// One commit of `files` that no deal is the subject of (no trailers).
+fn commit_files(
+    repo: &Repo,
+    lock: &WriteLock,
+    files: Vec<(PathBuf, Option<String>)>,
+    subject: &str,
+    at: Option<Timestamp>,
+    verify: bool,
+) -> Result<Outcome> {
     let change = Change {
         files,
-        subject: subject.clone(),
+        subject: subject.to_string(),
         trailers: Vec::new(),
         at,
         verify,
     };
-    let commit = write::commit(&repo, &lock, &change)?;
+    let commit = write::commit(repo, lock, &change)?;
     Ok(Outcome {
         commit,
-        subject,
+        subject: change.subject,
         path: None,
     })
 }
@@ -607,20 +618,8 @@ pub fn write_schemas(ws: &Workspace, at: Option<Timestamp>) -> Result<Option<Out
     if files.is_empty() {
         return Ok(None);
     }
-    let subject = "schema: editor schemas for funnel.toml as it is".to_string();
-    let change = Change {
-        files,
-        subject: subject.clone(),
-        trailers: Vec::new(),
-        at,
-        verify: ws.verify,
-    };
-    let commit = write::commit(&ws.repo, &ws.lock, &change)?;
-    Ok(Some(Outcome {
-        commit,
-        subject,
-        path: None,
-    }))
+    let subject = "schema: editor schemas for funnel.toml as it is";
+    commit_files(&ws.repo, &ws.lock, files, subject, at, ws.verify).map(Some)
 }
 
 /// The schema files (relative to the root) whose text on disk is not what

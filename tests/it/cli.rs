@@ -22,17 +22,26 @@ fn init_writes_the_default_pipeline_and_commits_it() {
         commit.starts_with("init pipeline\n\n@ 2026-11-01T00:00:00Z\n"),
         "{commit}"
     );
-    for stage in [
-        "lead",
-        "qualified",
-        "contact",
-        "proposal",
-        "negotiation",
-        "won",
-        "lost",
+    for stage in crate::support::STAGES {
+        assert!(
+            commit.contains(&format!(
+                "A	{stage}/.gitkeep
+"
+            )),
+            "{commit}"
+        );
+    }
+    // The editor schemas and the taplo configuration binding them.
+    for file in [
+        ".taplo.toml",
+        ".funnel/schema/deal.json",
+        ".funnel/schema/config.json",
     ] {
         assert!(
-            commit.contains(&format!("A\t{stage}/.gitkeep\n")),
+            commit.contains(&format!(
+                "A	{file}
+"
+            )),
             "{commit}"
         );
     }

@@ -2,18 +2,7 @@
 //! what users type, JSON Schemas for editors, JSON errors, `next` for the
 //! current user.
 
-use crate::support::TestEnv;
-
-/// The stages `funnel init` writes, in funnel order.
-const STAGES: [&str; 7] = [
-    "lead",
-    "qualified",
-    "contact",
-    "proposal",
-    "negotiation",
-    "won",
-    "lost",
-];
+use crate::support::{STAGES, TestEnv};
 
 /// No line of `text` is wider than a terminal of 100 columns.
 #[track_caller]
