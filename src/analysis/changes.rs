@@ -284,7 +284,8 @@ pub struct CommitChanges {
     pub at: jiff::ZonedDateTime,
     /// The author's email.
     pub author: String,
-    /// The owner name of the author (the email's local part), for tables.
+    /// The owner name of the author (the local part of the email the
+    /// mailmap gives), for tables.
     #[serde(skip)]
     pub owner: String,
     pub subject: String,
@@ -325,8 +326,7 @@ pub fn log(
         out.push(CommitChanges {
             commit: commit.id.to_string(),
             at: commit.at.to_zoned_datetime(config.timezone.clone()),
-            owner: crate::git::owner_from_email(&commit.author_email)
-                .unwrap_or_else(|| commit.author_name.clone()),
+            owner: commit.owner,
             author: commit.author_email,
             subject: commit.summary,
             merge,

@@ -20,7 +20,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub id: Option<String>,
     /// The stage (default: the first open stage)
-    #[arg(long)]
+    #[arg(add = super::complete::with(super::complete::stages), long)]
     pub stage: Option<String>,
     /// The deal's value in the pipeline's currency (or --currency)
     #[arg(long, allow_hyphen_values = true)]
@@ -32,7 +32,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub account: Option<String>,
     /// Who owns the deal (default: you)
-    #[arg(long)]
+    #[arg(add = super::complete::with(super::complete::owners), long)]
     pub owner: Option<String>,
     /// The product category
     #[arg(long)]
@@ -50,7 +50,7 @@ pub struct AddArgs {
     #[arg(long, value_name = "DATE")]
     pub due: Option<String>,
     /// Any other field, KEY=VALUE (repeatable)
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    #[arg(add = super::complete::with(super::complete::assignments), long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     #[command(flatten)]
     pub commit: CommitArgs,

@@ -1,13 +1,14 @@
 //! `funnel board`: the pipeline at a glance.
 
 use clap::Args;
+use funnel::analysis::board::Board;
 use funnel::analysis::board::board;
-use funnel::model::config::{StageKind, Wip};
+use funnel::model::config::StageKind;
 
 use funnel::model::money::amount;
 
 use super::ui::{Format, Rows};
-use super::{CmdResult, Env, FilterArgs};
+use super::{CmdResult, Env, Failure, FilterArgs};
 
 /// Show the pipeline at a glance: per stage count, value, weighted value, oldest deal, stalled, idle, WIP state
 ///
@@ -16,8 +17,11 @@ use super::{CmdResult, Env, FilterArgs};
 /// has been in the stage longest and its days there, from the git history
 /// (its created date when git has not seen it). "stalled" counts deals in
 /// the stage longer than its max_days, "idle" deals unchanged for longer
-/// than its idle_days; snoozed deals count in neither. "wip" says when a
-/// stage holds more deals than its wip_max or fewer than its wip_min.
+/// than its idle_days; snoozed deals count in neither. "wip" says how far
+/// a stage is over its wip_max ("3 over the limit of 4") or under its
+/// wip_min. Money in the table is in whole units of the pipeline's
+/// currency, grouped ("94,100 USD"); CSV, TSV and JSON keep the exact
+/// decimal.
 /// Deal files changed but not committed count as they are, and a note on
 /// stderr names them, as `git status --short` would.
 ///
@@ -37,6 +41,11 @@ pub struct BoardArgs {
 }
 
 pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
+    print(env, args).map(drop)
+}
+
+/// Prints the board and returns it (for `demo`'s summary).
+pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
     let mut snapshot = env.snapshot(None)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     snapshot.retain(&filter);
@@ -47,7 +56,8 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
     let mut rows = Rows::new(vec![
         "stage", "deals", "value", "weighted", "oldest", "stalled", "idle", "wip",
     ])
-    .numeric(&[1, 2, 3, 5, 6]);
+    .numeric(&[1, 5, 6])
+    .money(&[2, 3], &config.currency);
     for row in &board.stages {
         let open = |text: String| {
             if row.kind == StageKind::Open {
@@ -67,11 +77,7 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
             },
             open(row.stalled.to_string()),
             open(row.idle.to_string()),
-            match row.wip {
-                Wip::Ok => String::new(),
-                Wip::Over { limit } => format!("over {limit}"),
-                Wip::Under { limit } => format!("under {limit}"),
-            },
+            row.wip.describe(row.deals).unwrap_or_default(),
         ]);
     }
     let open = &board.open;
@@ -97,5 +103,5 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
     }
     env.ui.rows_with(args.format, &rows, || &board)?;
     snapshot.leave();
-    Ok(())
+    Ok(board)
 }

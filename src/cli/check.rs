@@ -82,6 +82,18 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
             in_git_hook,
         )?);
     }
+    // The editor schemas, when the pipeline keeps them, follow funnel.toml.
+    if pipeline.root.join(funnel::model::schema::DIR).is_dir() {
+        let stale = funnel::ops::stale_schemas(pipeline);
+        if !stale.is_empty() {
+            notes.push(Note::new(
+                NoteKind::StaleSchema,
+                stale.iter().map(|(p, _)| p.display().to_string()).collect(),
+                "the editor schemas do not follow funnel.toml as it is now".to_string(),
+                Some("run `funnel schema --write`".to_string()),
+            ));
+        }
+    }
     for note in &notes {
         env.ui.warning(&note.to_string());
     }

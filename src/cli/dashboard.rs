@@ -90,7 +90,11 @@ pub fn run(env: &mut Env, args: DashboardArgs) -> CmdResult {
         .map_err(|e| Error::hinted(e.to_string(), e.hint()))?;
     let html = page::render(&page::Page {
         dashboard: &dashboard,
-        lines: lines(&dashboard.report),
+        // As `report --format tsv` prints them: exact amounts.
+        lines: lines(&dashboard.report, &funnel::model::money::amount)
+            .into_iter()
+            .map(|l| (l.metric, l.value, l.deals))
+            .collect(),
         filter: &args.filter.terms,
     });
     let output = args.output.unwrap_or_else(|| PathBuf::from(DEFAULT_FILE));

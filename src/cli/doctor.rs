@@ -8,7 +8,7 @@ use funnel::analysis::snapshot::Snapshot;
 use jiff::civil::Date;
 use serde_json::json;
 
-use funnel::model::money::amount;
+use funnel::model::money::shown;
 
 use super::ui::{Format, Rows};
 use super::{CmdResult, Env, Failure, FilterArgs};
@@ -45,10 +45,10 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Only findings about this owner's deals (and pipeline-wide ones)
-    #[arg(long)]
+    #[arg(add = super::complete::with(super::complete::owners), long)]
     pub owner: Option<String>,
     /// Only findings about deals in this stage (and stage-wide ones)
-    #[arg(long)]
+    #[arg(add = super::complete::with(super::complete::stages), long)]
     pub stage: Option<String>,
     /// Only these kinds (repeatable)
     #[arg(long, value_name = "KIND", value_parser = kinds())]
@@ -102,13 +102,12 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let at_stake: rust_decimal::Decimal = findings.iter().filter_map(|f| f.at_stake).sum();
     env.ui.status(&format!(
-        "{} finding(s): {} error, {} warning, {} info; {} {} weighted value in deals with findings",
+        "{} finding(s): {} error, {} warning, {} info; {} weighted value in deals with findings",
         findings.len(),
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Info),
-        amount(at_stake),
-        pipeline.config.currency
+        shown(at_stake, &pipeline.config.currency),
     ));
     if args
         .fail_on

@@ -17,6 +17,7 @@ use super::{CmdResult, CommitArgs, Env, Failure};
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The deal's ID
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
     #[command(flatten)]
     pub commit: CommitArgs,

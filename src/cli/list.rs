@@ -34,7 +34,7 @@ use super::{CmdResult, Env};
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Filter terms
-    #[arg(value_name = "FILTER")]
+    #[arg(add = super::complete::with(super::complete::filter_terms), value_name = "FILTER")]
     pub filters: Vec<String>,
     /// Include closed (won and lost) deals
     #[arg(long, short = 'a')]
@@ -100,7 +100,7 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
         "next step",
         "due",
     ])
-    .numeric(&[4]);
+    .money(&[4], &config.currency);
     for deal in deals.iter().filter(|_| args.format != Format::Json) {
         let text = |k: &str| deal.text(k).unwrap_or("").to_string();
         let date = |k: &str| deal.date(k).map(|d| d.to_string()).unwrap_or_default();

@@ -4,6 +4,7 @@
 mod add;
 mod board;
 mod check;
+mod complete;
 mod completions;
 mod dashboard;
 mod demo;
@@ -18,6 +19,7 @@ mod next;
 mod rename;
 mod report;
 mod rm;
+mod schema;
 mod set;
 mod show;
 mod snooze;
@@ -41,6 +43,8 @@ use ui::{Closed, ColorChoice, Ui};
 
 const AFTER_HELP: &str = "\
 Exit status: 0 success; 1 the command ran and found problems (check, doctor --fail-on) or failed on data; 2 usage error.
+
+With --format json, an error is one JSON object on the last line of stderr: {\"error\", \"file\", \"line\", \"column\", \"hint\"} (null when unknown; \"problems\" lists every broken file's problem).
 
 Environment: FUNNEL_DIR (like -C), NO_COLOR (no colour), EDITOR/VISUAL (for edit), GIT_AUTHOR_* and GIT_COMMITTER_* (like git).";
 
@@ -96,6 +100,7 @@ pub enum Command {
     Snooze(snooze::SnoozeArgs),
     Unsnooze(snooze::UnsnoozeArgs),
     Demo(demo::DemoArgs),
+    Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
 }
@@ -346,8 +351,35 @@ fn skipped_files(pipeline: &Pipeline) -> Vec<String> {
     files
 }
 
+impl Command {
+    /// The command was asked for JSON (`--format json`): its errors are
+    /// printed as a JSON object too, for bots.
+    fn wants_json(&self) -> bool {
+        let json = |format: &ui::Format| *format == ui::Format::Json;
+        match self {
+            Command::Show(a) => json(&a.format),
+            Command::List(a) => json(&a.format),
+            Command::Board(a) => json(&a.format),
+            Command::Log(a) => json(&a.format),
+            Command::Diff(a) => json(&a.format),
+            Command::Report(a) => json(&a.format),
+            Command::Next(a) => json(&a.format),
+            Command::Doctor(a) => json(&a.format),
+            Command::Check(a) => a.format == check::CheckFormat::Json,
+            _ => false,
+        }
+    }
+}
+
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    // `COMPLETE=bash funnel ...`: the shell asks for completions (see
+    // `funnel completions`); prints them and exits.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    let json_errors = cli.command.wants_json();
     let start = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let mut env = Env {
         ui: Ui::new(cli.color),
@@ -376,15 +408,98 @@ pub fn run() -> i32 {
         Command::Snooze(args) => snooze::snooze(&mut env, args),
         Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
         Command::Demo(args) => demo::run(&mut env, args),
+        Command::Schema(args) => schema::run(&mut env, args),
         Command::Completions(args) => completions::run(&mut env, args),
         Command::Man(args) => man::run(&mut env, args),
     };
     match result {
         Ok(()) | Err(Failure::Closed) => 0,
         Err(Failure::Exit(code)) => code,
+        Err(Failure::Error(e)) if json_errors => {
+            env.ui.error_json(&error_json(e));
+            1
+        }
         Err(Failure::Error(e)) => {
             report(&env.ui, e);
             1
+        }
+    }
+}
+
+/// A usage error from clap (exit status 2), as a JSON object when the
+/// command line asks for `--format json`; help and version print as ever.
+fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::{ContextKind, ErrorKind};
+    let args: Vec<String> = std::env::args().collect();
+    let json = args
+        .windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.iter().any(|a| a == "--format=json");
+    if !json || matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        e.exit();
+    }
+    let message = e.kind().as_str().map_or_else(
+        || e.to_string(),
+        |kind| match e
+            .get(ContextKind::InvalidArg)
+            .or_else(|| e.get(ContextKind::InvalidSubcommand))
+        {
+            Some(arg) => format!("{kind}: {arg}"),
+            None => kind.to_string(),
+        },
+    );
+    let hint = e
+        .get(ContextKind::SuggestedValue)
+        .or_else(|| e.get(ContextKind::SuggestedArg))
+        .or_else(|| e.get(ContextKind::SuggestedSubcommand))
+        .map(|s| format!("did you mean `{s}`?"))
+        .unwrap_or_else(|| "see `funnel --help`".to_string());
+    let ui = Ui::new(ui::ColorChoice::Never);
+    ui.error_json(&serde_json::json!({
+        "error": message,
+        "file": null,
+        "line": null,
+        "column": null,
+        "hint": hint,
+    }));
+    e.exit_code()
+}
+
+/// An error as the JSON object bots read: {"error", "file", "line",
+/// "column", "hint"} (null when unknown); broken files add "problems", each
+/// located, the first one's place as the error's.
+fn error_json(e: Error) -> serde_json::Value {
+    use serde_json::{Value, json};
+    match e {
+        Error::Data { message, hint } => {
+            json!({ "error": message, "file": null, "line": null, "column": null, "hint": hint })
+        }
+        Error::Problems(problems) => {
+            let first = problems.first();
+            let message = match problems.as_slice() {
+                [one] => one.message.clone(),
+                many => format!("{} problem(s) in the pipeline's files", many.len()),
+            };
+            json!({
+                "error": message,
+                "file": first.map(|p| p.file.display().to_string()),
+                "line": first.map(|p| p.line),
+                "column": first.map(|p| p.column),
+                "hint": first.and_then(|p| p.hint.clone()).unwrap_or_else(|| {
+                    "fix them first; `funnel check` lists every problem in the pipeline".into()
+                }),
+                "problems": problems,
+            })
+        }
+        Error::Io { ref path, .. } => json!({
+            "error": e.to_string(),
+            "file": path.display().to_string(),
+            "line": null,
+            "column": null,
+            "hint": Value::Null,
+        }),
+        other => {
+            json!({ "error": other.to_string(), "file": null, "line": null, "column": null, "hint": null })
         }
     }
 }
@@ -457,6 +572,6 @@ impl CommitArgs {
 #[derive(Debug, Args)]
 pub struct FilterArgs {
     /// Only deals these terms match (all must hold), as `funnel list` takes them: owner:alice product:crm value>5000 due<today +tag; a term starting with '-' goes after `--`
-    #[arg(value_name = "FILTER")]
+    #[arg(add = complete::with(complete::filter_terms), value_name = "FILTER")]
     pub terms: Vec<String>,
 }

@@ -14,11 +14,13 @@ use super::{CmdResult, CommitArgs, Env};
 #[derive(Debug, Args)]
 pub struct MoveArgs {
     /// The deal's ID (its file name without .toml)
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
     /// The stage to move it to
+    #[arg(add = super::complete::with(super::complete::stages))]
     pub stage: String,
     /// Why the deal was lost (one of lost_reasons in funnel.toml)
-    #[arg(long)]
+    #[arg(add = super::complete::with(super::complete::lost_reasons), long)]
     pub reason: Option<String>,
     #[command(flatten)]
     pub commit: CommitArgs,

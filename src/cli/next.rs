@@ -2,6 +2,7 @@
 
 use clap::Args;
 use funnel::analysis::next::next;
+use funnel::error::Error;
 
 use funnel::model::money::amount;
 
@@ -11,8 +12,10 @@ use super::{CmdResult, Env, FilterArgs};
 /// Show today's work for a rep: next steps due, overdue promises, follow-ups, stalled and idle deals
 ///
 /// Ranked by value at stake (value x probability), so the biggest deals
-/// come first. The owner defaults to you: git config funnel.owner, else the
-/// local part of user.email.
+/// come first. Your deals by default: the owner is git config
+/// funnel.owner, else the local part of user.email as .mailmap maps it
+/// (the same mapping that names commit authors in log, show and export);
+/// --owner NAME for someone else's, --all for everyone's.
 ///
 /// JSON: {"owner", "today", "items": [{"deal", "stage", "what", "kind",
 /// "fix", "at_stake"}]}; kind is "due_today" or a doctor finding kind.
@@ -20,9 +23,12 @@ use super::{CmdResult, Env, FilterArgs};
 pub struct NextArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
-    /// Whose work (default: you); "all" for everyone's
-    #[arg(long)]
+    /// Whose work (default: yours)
+    #[arg(add = super::complete::with(super::complete::owners), long, value_name = "NAME", conflicts_with = "all")]
     pub owner: Option<String>,
+    /// Everyone's work
+    #[arg(long)]
+    pub all: bool,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -31,18 +37,45 @@ pub struct NextArgs {
 pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
     let mut snapshot = env.snapshot(None)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
-    snapshot.retain(&filter);
     let today = env.today(&snapshot.pipeline.config)?;
-    let owner = match args.owner {
-        Some(owner) => owner,
-        None => snapshot
+    let owner = match (args.all, args.owner) {
+        (true, _) => "all".to_string(),
+        (false, Some(owner)) => owner,
+        (false, None) => snapshot
             .repo
             .as_ref()
             .and_then(|r| r.owner_name())
-            .unwrap_or_else(|| "all".into()),
+            .ok_or_else(|| {
+                Error::hinted(
+                    "who are you? git has no funnel.owner and no user.email here",
+                    "run `git config funnel.owner YOUR-NAME`, or pass --owner NAME or --all",
+                )
+            })?,
     };
+    if owner != "all"
+        && !snapshot
+            .pipeline
+            .deals
+            .iter()
+            .any(|d| d.owner() == Some(owner.as_str()))
+    {
+        let mut owners: Vec<&str> = snapshot
+            .pipeline
+            .deals
+            .iter()
+            .filter_map(|d| d.owner())
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        env.ui.warning(&format!(
+            "no deal has owner `{owner}`; the owners are: {} (--owner NAME, --all)",
+            owners.join(", ")
+        ));
+    }
+    snapshot.retain(&filter);
     let work = next(&snapshot.pipeline, snapshot.facts(), today, &owner);
-    let mut rows = Rows::new(vec!["at stake", "deal", "stage", "what", "fix"]).numeric(&[0]);
+    let mut rows = Rows::new(vec!["at stake", "deal", "stage", "what", "fix"])
+        .money(&[0], &snapshot.pipeline.config.currency);
     for item in &work.items {
         rows.rows.push(vec![
             item.at_stake.map(amount).unwrap_or_default(),

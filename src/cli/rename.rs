@@ -11,6 +11,7 @@ use super::{CmdResult, CommitArgs, Env};
 #[derive(Debug, Args)]
 pub struct RenameArgs {
     /// The deal's current ID
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub old: String,
     /// The new ID ([a-z0-9][a-z0-9-]{0,63})
     pub new: String,

@@ -5,14 +5,14 @@ use funnel::analysis::metrics::{Figure, Report, Window, report, split_by, window
 use funnel::error::Error;
 use funnel::model::config::{Config, Period};
 use funnel::model::dates::Lean;
-use funnel::model::money::{amount, fixed};
+use funnel::model::money::{amount, fixed, shown};
 use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::ui::{Format, Rows};
-use super::{CmdResult, Env, FilterArgs};
+use super::{CmdResult, Env, Failure, FilterArgs};
 
 /// Report the metrics that matter: deal size, cycle length, win rate, conversion, velocity and more
 ///
@@ -32,13 +32,20 @@ use super::{CmdResult, Env, FilterArgs};
 /// days), lead generation (pace against [targets], projected 1, 3 and 6
 /// months), customer acquisition cost ([spend] / new customers), customer
 /// lifetime value, revenue growth per month, product balance, forecast by
-/// expected close month, and coverage of the won target.
+/// expected close month (a month already past marked overdue), and
+/// coverage of the won target.
+///
+/// A table prints each section under its heading, every row saying what
+/// the number is and its unit; money in whole units of the pipeline's
+/// currency, grouped (94,100 USD). CSV and TSV hold the same rows with
+/// exact amounts and a last column, section.
 ///
 /// JSON: {"report": REPORT} or, with --by, {"by": KEY, "groups": {NAME:
 /// REPORT}}; REPORT holds window, currency, deals, open_pipeline, deal_size,
 /// cycle, win_rate, conversion, time_in_stage, velocity, lead_generation,
 /// acquisition_cost, lifetime_value, revenue_growth, products, forecast and
-/// coverage, each figure as {"value": decimal string or null, "deals": N}.
+/// coverage, each figure as {"value": decimal string or null, "deals": N};
+/// a forecast month has "overdue": true when it is past.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -46,7 +53,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     /// Split by owner, product, source, account or any field
-    #[arg(long, value_name = "KEY")]
+    #[arg(add = super::complete::with(super::complete::group_keys), long, value_name = "KEY")]
     pub by: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
@@ -72,6 +79,12 @@ pub struct WindowArgs {
 }
 
 pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
+    print(env, args).map(drop)
+}
+
+/// Prints the report and returns it (the whole report's, or the first
+/// group's with --by), for `demo`'s summary.
+pub fn print(env: &mut Env, args: ReportArgs) -> Result<Option<Report>, Failure> {
     let (window, now) = window(env, &args.window)?;
     // Of each deal, the keys the records read, or all of them for --by.
     let keys = args
@@ -99,21 +112,7 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
             .map(|(name, group)| (name, report(config, &group, &window, now)))
             .collect(),
     };
-    let mut rows = Rows::new(if args.by.is_some() {
-        vec!["group", "metric", "value", "deals"]
-    } else {
-        vec!["metric", "value", "deals"]
-    });
-    rows.numeric = if args.by.is_some() { vec![3] } else { vec![2] };
-    for (group, report) in &reports {
-        for (metric, value, deals) in lines(report) {
-            let mut row = vec![metric, value, deals];
-            if args.by.is_some() {
-                row.insert(0, group.clone());
-            }
-            rows.rows.push(row);
-        }
-    }
+    let rows = rows(&reports, args.by.is_some(), args.format, &config.currency);
     env.ui.rows(args.format, &rows, || match &args.by {
         None => json!({ "report": reports[0].1 }),
         Some(key) => json!({
@@ -135,9 +134,10 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
     }
     // The process ends right after: freeing 20,000 deals, timelines and
     // records one allocation at a time would only add to the wait.
+    let first = reports.first().map(|(_, report)| report.clone());
     std::mem::forget((records, reports));
     snapshot.leave();
-    Ok(())
+    Ok(first)
 }
 
 /// The window the options ask for, and "now": the end of today, so
@@ -179,184 +179,352 @@ fn window_in(env: &Env, config: &Config, args: &WindowArgs) -> Result<(Window, T
     Ok((window, env.now_for(config, today)?))
 }
 
+/// The report's rows: a table shows each section under its heading and
+/// money the one way tables show it; CSV and TSV carry the same rows with
+/// exact amounts and a `section` column.
+fn rows(reports: &[(String, Report)], by: bool, format: Format, currency: &str) -> Rows {
+    let mut columns = vec!["metric", "value", "deals", "section"];
+    if by {
+        columns.insert(0, "group");
+    }
+    let mut rows = Rows::new(columns).numeric(&[if by { 3 } else { 2 }]);
+    let table = |d: Decimal| shown(d, currency);
+    let money: &dyn Fn(Decimal) -> String = if format == Format::Table {
+        &table
+    } else {
+        &amount
+    };
+    for (group, report) in reports {
+        for line in lines(report, money) {
+            let section = SECTIONS.iter().find(|(key, _)| *key == line.section);
+            let new_section = rows.rows.last().is_none_or(|last| {
+                last[if by { 4 } else { 3 }] != line.section || (by && last[0] != *group)
+            });
+            if new_section && let Some((_, heading)) = section {
+                rows.headings.push((rows.rows.len(), heading.to_string()));
+            }
+            let mut row = vec![
+                line.metric,
+                line.value,
+                line.deals,
+                line.section.to_string(),
+            ];
+            if by {
+                row.insert(0, group.clone());
+            }
+            rows.rows.push(row);
+        }
+    }
+    if format == Format::Table {
+        // The section is the heading above the rows.
+        let at = rows.columns.len() - 1;
+        rows.columns.truncate(at);
+        for row in &mut rows.rows {
+            row.truncate(at);
+        }
+    }
+    rows
+}
+
+/// The report's sections, in order: the key in the `section` column of
+/// CSV and TSV, and the heading a table prints above them.
+const SECTIONS: [(&str, &str); 12] = [
+    (
+        "pipeline",
+        "Pipeline: open deals now by stage, value and weighted value (x probability)",
+    ),
+    ("deal size", "Deal size: deals won in the window"),
+    ("cycle", "Sales cycle: days from created to closed"),
+    ("win rate", "Win rate: deals closed in the window"),
+    (
+        "conversion",
+        "Conversion: of deals that entered a stage in the window, the share that went further",
+    ),
+    (
+        "time in stage",
+        "Time in stage: days per stay, finished and current",
+    ),
+    (
+        "velocity",
+        "Velocity: open deals x average deal size x win rate / cycle days",
+    ),
+    (
+        "lead generation",
+        "Lead generation: new deals and their value",
+    ),
+    (
+        "acquisition cost and lifetime value",
+        "Acquisition cost ([spend] / new customers) and lifetime value per account",
+    ),
+    ("growth", "Growth: won value against the month before"),
+    ("products", "Products: deals by product category"),
+    (
+        "forecast",
+        "Forecast: weighted value of open deals by expected close month",
+    ),
+];
+
+/// One row of the report: its section, what the number is, the number
+/// with its unit, and how many deals it rests on.
+pub(super) struct Line {
+    section: &'static str,
+    pub(super) metric: String,
+    pub(super) value: String,
+    pub(super) deals: String,
+}
+
+/// The lines of a report as they are written, section by section, with
+/// money in one form (`money`).
+pub(super) struct Lines<'a> {
+    out: Vec<Line>,
+    section: &'static str,
+    money: &'a dyn Fn(Decimal) -> String,
+}
+
+impl Lines<'_> {
+    fn section(&mut self, key: &'static str) {
+        self.section = key;
+    }
+
+    fn push(&mut self, metric: String, (value, deals): (String, String)) {
+        self.out.push(Line {
+            section: self.section,
+            metric,
+            value,
+            deals,
+        });
+    }
+
+    fn money(&self, d: Decimal) -> String {
+        (self.money)(d)
+    }
+
+    /// A figure in money, with a suffix (`/day`).
+    fn money_figure(&self, f: &Figure, per: &str) -> (String, String) {
+        figure(f, |d| format!("{}{per}", self.money(d)))
+    }
+}
+
 pub(super) fn figure(f: &Figure, show: impl Fn(Decimal) -> String) -> (String, String) {
     (f.value.map_or("n/a".to_string(), show), f.deals.to_string())
 }
 
 pub(super) fn days(d: Decimal) -> String {
-    format!("{} d", fixed(d, 1))
+    format!("{} days", fixed(d, 1))
 }
 
 pub(super) fn percent(d: Decimal) -> String {
     format!("{}%", fixed(d, 1))
 }
 
-/// The report as (metric, value, deals) lines.
-pub(super) fn lines(r: &Report) -> Vec<(String, String, String)> {
-    let mut out = Vec::new();
-    let mut push = |name: String, (value, deals): (String, String)| out.push((name, value, deals));
-    for stage in &r.open_pipeline.stages {
-        push(
-            format!("open pipeline: {}", stage.stage),
-            (
-                format!(
-                    "{} ({} weighted)",
-                    amount(stage.value),
-                    amount(stage.weighted_value)
-                ),
-                stage.deals.to_string(),
-            ),
+/// The report as lines, section by section, money shown by `money`.
+pub(super) fn lines(r: &Report, money: &dyn Fn(Decimal) -> String) -> Vec<Line> {
+    let mut l = Lines {
+        out: Vec::new(),
+        section: "",
+        money,
+    };
+    pipeline(&mut l, r);
+    deal_size(&mut l, r);
+    cycle(&mut l, r);
+    win_rate(&mut l, r);
+    conversion(&mut l, r);
+    time_in_stage(&mut l, r);
+    velocity(&mut l, r);
+    lead_generation(&mut l, r);
+    acquisition(&mut l, r);
+    growth(&mut l, r);
+    products(&mut l, r);
+    forecast(&mut l, r);
+    l.out
+}
+
+fn pipeline(l: &mut Lines, r: &Report) {
+    l.section("pipeline");
+    let total = &r.open_pipeline.total;
+    for (name, stage) in r
+        .open_pipeline
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s))
+        .chain([("total", total)])
+    {
+        let value = format!(
+            "{} / {}",
+            l.money(stage.value),
+            l.money(stage.weighted_value)
+        );
+        l.push(
+            format!("{name}: value / weighted value"),
+            (value, stage.deals.to_string()),
         );
     }
-    let total = &r.open_pipeline.total;
-    push(
-        "open pipeline: total".into(),
-        (
-            format!(
-                "{} ({} weighted)",
-                amount(total.value),
-                amount(total.weighted_value)
-            ),
-            total.deals.to_string(),
-        ),
+}
+
+fn deal_size(l: &mut Lines, r: &Report) {
+    l.section("deal size");
+    let mean = l.money_figure(&r.deal_size.mean, "");
+    l.push("mean value of a deal won".into(), mean);
+    let median = l.money_figure(&r.deal_size.median, "");
+    l.push("median value of a deal won".into(), median);
+}
+
+fn cycle(l: &mut Lines, r: &Report) {
+    l.section("cycle");
+    let c = &r.cycle;
+    l.push("won deals: mean".into(), figure(&c.won.mean, days));
+    l.push("won deals: median".into(), figure(&c.won.median, days));
+    l.push(
+        "won deals: 75th percentile".into(),
+        figure(&c.won.p75, days),
     );
-    push(
-        "average deal size: mean".into(),
-        figure(&r.deal_size.mean, amount),
+    l.push("lost deals: median".into(), figure(&c.lost.median, days));
+    l.push(
+        "open deals: median age".into(),
+        figure(&c.open_age.median, days),
     );
-    push(
-        "average deal size: median".into(),
-        figure(&r.deal_size.median, amount),
+}
+
+fn win_rate(l: &mut Lines, r: &Report) {
+    l.section("win rate");
+    let w = &r.win_rate;
+    l.push(
+        format!("by count: won / closed ({} won, {} lost)", w.won, w.lost),
+        figure(&w.by_count, percent),
     );
-    push(
-        "sales cycle (won): mean".into(),
-        figure(&r.cycle.won.mean, days),
+    l.push(
+        "by value: won value / closed value".into(),
+        figure(&w.by_value, percent),
     );
-    push(
-        "sales cycle (won): median".into(),
-        figure(&r.cycle.won.median, days),
-    );
-    push(
-        "sales cycle (won): 75th percentile".into(),
-        figure(&r.cycle.won.p75, days),
-    );
-    push(
-        "sales cycle (lost): median".into(),
-        figure(&r.cycle.lost.median, days),
-    );
-    push(
-        "age of open deals: median".into(),
-        figure(&r.cycle.open_age.median, days),
-    );
-    push(
+    l.push(
         format!(
-            "win rate ({} won, {} lost)",
-            r.win_rate.won, r.win_rate.lost
+            "cohort: won / created in the window ({} created, {} won)",
+            w.created, w.created_won
         ),
-        figure(&r.win_rate.by_count, percent),
+        figure(&w.cohort, percent),
     );
-    push(
-        "win rate by value".into(),
-        figure(&r.win_rate.by_value, percent),
-    );
-    push(
-        format!(
-            "cohort win rate ({} created, {} won)",
-            r.win_rate.created, r.win_rate.created_won
-        ),
-        figure(&r.win_rate.cohort, percent),
-    );
+}
+
+fn conversion(l: &mut Lines, r: &Report) {
+    l.section("conversion");
     for c in &r.conversion {
-        push(
+        l.push(
             format!(
-                "conversion: {} ({} entered, {} on, {} lost, {} open)",
-                c.stage, c.entered, c.advanced, c.lost, c.open
+                "{}: went further ({} of {}; {} lost, {} open)",
+                c.stage, c.advanced, c.entered, c.lost, c.open
             ),
             figure(&c.rate, percent),
         );
     }
+}
+
+fn time_in_stage(l: &mut Lines, r: &Report) {
+    l.section("time in stage");
     for t in &r.time_in_stage {
-        push(
-            format!("time in {}: median ({} stays)", t.stage, t.stays),
+        l.push(
+            format!("{}: median ({} stays)", t.stage, t.stays),
             figure(&t.median, days),
         );
     }
-    push(
-        "sales velocity per day".into(),
-        figure(&r.velocity.per_day, amount),
-    );
-    push(
-        "sales velocity per month".into(),
-        figure(&r.velocity.per_month, amount),
-    );
-    push(
+}
+
+fn velocity(l: &mut Lines, r: &Report) {
+    l.section("velocity");
+    let per_day = l.money_figure(&r.velocity.per_day, "/day");
+    l.push("value won per day at this pace".into(), per_day);
+    let per_month = l.money_figure(&r.velocity.per_month, "/month");
+    l.push("value won per month at this pace".into(), per_month);
+}
+
+fn lead_generation(l: &mut Lines, r: &Report) {
+    l.section("lead generation");
+    let g = &r.lead_generation;
+    l.push(
         "new deals per week".into(),
-        figure(&r.lead_generation.deals.per_week, |d| fixed(d, 1)),
+        figure(&g.deals.per_week, |d| format!("{} deals/week", fixed(d, 1))),
     );
-    push(
-        "new value per day".into(),
-        figure(&r.lead_generation.value.per_day, amount),
-    );
-    if let Some(target) = &r.lead_generation.value.target {
-        push(
-            "new value: target attainment".into(),
+    let per_day = l.money_figure(&g.value.per_day, "/day");
+    l.push("new value per day".into(), per_day);
+    if let Some(target) = &g.value.target {
+        l.push(
+            "new value: share of its target reached".into(),
             figure(&target.attainment, percent),
         );
     }
-    for p in &r.lead_generation.projection {
-        push(
-            format!("new value at this pace in {} month(s)", p.months),
-            figure(&p.value, amount),
+    for p in &g.projection {
+        let value = l.money_figure(&p.value, "");
+        let months = if p.months == 1 { "month" } else { "months" };
+        l.push(
+            format!("new value in the next {} {months} at this pace", p.months),
+            value,
         );
     }
-    push(
+}
+
+fn acquisition(l: &mut Lines, r: &Report) {
+    l.section("acquisition cost and lifetime value");
+    let cac = l.money_figure(&r.acquisition_cost.cac, "");
+    l.push(
         format!(
-            "customer acquisition cost ({} new customers)",
+            "acquisition cost per new customer ({} new)",
             r.acquisition_cost.new_customers
         ),
-        figure(&r.acquisition_cost.cac, amount),
+        cac,
     );
-    push(
-        "customer lifetime value: historical".into(),
-        figure(&r.lifetime_value.historical, amount),
+    let historical = l.money_figure(&r.lifetime_value.historical, "");
+    l.push(
+        "lifetime value: historical (won value per account)".into(),
+        historical,
     );
-    push(
-        "customer lifetime value: predicted".into(),
-        figure(&r.lifetime_value.predicted, amount),
+    let predicted = l.money_figure(&r.lifetime_value.predicted, "");
+    l.push(
+        "lifetime value: predicted (size x purchases x years)".into(),
+        predicted,
     );
+}
+
+fn growth(l: &mut Lines, r: &Report) {
+    l.section("growth");
     for m in &r.revenue_growth {
-        push(
-            format!("revenue growth {} (won {})", m.month, amount(m.won_value)),
+        let won = l.money(m.won_value);
+        l.push(
+            format!("{}: won {won}, change on the month before", m.month),
             figure(&m.growth, percent),
         );
     }
+}
+
+fn products(l: &mut Lines, r: &Report) {
+    l.section("products");
     for p in &r.products {
-        push(
+        let won = l.money(p.won_value);
+        l.push(
             format!(
-                "product {}: {} created, {} won, {} lost, won value {}",
-                p.product,
-                p.created,
-                p.won,
-                p.lost,
-                amount(p.won_value)
+                "{}: win rate ({} new, {} won, {} lost; won {won})",
+                p.product, p.created, p.won, p.lost
             ),
             figure(&p.win_rate, percent),
         );
     }
+}
+
+fn forecast(l: &mut Lines, r: &Report) {
+    l.section("forecast");
     for f in &r.forecast {
-        push(
-            format!("forecast {}", f.month),
-            (
-                format!("{} weighted", amount(f.weighted_value)),
-                f.deals.to_string(),
-            ),
-        );
+        let what = if f.overdue {
+            "overdue (its month is past)"
+        } else if f.month == funnel::analysis::metrics::NONE_GROUP {
+            "no expected close date"
+        } else {
+            "expected to close"
+        };
+        let value = format!("{} weighted", l.money(f.weighted_value));
+        l.push(format!("{}: {what}", f.month), (value, f.deals.to_string()));
     }
-    push(
-        "coverage of the won target".into(),
+    l.push(
+        "coverage: weighted value due / won target left".into(),
         figure(&r.coverage.ratio, |d| format!("{}x", fixed(d, 2))),
     );
-    out
 }
 
 /// The calendar periods `--period` takes, listed in `--help`, the man page

@@ -12,6 +12,7 @@ use super::{CmdResult, CommitArgs, Env};
 #[derive(Debug, Args)]
 pub struct RmArgs {
     /// The deal's ID
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
     #[command(flatten)]
     pub commit: CommitArgs,

@@ -14,9 +14,10 @@ use super::{CmdResult, CommitArgs, Env, assignments};
 #[derive(Debug, Args)]
 pub struct SetArgs {
     /// The deal's ID
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
     /// KEY=VALUE pairs
-    #[arg(required = true, value_name = "KEY=VALUE")]
+    #[arg(add = super::complete::with(super::complete::assignments), required = true, value_name = "KEY=VALUE")]
     pub changes: Vec<String>,
     #[command(flatten)]
     pub commit: CommitArgs,

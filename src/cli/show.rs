@@ -23,6 +23,7 @@ use super::{CmdResult, Env};
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The deal's ID
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
@@ -46,9 +47,16 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
         push(
             "weighted value",
             format!(
-                "{} {} ({}%)",
-                funnel::model::money::amount(weighted),
-                config.currency,
+                "{} ({}%)",
+                if args.format == Format::Table {
+                    funnel::model::money::shown(weighted, &config.currency)
+                } else {
+                    format!(
+                        "{} {}",
+                        funnel::model::money::amount(weighted),
+                        config.currency
+                    )
+                },
                 deal.probability(config).normalize()
             ),
         );

@@ -11,6 +11,7 @@ use super::{CmdResult, CommitArgs, Env};
 #[derive(Debug, Args)]
 pub struct SnoozeArgs {
     /// The deal's ID
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
     /// Until when (a date expression: 2026-12-15, +2w, eom)
     pub until: String,
@@ -25,6 +26,7 @@ pub struct SnoozeArgs {
 #[derive(Debug, Args)]
 pub struct UnsnoozeArgs {
     /// The deal's ID
+    #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
     #[command(flatten)]
     pub commit: CommitArgs,

@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
 use comfy_table::{Cell, CellAlignment, Table};
+use funnel::model::money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -28,6 +29,13 @@ pub struct Rows {
     pub columns: Vec<&'static str>,
     /// Columns that hold numbers, right-aligned in tables.
     pub numeric: Vec<usize>,
+    /// Columns that hold amounts of money (exact decimal text), shown in
+    /// tables the one way money is shown ([`money::shown`]) in `currency`.
+    pub money: Vec<usize>,
+    pub currency: String,
+    /// Headings printed above rows in tables: (row index, heading), in
+    /// row order. CSV and TSV carry their rows only.
+    pub headings: Vec<(usize, String)>,
     pub rows: Vec<Vec<String>>,
 }
 
@@ -36,8 +44,19 @@ impl Rows {
         Rows {
             columns,
             numeric: Vec::new(),
+            money: Vec::new(),
+            currency: String::new(),
+            headings: Vec::new(),
             rows: Vec::new(),
         }
+    }
+
+    /// Marks `columns` as amounts of money in `currency` (right-aligned).
+    pub fn money(mut self, columns: &[usize], currency: &str) -> Rows {
+        self.money = columns.to_vec();
+        self.numeric.extend_from_slice(columns);
+        self.currency = currency.to_string();
+        self
     }
 
     pub fn numeric(mut self, columns: &[usize]) -> Rows {
@@ -56,6 +75,9 @@ pub struct Ui {
     color: bool,
     /// Colour in data on stdout.
     color_out: bool,
+    /// The width tables wrap their cells to: `COLUMNS`, else the
+    /// terminal's; `None` (never wrap) when stdout is a file or pipe.
+    width: Option<u16>,
     stdout: std::io::Stdout,
 }
 
@@ -74,6 +96,11 @@ impl Ui {
         Ui {
             color: decide(std::io::stderr().is_terminal()),
             color_out: decide(std::io::stdout().is_terminal()),
+            width: std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse::<u16>().ok())
+                .filter(|w| *w > 0)
+                .or_else(|| Table::new().width()),
             stdout: std::io::stdout(),
         }
     }
@@ -138,6 +165,11 @@ impl Ui {
         }
     }
 
+    /// An error as one line of JSON on stderr (`--format json`).
+    pub fn error_json(&self, error: &serde_json::Value) {
+        let _ = writeln!(std::io::stderr(), "{error}");
+    }
+
     /// A problem report (`FILE:LINE:COL: ...`) for stderr, or with
     /// `on_stdout` as data (`check`).
     pub fn problem_text(
@@ -167,6 +199,15 @@ impl Ui {
             });
         }
         out
+    }
+
+    /// `text` painted for stdout (data), when colour is on there.
+    fn paint_out(&self, code: &str, text: &str) -> String {
+        if self.color_out {
+            paint(code, text)
+        } else {
+            text.to_string()
+        }
     }
 
     pub fn paint(&self, code: &str, text: &str) -> String {
@@ -220,6 +261,13 @@ impl Ui {
     pub fn table(&self, rows: &Rows) -> String {
         let mut table = Table::new();
         table.load_style(STYLE);
+        // Wrap cells to the terminal, except under headings: those are
+        // placed by line, one line per row (the report's labels fit 100).
+        if let Some(width) = self.width.filter(|_| rows.headings.is_empty()) {
+            table
+                .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+                .set_width(width);
+        }
         if self.color_out {
             table.enforce_styling();
         } else {
@@ -235,8 +283,13 @@ impl Ui {
         }));
         for row in &rows.rows {
             table.add_row(row.iter().enumerate().map(|(i, v)| {
-                if rows.numeric.contains(&i) {
-                    Cell::new(grouped(v)).set_alignment(CellAlignment::Right)
+                if rows.money.contains(&i) {
+                    let text = v
+                        .parse::<rust_decimal::Decimal>()
+                        .map_or_else(|_| v.clone(), |value| money::shown(value, &rows.currency));
+                    Cell::new(text).set_alignment(CellAlignment::Right)
+                } else if rows.numeric.contains(&i) {
+                    Cell::new(money::grouped(v)).set_alignment(CellAlignment::Right)
                 } else {
                     Cell::new(v)
                 }
@@ -247,10 +300,22 @@ impl Ui {
                 column.set_cell_alignment(CellAlignment::Right);
             }
         }
-        let mut text: String = table
-            .lines()
-            .map(|line| line.trim_end().to_string() + "\n")
-            .collect();
+        // The header and its rule, then one line per row (cells hold no
+        // line breaks), each section's heading above its first row.
+        let mut headings = rows.headings.iter().peekable();
+        let mut text = String::new();
+        for (i, line) in table.lines().enumerate() {
+            let row = i.checked_sub(2);
+            while let Some((_, heading)) = headings.next_if(|(at, _)| Some(*at) == row) {
+                if row != Some(0) {
+                    text.push('\n');
+                }
+                text.push_str(&self.paint_out("1", heading));
+                text.push('\n');
+            }
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
         if rows.rows.is_empty() {
             text.push_str("(none)\n");
         }
@@ -285,28 +350,6 @@ fn delimited(rows: &Rows, sep: char) -> String {
         out.push('\n');
     }
     out
-}
-
-/// `1234567.5` as `1,234,567.5`, for human tables (and the dashboard's).
-pub fn grouped(number: &str) -> String {
-    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(i, f)| (i, Some(f)));
-    if !int.chars().all(|c| c.is_ascii_digit()) {
-        return number.to_string();
-    }
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
 }
 
 fn paint(code: &str, text: &str) -> String {

@@ -192,10 +192,19 @@ impl Repo {
     }
 
     /// The current user's owner name: `git config funnel.owner`, else the
-    /// local part of `user.email`.
+    /// local part of `user.email` as the mailmap gives it.
     pub fn owner_name(&self) -> Option<String> {
-        self.config_value("funnel.owner")
-            .or_else(|| owner_from_email(&self.config_value("user.email")?))
+        self.config_value("funnel.owner").or_else(|| {
+            let name = self.config_value("user.name").unwrap_or_default();
+            let email = self.config_value("user.email")?;
+            owner_from_email(&self.mailmap().resolve(&name, &email).1)
+        })
+    }
+
+    /// The repository's mailmap (`.mailmap` in the work tree, or
+    /// `mailmap.file` and `mailmap.blob`); empty when there is none.
+    pub fn mailmap(&self) -> Mailmap {
+        Mailmap(self.repo.mailmap().ok())
     }
 
     /// The tracked paths `STAGE/ID.toml` (relative to the pipeline root) of a
@@ -212,6 +221,34 @@ impl Repo {
             }
         }
         Ok(found)
+    }
+}
+
+/// Who is who (SPEC 10): the names and emails people commit under mapped
+/// to the ones they use, as `git log --use-mailmap` does.
+pub struct Mailmap(Option<git2::Mailmap>);
+
+impl Mailmap {
+    /// The (name, email) the mailmap gives for a commit's author; as they
+    /// are when it has no entry for them.
+    pub fn resolve(&self, name: &str, email: &str) -> (String, String) {
+        let resolved = self.0.as_ref().and_then(|map| {
+            // libgit2 wants a name: a blank one is matched by email alone.
+            let signature = Signature::now(if name.is_empty() { " " } else { name }, email).ok()?;
+            let found = map.resolve_signature(&signature).ok()?;
+            Some((
+                found.name().unwrap_or(name).trim().to_string(),
+                found.email().unwrap_or(email).to_string(),
+            ))
+        });
+        resolved.unwrap_or_else(|| (name.to_string(), email.to_string()))
+    }
+
+    /// The owner name of a commit's author: the local part of the email
+    /// the mailmap gives, else the name.
+    pub fn owner(&self, name: &str, email: &str) -> String {
+        let (name, email) = self.resolve(name, email);
+        owner_from_email(&email).unwrap_or(name)
     }
 }
 
@@ -323,8 +360,11 @@ pub struct CommitInfo {
     pub id: CommitId,
     pub summary: String,
     pub message: String,
+    /// The author's name and email, as the mailmap gives them.
     pub author_name: String,
     pub author_email: String,
+    /// The author's owner name ([`Mailmap::owner`]).
+    pub owner: String,
     /// The author time.
     pub at: Timestamp,
     pub parents: usize,
@@ -369,16 +409,20 @@ impl Repo {
                 Err(_) => return Ok(()),
             },
         }
+        let mailmap = self.mailmap();
         for id in walk {
             let commit = self.repo.find_commit(id?)?;
             let author = commit.author();
+            let (name, email) = (author.name().unwrap_or(""), author.email().unwrap_or(""));
+            let (author_name, author_email) = mailmap.resolve(name, email);
             let info = CommitInfo {
                 id: CommitId(commit.id()),
                 summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                     .into_owned(),
                 message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
-                author_name: author.name().unwrap_or("").to_string(),
-                author_email: author.email().unwrap_or("").to_string(),
+                owner: mailmap.owner(name, email),
+                author_name,
+                author_email,
                 at: Timestamp::from_second(author.when().seconds()).unwrap_or_default(),
                 parents: commit.parent_count(),
             };

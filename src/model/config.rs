@@ -187,6 +187,22 @@ impl Wip {
         }
     }
 
+    /// The balance in words for a stage holding `deals`: `3 over the
+    /// limit of 4`, `2 under the minimum of 5`; `None` when within limits.
+    pub fn describe(self, deals: usize) -> Option<String> {
+        match self {
+            Wip::Ok => None,
+            Wip::Over { limit } => Some(format!(
+                "{} over the limit of {limit}",
+                deals.saturating_sub(limit as usize)
+            )),
+            Wip::Under { limit } => Some(format!(
+                "{} under the minimum of {limit}",
+                (limit as usize).saturating_sub(deals)
+            )),
+        }
+    }
+
     /// The limit that is crossed, if one is.
     pub fn limit(self) -> Option<u32> {
         match self {

@@ -10,4 +10,5 @@ pub mod ident;
 pub mod json;
 pub mod money;
 pub mod problem;
+pub mod schema;
 pub mod value;

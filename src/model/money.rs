@@ -43,6 +43,39 @@ pub fn amount(value: Decimal) -> String {
     }
 }
 
+/// Money as every table shows it: rounded to whole units of `currency`,
+/// digits grouped by thousands, the currency's code after it (`94,100 USD`,
+/// `-1,250 EUR`). Cents in a summary are spurious (a mean of 14,608.10 says
+/// no more than 14,608), so tables leave them out; the files, JSON and CSV
+/// keep the exact amount ([`amount`]).
+pub fn shown(value: Decimal, currency: &str) -> String {
+    format!("{} {currency}", grouped(&round(value, 0).to_string()))
+}
+
+/// A number's text with its whole part grouped by thousands (`1234567.5`
+/// is `1,234,567.5`); text that is not a plain number comes back as it is.
+pub fn grouped(number: &str) -> String {
+    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) {
+        return number.to_string();
+    }
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
 /// `value` rounded to `places` decimals and shown with exactly that many
 /// (`134.79` to 1 place is `134.8`, `2` is `2.0`).
 pub fn fixed(value: Decimal, places: u32) -> String {
@@ -93,6 +126,21 @@ mod tests {
         assert_eq!(amount(d("0.125")), "0.13");
         assert_eq!(amount(d("0.004")), "0");
         assert_eq!(amount(d("-12.345")), "-12.35");
+    }
+
+    #[test]
+    fn tables_show_whole_grouped_units_with_the_currency() {
+        assert_eq!(shown(d("94100"), "USD"), "94,100 USD");
+        assert_eq!(shown(d("14608.10"), "USD"), "14,608 USD");
+        assert_eq!(shown(d("129500.50"), "EUR"), "129,501 EUR");
+        assert_eq!(shown(d("-1250"), "USD"), "-1,250 USD");
+        assert_eq!(shown(d("999"), "USD"), "999 USD");
+        assert_eq!(shown(d("0.4"), "USD"), "0 USD");
+        assert_eq!(shown(d("1234567"), "USD"), "1,234,567 USD");
+        assert_eq!(grouped("1234567.5"), "1,234,567.5");
+        assert_eq!(grouped("-1000"), "-1,000");
+        assert_eq!(grouped("n/a"), "n/a");
+        assert_eq!(grouped("12d"), "12d");
     }
 
     #[test]

@@ -185,6 +185,9 @@ pub enum NoteKind {
     TempFile,
     StaleLock,
     Lock,
+    /// The editor schemas (`.funnel/schema`) say something else than
+    /// `funnel.toml` now does.
+    StaleSchema,
 }
 
 impl Note {

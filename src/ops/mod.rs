@@ -576,20 +576,65 @@ pub fn init(dir: &Path, at: Option<Timestamp>, verify: bool, wait: &Wait<'_>) ->
     for stage in config.stage_ids() {
         files.push((Path::new(stage).join(".gitkeep"), Some(String::new())));
     }
-    let subject = "init pipeline".to_string();
+    // The JSON Schemas and the taplo configuration, for editors.
+    for (path, text) in crate::model::schema::files(&config) {
+        files.push((PathBuf::from(path), Some(text)));
+    }
+    commit_files(&repo, &lock, files, "init pipeline", at, verify)
+}
+
+/// One commit of `files` that no deal is the subject of (no trailers).
+fn commit_files(
+    repo: &Repo,
+    lock: &WriteLock,
+    files: Vec<(PathBuf, Option<String>)>,
+    subject: &str,
+    at: Option<Timestamp>,
+    verify: bool,
+) -> Result<Outcome> {
     let change = Change {
         files,
-        subject: subject.clone(),
+        subject: subject.to_string(),
         trailers: Vec::new(),
         at,
         verify,
     };
-    let commit = write::commit(&repo, &lock, &change)?;
+    let commit = write::commit(repo, lock, &change)?;
     Ok(Outcome {
         commit,
-        subject,
+        subject: change.subject,
         path: None,
     })
+}
+
+/// Writes the editor schemas and `.taplo.toml` (`model::schema::files`)
+/// as the configuration now asks, in one commit of the files that differ;
+/// `None` when all are current.
+pub fn write_schemas(ws: &Workspace, at: Option<Timestamp>) -> Result<Option<Outcome>> {
+    let files: Vec<(PathBuf, Option<String>)> = stale_schemas(&ws.pipeline)
+        .into_iter()
+        .map(|(path, text)| (path, Some(text)))
+        .collect();
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let subject = "schema: editor schemas for funnel.toml as it is";
+    commit_files(&ws.repo, &ws.lock, files, subject, at, ws.verify).map(Some)
+}
+
+/// The schema files (relative to the root) whose text on disk is not what
+/// the configuration gives, with the text it gives.
+pub fn stale_schemas(pipeline: &Pipeline) -> Vec<(PathBuf, String)> {
+    crate::model::schema::files(&pipeline.config)
+        .into_iter()
+        .filter(|(path, text)| {
+            std::fs::read_to_string(pipeline.root.join(path))
+                .ok()
+                .as_ref()
+                != Some(text)
+        })
+        .map(|(path, text)| (PathBuf::from(path), text))
+        .collect()
 }
 
 fn parse_edit(rel: &Path, text: &str) -> Result<DealEdit> {

@@ -6,4 +6,5 @@ pub mod deal_cache;
 pub mod dealfile;
 pub mod lock;
 pub mod pipeline;
+pub mod vocabulary;
 pub mod write;

@@ -279,6 +279,13 @@ impl Pipeline {
 
 /// The deal files of every stage folder, in stage order then by name, and
 /// problems for `.toml` files where no deal can be.
+/// The deal files of the pipeline at `root` (`STAGE/ID.toml`, relative to
+/// it), from a listing of the stage folders: no file is read. Broken names
+/// and links are left out (`check` reports them).
+pub fn deal_paths(root: &Path, config: &Config) -> Result<Vec<PathBuf>> {
+    Ok(deal_files(root, config)?.0)
+}
+
 fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem>)> {
     let mut files = Vec::new();
     let mut problems = Vec::new();

@@ -11,15 +11,7 @@ use funnel::git::Repo;
 use funnel::git::history::{self, History, Timeline};
 use jiff::Timestamp;
 
-const STAGES: [&str; 7] = [
-    "lead",
-    "qualified",
-    "contact",
-    "proposal",
-    "negotiation",
-    "won",
-    "lost",
-];
+use crate::support::STAGES;
 
 /// A temporary repository with a pinned HOME, git config and committer
 /// date; each commit gets the author date it is given.

@@ -308,12 +308,14 @@ fn report_on_an_empty_pipeline_says_n_a() {
     let run = env.funnel(&["report", "--format", "tsv"]);
     run.success();
     assert!(
-        run.stdout.contains("average deal size: mean\tn/a\t0\n"),
+        run.stdout
+            .contains("mean value of a deal won\tn/a\t0\tdeal size\n"),
         "{}",
         run.stdout
     );
     assert!(
-        run.stdout.contains("sales velocity per day\tn/a\t0\n"),
+        run.stdout
+            .contains("value won per day at this pace\tn/a\t0\tvelocity\n"),
         "{}",
         run.stdout
     );
@@ -491,7 +493,7 @@ fn report_by_an_unknown_key_fails_with_a_did_you_mean() {
     run.success();
     assert!(
         run.stdout
-            .starts_with("group\tmetric\tvalue\tdeals\n(none)\t")
+            .starts_with("group\tmetric\tvalue\tdeals\tsection\n(none)\t")
     );
 }
 
@@ -510,5 +512,8 @@ fn report_rounds_the_figures_it_shows() {
         .lines()
         .find(|l| l.starts_with("new deals per week\t"))
         .unwrap();
-    assert_eq!(line, "new deals per week\t0.5\t2");
+    assert_eq!(
+        line,
+        "new deals per week\t0.5 deals/week\t2\tlead generation"
+    );
 }

@@ -8,6 +8,7 @@ mod support;
 mod check;
 mod cli;
 mod corpus;
+mod daily;
 mod dashboard;
 mod doctor;
 mod history;

@@ -346,8 +346,8 @@ fn board_wip_limits() {
         run.stdout.lines().take(3).collect::<Vec<_>>(),
         [
             "stage,deals,value,weighted,oldest,stalled,idle,wip",
-            "lead,1,12000,1200,0d acme-crm,0,0,under 2",
-            "qualified,1,5000.40,1250.10,0d globex,0,0,over 0"
+            "lead,1,12000,1200,0d acme-crm,0,0,1 under the minimum of 2",
+            "qualified,1,5000.40,1250.10,0d globex,0,0,1 over the limit of 0"
         ]
     );
     let json = env.funnel(&["board", "--format", "json"]).stdout;

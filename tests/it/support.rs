@@ -6,6 +6,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The stages `funnel init` writes, in funnel order.
+pub const STAGES: [&str; 7] = [
+    "lead",
+    "qualified",
+    "contact",
+    "proposal",
+    "negotiation",
+    "won",
+    "lost",
+];
+
 pub struct TestEnv {
     _temp: tempfile::TempDir,
     pub home: PathBuf,

@@ -19,6 +19,9 @@ pub struct ForecastMonth {
     pub deals: usize,
     pub value: Decimal,
     pub weighted_value: Decimal,
+    /// The month is over (before the month of "now"): its deals were
+    /// expected to close already and did not.
+    pub overdue: bool,
 }
 
 /// Open weighted value due in the window / what is left of the won target.
@@ -36,13 +39,19 @@ pub struct Coverage {
     pub ratio: Figure,
 }
 
-pub(super) fn forecast(facts: &[Facts<'_>]) -> Vec<ForecastMonth> {
+pub(super) fn forecast(ctx: &Context<'_>, facts: &[Facts<'_>]) -> Vec<ForecastMonth> {
+    let today = ctx.now.to_zoned_datetime(ctx.tz().clone()).date();
+    let this_month = (today.year(), today.month());
     let mut months: BTreeMap<Option<String>, ForecastMonth> = BTreeMap::new();
     for fact in facts.iter().filter(|f| f.is_open()) {
         let month = fact
             .deal
             .expected_close
             .map(|d| format!("{:04}-{:02}", d.year(), d.month()));
+        let overdue = fact
+            .deal
+            .expected_close
+            .is_some_and(|d| (d.year(), d.month()) < this_month);
         let row = months
             .entry(month.clone())
             .or_insert_with(|| ForecastMonth {
@@ -50,6 +59,7 @@ pub(super) fn forecast(facts: &[Facts<'_>]) -> Vec<ForecastMonth> {
                 deals: 0,
                 value: Decimal::ZERO,
                 weighted_value: Decimal::ZERO,
+                overdue,
             });
         row.deals += 1;
         row.value = row
@@ -134,6 +144,10 @@ mod tests {
                 Some(date(2026, 12, 1)),
             ),
             due(
+                weighted(deal("late", &[("lead", "2026-09-01")]), "300", 10),
+                Some(date(2026, 10, 31)),
+            ),
+            due(
                 weighted(deal("w", &[("won", "2026-10-01")]), "9000", 100),
                 Some(date(2026, 11, 1)),
             ),
@@ -144,10 +158,13 @@ mod tests {
             deals,
             value: dec(value),
             weighted_value: dec(weighted),
+            overdue: month != "(none)" && month < "2026-11",
         };
+        // Now is in November: October's deal should have closed already.
         assert_eq!(
             forecast,
             [
+                row("2026-10", 1, "300", "30"),
                 row("2026-11", 1, "2000", "200"),
                 row("2026-12", 2, "1000", "500"),
                 row("(none)", 1, "100", "100"),

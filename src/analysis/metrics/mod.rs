@@ -86,7 +86,8 @@
 //!   month counted in full; the first month is compared with the month
 //!   before it even when that month lies outside the window.
 //! - **Forecast** groups all open deals by `expected_close` month; deals
-//!   without one fall in `(none)`, listed last. **Coverage** takes open
+//!   without one fall in `(none)`, listed last. A month before the month of
+//!   `now` is *overdue*: its deals should have closed and did not. **Coverage** takes open
 //!   deals whose `expected_close` falls in the window (overdue deals do not).
 //! - **Deal-size groups** size open deals by their value and deals won or
 //!   lost in the window by their value at close, on a 1-2-5 ladder of
@@ -351,7 +352,7 @@ pub fn report<D: Borrow<DealRecord>>(
         lifetime_value: acquisition::lifetime_value(&ctx, &facts),
         revenue_growth: growth::revenue_growth(&ctx, &facts),
         products: products::product_balance(&ctx, &facts),
-        forecast: forecast::forecast(&facts),
+        forecast: forecast::forecast(&ctx, &facts),
         coverage: forecast::coverage(&ctx, &facts, &won),
     }
 }

@@ -16,7 +16,7 @@ use funnel::model::money::{amount, fixed};
 use super::html::{Table, card, document, esc};
 use super::svg::{self, Axis, HBar, Series, compact};
 use crate::cli::report::{days, figure, percent};
-use crate::cli::ui::grouped;
+use funnel::model::money::grouped;
 
 /// What the page shows besides the dashboard itself.
 pub struct Page<'a> {

@@ -14,7 +14,8 @@ use crate::cache_file::{Reader, Writer};
 
 /// The format version of the cache file; bump it when the layout changes.
 // 2: the checksum of `cache_file`, shared with the deal cache.
-pub(super) const VERSION: u32 = 2;
+// 3: commit authors as `Name <email>` (for the mailmap), not emails.
+pub(super) const VERSION: u32 = 3;
 const MAGIC: &[u8; 8] = b"FNLHIST\n";
 
 /// A cache file's commits (in its topological order, the tip first), their
@@ -38,7 +39,7 @@ pub(super) fn encode(
 ) -> Vec<u8> {
     let mut out = Writer::file(buffer, MAGIC, VERSION, key);
     out.reserve(64 + order.len() * 72);
-    for names in [&store.stems, &store.emails] {
+    for names in [&store.stems, &store.authors] {
         out.count(names.list.len());
         for name in &names.list {
             out.str(name);
@@ -98,14 +99,14 @@ pub(super) fn encode(
 pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
     let mut r = Reader::open(bytes, MAGIC, VERSION, key)?;
     let mut store = Store::default();
-    for names in [&mut store.stems, &mut store.emails] {
+    for names in [&mut store.stems, &mut store.authors] {
         let count = r.count()?;
         names.list.reserve(count);
         for _ in 0..count {
             names.list.push(r.str()?.into());
         }
     }
-    let (stems, emails) = (store.stems.list.len(), store.emails.list.len());
+    let (stems, emails) = (store.stems.list.len(), store.authors.list.len());
     let count = r.count()?;
     store.commits.reserve(count);
     // Parents given by position, filled in once every commit is read.
@@ -209,7 +210,7 @@ mod tests {
     fn a_cache_file_reads_back_and_is_refused_when_damaged_anywhere() {
         let mut store = Store::default();
         let stem = store.stems.intern("acme");
-        let email = store.emails.intern("a@example.com");
+        let email = store.authors.intern("a@example.com");
         let (child, parent, blob) = ([7; 20], [8; 20], [9; 20]);
         store.parents.push(parent);
         for (n, stage) in [1u16, 0].into_iter().enumerate() {

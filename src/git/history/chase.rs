@@ -100,6 +100,7 @@ pub(super) fn chase(
     links: &[u32],
     stages: &[&str],
     at_head: &[(u32, u16)],
+    emails: &[String],
 ) -> HashMap<String, Timeline> {
     let mut chase = Chase {
         store,
@@ -140,7 +141,7 @@ pub(super) fn chase(
                 stage: stages[usize::from(stage)].to_string(),
                 at,
                 commit,
-                author_email: store.emails.name(email).to_string(),
+                author_email: emails[email as usize].clone(),
             })
             .collect();
         versions.reverse();

@@ -73,6 +73,7 @@ pub struct StageEntry {
     /// and amend, and `--at` sets it).
     pub at: Timestamp,
     pub commit: CommitId,
+    /// The author's email, as the repository's mailmap gives it.
     pub author_email: String,
 }
 
@@ -220,8 +221,22 @@ fn load_inner(
             .collect();
         at_head.retain(|(stem, _)| wanted.contains(stem));
     }
+    // Each author's email as the mailmap gives it, once per author.
+    let mailmap = repo.mailmap();
+    let emails: Vec<String> = store
+        .authors
+        .list
+        .iter()
+        .map(|author| {
+            let (name, email) = author
+                .strip_suffix('>')
+                .and_then(|a| a.rsplit_once(" <"))
+                .unwrap_or(("", author));
+            mailmap.resolve(name, email).1
+        })
+        .collect();
     let history = History {
-        deals: chase(&store, &order, &links, stages, &at_head),
+        deals: chase(&store, &order, &links, stages, &at_head, &emails),
         partial,
         skew: skew(&store, &order, &links),
     };

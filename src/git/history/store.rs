@@ -8,7 +8,7 @@
 use super::super::hasher::FxMap;
 use super::super::pack::Id;
 
-/// Strings (deal stems, author emails) by number. The index by name is
+/// Strings (deal stems, commit authors) by number. The index by name is
 /// built when first needed: a load from an up-to-date cache never needs it.
 #[derive(Default)]
 pub(super) struct Names {
@@ -86,7 +86,10 @@ pub(super) struct CommitRec {
 #[derive(Default)]
 pub(super) struct Store {
     pub(super) stems: Names,
-    pub(super) emails: Names,
+    /// Commit authors as `Name <email>`, as the commit has them (the
+    /// mailmap is applied when the history is read, so a change to it
+    /// needs no new walk).
+    pub(super) authors: Names,
     pub(super) commits: Vec<CommitRec>,
     pub(super) parents: Vec<Id>,
     pub(super) renames: Vec<Rename>,

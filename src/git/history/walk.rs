@@ -212,9 +212,11 @@ impl<'o, 'r> Differ<'o, 'r> {
         let commit = self.git.find_commit(commit)?;
         let author = commit.author();
         let time = author.when().seconds();
-        let email = store
-            .emails
-            .intern(&String::from_utf8_lossy(author.email_bytes()));
+        let email = store.authors.intern(&format!(
+            "{} <{}>",
+            String::from_utf8_lossy(author.name_bytes()),
+            String::from_utf8_lossy(author.email_bytes())
+        ));
         let tree = id(commit.tree_id());
         let parents_start = store.parents.len() as u32;
         let lists_start = store.lists.len() as u32;
