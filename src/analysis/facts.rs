@@ -232,7 +232,13 @@ pub fn stays(
 /// A change of value or expected close between two committed versions.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FieldChange {
+    /// The day of `at`, in the pipeline's time zone.
     pub date: String,
+    /// The commit's author time in the pipeline's zone; ISO 8601 in JSON.
+    #[serde(serialize_with = "crate::model::json::serialize_instant")]
+    pub at: jiff::ZonedDateTime,
+    /// The commit's author, as an owner name.
+    pub by: String,
     pub commit: String,
     pub field: String,
     pub from: Option<String>,
@@ -251,13 +257,20 @@ pub fn field_changes(
     use crate::analysis::changes::{Event, field_events, is_push};
     let mut out = Vec::new();
     let mut previous: Option<toml::Table> = None;
-    for (commit, at, blob) in &timeline.versions {
+    for (i, (commit, at, blob)) in timeline.versions.iter().enumerate() {
         let Some(table) = read(*blob).and_then(|t| toml::from_str::<toml::Table>(&t).ok()) else {
             continue;
         };
         if let Some(old) = &previous {
+            let by = timeline
+                .version_authors
+                .get(i)
+                .and_then(|email| crate::git::owner_from_email(email))
+                .unwrap_or_default();
             let change = |field: &str, from: Option<String>, to: Option<String>| FieldChange {
                 date: day(config, *at).to_string(),
+                at: at.to_zoned_datetime(config.timezone.clone()),
+                by: by.clone(),
                 commit: commit.to_string(),
                 field: field.to_string(),
                 pushed: field == "expected_close" && is_push(from.as_deref(), to.as_deref()),

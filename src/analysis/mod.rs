@@ -7,6 +7,7 @@ pub mod changes;
 pub mod check;
 pub mod dashboard;
 pub mod doctor;
+pub mod export;
 pub mod facts;
 pub mod filter;
 pub mod metrics;

@@ -4,8 +4,7 @@ mod html;
 mod page;
 mod svg;
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use funnel::analysis::dashboard::{Scope, dashboard};
@@ -101,7 +100,7 @@ pub fn run(env: &mut Env, args: DashboardArgs) -> CmdResult {
     if output.as_os_str() == "-" {
         env.ui.out(&html)?;
     } else {
-        write_whole(&output, html.as_bytes())?;
+        super::file::write_whole(&output, html.as_bytes(), DEFAULT_FILE)?;
         env.ui.status(&format!(
             "Wrote the dashboard to {} ({} KB; {} deals, {} to {})",
             output.display(),
@@ -114,54 +113,5 @@ pub fn run(env: &mut Env, args: DashboardArgs) -> CmdResult {
     // The process ends right after: see `report`.
     std::mem::forget((records, dashboard));
     snapshot.leave();
-    Ok(())
-}
-
-/// Writes `bytes` to `path` whole: into a temporary file beside it, then
-/// renamed over it, so a reader (a browser, a mail attachment) never sees
-/// half a page, and a failure leaves the old file as it was. The file gets
-/// the permissions of the one it replaces, else rw-r--r--, as a page to
-/// share.
-fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::hinted(
-            format!(
-                "cannot write {}: there is no folder {}",
-                path.display(),
-                dir.display()
-            ),
-            "create the folder first, or give -o a file in an existing folder",
-        ));
-    }
-    if path.is_dir() {
-        return Err(Error::hinted(
-            format!("cannot write {}: it is a folder", path.display()),
-            format!(
-                "give a file name, such as -o {}",
-                path.join(DEFAULT_FILE).display()
-            ),
-        ));
-    }
-    let io = |e| Error::io(path, e);
-    let mut file = tempfile::Builder::new()
-        .prefix(".funnel-dashboard-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(io)?;
-    }
-    file.as_file().sync_all().map_err(io)?;
-    file.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }

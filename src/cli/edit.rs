@@ -76,7 +76,7 @@ pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
             return Ok(());
         }
         for problem in &problems {
-            env.ui.status(&env.ui.problem_text(problem, false));
+            env.ui.problem(problem);
         }
         env.ui.status("Re-open the editor to fix this? [Y/n]");
         let mut answer = String::new();

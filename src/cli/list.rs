@@ -159,9 +159,9 @@ fn compare(pipeline: &Pipeline, a: &Deal, b: &Deal, key: &str, descending: bool)
                 (Some(m), Some(n)) if !x.is_str() || !y.is_str() => m.cmp(&n),
                 _ => match (funnel::model::value::date(x), funnel::model::value::date(y)) {
                     (Some(m), Some(n)) => m.cmp(&n),
-                    _ => super::show::plain(x)
+                    _ => funnel::model::deal::plain(x)
                         .to_lowercase()
-                        .cmp(&super::show::plain(y).to_lowercase()),
+                        .cmp(&funnel::model::deal::plain(y).to_lowercase()),
                 },
             },
             _ => Ordering::Equal,

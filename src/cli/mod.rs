@@ -10,6 +10,8 @@ mod dashboard;
 mod demo;
 mod doctor;
 mod edit;
+mod export;
+mod file;
 mod init;
 mod list;
 mod log;
@@ -24,6 +26,7 @@ mod set;
 mod show;
 mod snooze;
 pub mod ui;
+mod workbook;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -97,6 +100,7 @@ pub enum Command {
     Check(check::CheckArgs),
     Doctor(doctor::DoctorArgs),
     Dashboard(dashboard::DashboardArgs),
+    Export(export::ExportArgs),
     Snooze(snooze::SnoozeArgs),
     Unsnooze(snooze::UnsnoozeArgs),
     Demo(demo::DemoArgs),
@@ -405,6 +409,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check::run(&mut env, args),
         Command::Doctor(args) => doctor::run(&mut env, args),
         Command::Dashboard(args) => dashboard::run(&mut env, args),
+        Command::Export(args) => export::run(&mut env, args),
         Command::Snooze(args) => snooze::snooze(&mut env, args),
         Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
         Command::Demo(args) => demo::run(&mut env, args),
@@ -509,7 +514,7 @@ fn report(ui: &Ui, e: Error) {
         Error::Data { message, hint } => ui.error(&message, hint.as_deref()),
         Error::Problems(problems) => {
             for problem in &problems {
-                ui.status(&ui.problem_text(problem, false));
+                ui.problem(problem);
             }
             ui.error(
                 &format!("{} problem(s) in the file(s) above", problems.len()),

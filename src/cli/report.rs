@@ -140,6 +140,13 @@ pub fn print(env: &mut Env, args: ReportArgs) -> Result<Option<Report>, Failure>
     Ok(first)
 }
 
+impl WindowArgs {
+    /// Whether any option sets the window.
+    pub fn given(&self) -> bool {
+        self.since.is_some() || self.until.is_some() || self.period.is_some() || self.last.is_some()
+    }
+}
+
 /// The window the options ask for, and "now": the end of today, so
 /// today's changes count. Read from the configuration alone (the window
 /// and the stage folders the history follows need nothing else); on a bad
@@ -267,7 +274,7 @@ const SECTIONS: [(&str, &str); 12] = [
 /// One row of the report: its section, what the number is, the number
 /// with its unit, and how many deals it rests on.
 pub(super) struct Line {
-    section: &'static str,
+    pub(super) section: &'static str,
     pub(super) metric: String,
     pub(super) value: String,
     pub(super) deals: String,

@@ -1,6 +1,7 @@
 //! `funnel show`: one deal's fields.
 
 use clap::Args;
+use funnel::model::deal::plain;
 use funnel::model::json;
 
 use super::ui::{Format, Rows};
@@ -16,8 +17,8 @@ use super::{CmdResult, Env};
 /// JSON: the deal object of `funnel list --format json` (id, stage, path,
 /// title, value and weighted_value as decimal strings in the pipeline's
 /// currency, probability, fields) plus "history": [{"stage", "entered",
-/// "left", "days", "by", "commit"}] and "changes": [{"date", "commit",
-/// "field", "from", "to", "pushed"}] (pushed: an expected_close moved later); entered and left are ISO 8601 instants with the
+/// "left", "days", "by", "commit"}] and "changes": [{"date", "at", "by",
+/// "commit", "field", "from", "to", "pushed"}] (pushed: an expected_close moved later); entered, left and at are ISO 8601 instants with the
 /// offset of the pipeline's time zone (2026-11-27T12:00:00+00:00), left is
 /// null while the deal is still in the stage.
 #[derive(Debug, Args)]
@@ -40,8 +41,16 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
     push("id", deal.id.clone());
     push("stage", deal.stage.clone());
     push("file", deal.path.display().to_string());
-    for (key, value) in &deal.fields {
-        flatten(key, value, &mut push);
+    for (key, value) in funnel::model::deal::flat_fields(&deal.fields) {
+        // A list of tables (contacts): one row per element.
+        match value.as_array() {
+            Some(items) if items.iter().any(toml::Value::is_table) => {
+                for item in items {
+                    push(&key, plain(item));
+                }
+            }
+            _ => push(&key, plain(value)),
+        }
     }
     if let Some(weighted) = deal.weighted_value(config) {
         push(
@@ -112,41 +121,6 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
     }
     snapshot.leave();
     Ok(())
-}
-
-/// One row per scalar; sub-tables as dotted keys, lists of tables one row
-/// per element.
-fn flatten(key: &str, value: &toml::Value, push: &mut impl FnMut(&str, String)) {
-    match value {
-        toml::Value::Table(table) => {
-            for (k, v) in table {
-                flatten(&format!("{key}.{k}"), v, push);
-            }
-        }
-        toml::Value::Array(items) if items.iter().any(toml::Value::is_table) => {
-            for item in items {
-                let parts: Vec<String> = item
-                    .as_table()
-                    .map(|t| {
-                        t.iter()
-                            .map(|(k, v)| format!("{k}: {}", plain(v)))
-                            .collect()
-                    })
-                    .unwrap_or_else(|| vec![plain(item)]);
-                push(key, parts.join(", "));
-            }
-        }
-        other => push(key, plain(other)),
-    }
-}
-
-/// A value as a person reads it: strings without quotes, lists joined.
-pub fn plain(value: &toml::Value) -> String {
-    match value {
-        toml::Value::String(s) => s.trim_end().to_string(),
-        toml::Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
-    }
 }
 
 /// An instant to the minute, as the history table shows it.

@@ -115,9 +115,15 @@ impl Ui {
         }
     }
 
-    /// A status message on stderr (what a command did).
+    /// A status message on stderr (what a command did); control
+    /// characters in it (from a deal's title, say) are shown escaped.
     pub fn status(&self, text: &str) {
-        let _ = writeln!(std::io::stderr(), "{text}");
+        let _ = writeln!(std::io::stderr(), "{}", printable(text));
+    }
+
+    /// A problem report on stderr (see [`Ui::problem_text`]).
+    pub fn problem(&self, problem: &funnel::model::problem::Problem) {
+        let _ = writeln!(std::io::stderr(), "{}", self.problem_text(problem, false));
     }
 
     /// A progress bar on stderr, only on a terminal; `true` when shown.
@@ -154,13 +160,15 @@ impl Ui {
     }
 
     pub fn warning(&self, text: &str) {
+        let text = printable(text);
         let _ = writeln!(std::io::stderr(), "{} {text}", self.paint("33", "warning:"));
     }
 
     pub fn error(&self, text: &str, hint: Option<&str>) {
         let mut err = std::io::stderr();
+        let text = printable(text);
         let _ = writeln!(err, "{} {text}", self.paint("1;31", "error:"));
-        if let Some(hint) = hint {
+        if let Some(hint) = hint.map(printable) {
             let _ = writeln!(err, "{} {hint}", self.paint("36", "hint:"));
         }
     }
@@ -171,13 +179,14 @@ impl Ui {
     }
 
     /// A problem report (`FILE:LINE:COL: ...`) for stderr, or with
-    /// `on_stdout` as data (`check`).
+    /// `on_stdout` as data (`check`); control characters of the file's
+    /// line shown escaped, before funnel's own colours are added.
     pub fn problem_text(
         &self,
         problem: &funnel::model::problem::Problem,
         on_stdout: bool,
     ) -> String {
-        let text = problem.to_string();
+        let text = printable(&problem.to_string()).into_owned();
         if !(if on_stdout {
             self.color_out
         } else {
@@ -239,8 +248,17 @@ impl Ui {
         let text = match format {
             Format::Table => self.table(rows),
             Format::Json => return self.json(&json()),
-            Format::Csv => delimited(rows, ','),
-            Format::Tsv => delimited(rows, '\t'),
+            Format::Csv | Format::Tsv => {
+                let sep = if format == Format::Csv { b',' } else { b'\t' };
+                let text = delimited(&rows.columns, &rows.numeric, &rows.rows, sep);
+                // Data for a file or a pipe stays exact; on a terminal its
+                // control characters are shown escaped.
+                if std::io::stdout().is_terminal() {
+                    printable(&text).into_owned()
+                } else {
+                    text
+                }
+            }
         };
         self.out(&text)
     }
@@ -274,7 +292,7 @@ impl Ui {
             table.force_no_tty();
         }
         table.set_header(rows.columns.iter().map(|c| {
-            let cell = Cell::new(c);
+            let cell = Cell::new(printable(c));
             if self.color_out {
                 cell.add_attribute(comfy_table::Attribute::Bold)
             } else {
@@ -291,7 +309,7 @@ impl Ui {
                 } else if rows.numeric.contains(&i) {
                     Cell::new(money::grouped(v)).set_alignment(CellAlignment::Right)
                 } else {
-                    Cell::new(v)
+                    Cell::new(printable(v))
                 }
             }));
         }
@@ -329,27 +347,86 @@ pub fn json_text(value: &serde_json::Value) -> String {
     text
 }
 
-/// CSV (RFC 4180 quoting) or TSV (tabs and line breaks become spaces).
-fn delimited(rows: &Rows, sep: char) -> String {
-    let field = |v: &str| -> String {
-        if sep == '\t' {
-            v.replace(['\t', '\n', '\r'], " ")
-        } else if v.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", v.replace('"', "\"\""))
+/// CSV (RFC 4180, through the `csv` crate; lines end in `\n`) or TSV
+/// (tabs and line breaks inside a cell become spaces: TSV has no quoting),
+/// every text cell made safe for spreadsheets ([`spreadsheet_safe`]).
+/// Cells of the `numeric` columns are numbers funnel wrote and are left
+/// as they are.
+pub fn delimited(columns: &[&str], numeric: &[usize], rows: &[Vec<String>], sep: u8) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(sep)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .quote_style(if sep == b'\t' {
+            csv::QuoteStyle::Never
         } else {
-            v.to_string()
+            csv::QuoteStyle::Necessary
+        })
+        .from_writer(Vec::new());
+    let cell = |i: usize, v: &str| -> String {
+        let safe = if numeric.contains(&i) {
+            std::borrow::Cow::Borrowed(v)
+        } else {
+            spreadsheet_safe(v)
+        };
+        if sep == b'\t' {
+            safe.replace(['\t', '\n', '\r'], " ")
+        } else {
+            safe.into_owned()
         }
     };
-    let mut out = String::new();
-    let header: Vec<String> = rows.columns.iter().map(|c| field(c)).collect();
-    out.push_str(&header.join(&sep.to_string()));
-    out.push('\n');
-    for row in &rows.rows {
-        let cells: Vec<String> = row.iter().map(|c| field(c)).collect();
-        out.push_str(&cells.join(&sep.to_string()));
-        out.push('\n');
+    // Writing into a Vec cannot fail.
+    let _ = writer.write_record(columns.iter().enumerate().map(|(i, c)| cell(i, c)));
+    for row in rows {
+        let _ = writer.write_record(row.iter().enumerate().map(|(i, c)| cell(i, c)));
     }
-    out
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A text cell a spreadsheet would run as a formula (OWASP's CSV
+/// injection), neutralised with a leading `'`: one that starts with `=`,
+/// `+`, `-`, `@`, a tab, CR or LF, or with one of `=+-@` after leading
+/// white space (which spreadsheets may trim). A plain number (`-12.5`,
+/// `-12.5%`) is no formula and stays as it is.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
+    let risky = text.starts_with(['\t', '\r', '\n'])
+        || (trimmed.starts_with(['=', '+', '-', '@']) && !is_plain_number(trimmed));
+    if risky {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// `-12`, `-12.5`, `+3`, `-12.5%`: a number and nothing else.
+fn is_plain_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let number = unsigned.strip_suffix('%').unwrap_or(unsigned);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match number.split_once('.') {
+        Some((int, frac)) => digits(int) && digits(frac),
+        None => digits(number),
+    }
+}
+
+/// Text for a terminal: control characters (ESC, tabs, CR, C1 codes) shown
+/// escaped (`\u{1b}`), never sent raw; line breaks kept.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 fn paint(code: &str, text: &str) -> String {

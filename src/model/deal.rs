@@ -119,6 +119,42 @@ pub fn has_type(value: &toml::Value, ty: FieldType) -> bool {
     }
 }
 
+/// A deal's fields as `(dotted key, value)` pairs in the file's order:
+/// sub-tables become dotted keys (`qualification.need`), every other value
+/// (lists included) stays as it is.
+pub fn flat_fields(fields: &toml::Table) -> Vec<(String, &toml::Value)> {
+    fn walk<'a>(key: String, value: &'a toml::Value, out: &mut Vec<(String, &'a toml::Value)>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (k, v) in table {
+                    walk(format!("{key}.{k}"), v, out);
+                }
+            }
+            other => out.push((key, other)),
+        }
+    }
+    let mut out = Vec::with_capacity(fields.len());
+    for (key, value) in fields {
+        walk(key.clone(), value, &mut out);
+    }
+    out
+}
+
+/// A value as a person reads it: strings without quotes (trailing white
+/// space dropped), lists joined with ", ", a table as `key: value` pairs.
+pub fn plain(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.trim_end().to_string(),
+        toml::Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
+        toml::Value::Table(table) => table
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", plain(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Deal {
     /// The file stem: the deal's identity.

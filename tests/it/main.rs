@@ -11,6 +11,7 @@ mod corpus;
 mod daily;
 mod dashboard;
 mod doctor;
+mod export;
 mod history;
 mod history_cli;
 mod output;

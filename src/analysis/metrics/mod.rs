@@ -390,6 +390,36 @@ pub fn breakdown<D: Borrow<DealRecord>>(
     }
 }
 
+/// One deal's dates as the metrics define them (see "Decisions"): for an
+/// export, so that a spreadsheet's cycle days are the report's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DealDates {
+    pub created: Timestamp,
+    /// The latest entry into the stage it is in now.
+    pub entered_stage: Timestamp,
+    /// For a deal won or lost now: its latest entry into a stage of that
+    /// kind (the close that gave it its status); `None` while open.
+    pub closed: Option<Timestamp>,
+    /// Days from `created` to `closed`, one decimal.
+    pub cycle_days: Option<Decimal>,
+    /// Days from `entered_stage` to `now`, one decimal (as `show`'s
+    /// last stay).
+    pub days_in_stage: Decimal,
+}
+
+/// The dates of `deal` with `now` as the present.
+pub fn deal_dates(config: &Config, deal: &DealRecord, now: Timestamp) -> DealDates {
+    let facts = Facts::new(config, deal);
+    let entered_stage = facts.entries.last().map_or(deal.created, |(_, at)| *at);
+    DealDates {
+        created: deal.created,
+        entered_stage,
+        closed: facts.closed_at,
+        cycle_days: facts.cycle_days().map(|d| round(d, 1)),
+        days_in_stage: round(days_between(entered_stage, now), 1),
+    }
+}
+
 /// What every metric needs besides the deals.
 struct Context<'a> {
     config: &'a Config,

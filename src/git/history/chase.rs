@@ -66,6 +66,8 @@ struct Building {
     /// together in memory for whoever reads them next.
     entries: Vec<(u16, Timestamp, CommitId, u32)>,
     versions: Vec<(CommitId, Timestamp, BlobId)>,
+    /// The author email of each version, by number.
+    version_emails: Vec<u32>,
     renamed_from: Vec<String>,
     added: Option<(Timestamp, CommitId)>,
 }
@@ -131,6 +133,7 @@ pub(super) fn chase(
         let Building {
             entries,
             mut versions,
+            version_emails,
             mut renamed_from,
             added,
         } = building;
@@ -145,6 +148,11 @@ pub(super) fn chase(
             })
             .collect();
         versions.reverse();
+        let version_authors = version_emails
+            .iter()
+            .rev()
+            .map(|&email| emails[email as usize].clone())
+            .collect();
         renamed_from.reverse();
         // Every chase ends at a creation; the first entry is a fallback.
         let (added_at, added_in) = added
@@ -159,6 +167,7 @@ pub(super) fn chase(
             last_change: versions.last().map_or(added_at, |v| v.1),
             renamed_from,
             versions,
+            version_authors,
         };
         deals.insert(id, timeline);
     }
@@ -287,7 +296,10 @@ impl Chase<'_> {
             let timeline = &mut self.timelines[target as usize];
             match event {
                 Event::Entry(stage) => timeline.entries.push((stage, at, id, commit.email)),
-                Event::Version(blob) => timeline.versions.push((id, at, BlobId(oid(&blob)))),
+                Event::Version(blob) => {
+                    timeline.versions.push((id, at, BlobId(oid(&blob))));
+                    timeline.version_emails.push(commit.email);
+                }
                 Event::Renamed(old) => timeline
                     .renamed_from
                     .push(self.store.stems.name(old).to_string()),

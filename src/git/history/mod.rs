@@ -94,6 +94,8 @@ pub struct Timeline {
     /// Every committed version of the file, oldest first: (commit, author
     /// time, blob).
     pub versions: Vec<(CommitId, Timestamp, BlobId)>,
+    /// The author email of each of `versions`, in the same order.
+    pub version_authors: Vec<String>,
 }
 
 /// The history of every deal present at HEAD.
