@@ -6,8 +6,9 @@
 //! renders it as CSV, JSON or a workbook.
 //!
 //! The logs come from the same code as `show`'s history and changes
-//! ([`facts::stays`], [`facts::field_changes`]); the versions of every deal
-//! file are read at once through the pack reader, on every core.
+//! ([`facts::stays`], [`facts::field_changes`]); what the versions of every
+//! deal file say is asked for at once (from a cache, else read through the
+//! pack reader on every core).
 
 use std::collections::HashMap;
 
@@ -21,7 +22,7 @@ use crate::analysis::metrics::{DealDates, DealRecord, Window, deal_dates};
 use crate::git::BlobId;
 use crate::git::history::History;
 use crate::model::config::Config;
-use crate::model::deal::{Deal, KNOWN_FIELDS, flat_fields, plain};
+use crate::model::deal::{Deal, KNOWN_FIELDS, VersionValue, flat_fields, plain};
 use crate::model::json::{DealJson, serialize_instant, serialize_instant_opt};
 use crate::parallel::{self, Split};
 use crate::store::pipeline::Pipeline;
@@ -141,13 +142,14 @@ pub struct Export<'a> {
 
 /// The export of `pipeline`'s deals (already filtered) with `records` (one
 /// per deal, in the same order, from [`facts::records`]); the logs hold
-/// only events in `window` when one is given. `repo` gives the committed
-/// versions for the field-change log (none outside a repository).
+/// only events in `window` when one is given. `values` says what
+/// committed versions hold, for the field-change log (see
+/// [`crate::analysis::snapshot::Snapshot::all_version_values`]).
 pub fn export<'a>(
     pipeline: &'a Pipeline,
     history: &History,
     records: &[DealRecord],
-    repo: Option<&crate::git::Repo>,
+    values: &dyn Fn(&[BlobId]) -> Vec<Option<VersionValue>>,
     window: Option<&Window>,
     now: Timestamp,
 ) -> Export<'a> {
@@ -203,8 +205,8 @@ pub fn export<'a>(
         .filter(|change| inside(change.at.timestamp()))
         .collect();
     stage_log.sort_by_key(|change| change.at.timestamp());
-    let texts = version_texts(repo, &timelines);
-    let read = |blob: BlobId| texts.get(&blob).cloned();
+    let said = versions(&timelines, values);
+    let read = |blob: BlobId| said.get(&blob).cloned();
     let mut field_changes: Vec<FieldChangeRow> =
         parallel::map(&timelines, ON_EVERY_CORE, |timeline| {
             facts::field_changes(config, timeline, &read)
@@ -259,15 +261,12 @@ fn zoned(config: &Config, dates: DealDates) -> Dates {
     }
 }
 
-/// The text of every committed version of the timelines' files, read at
-/// once (a version that cannot be read is left out).
-fn version_texts(
-    repo: Option<&crate::git::Repo>,
+/// What every committed version of the timelines' files says, by blob
+/// (`values` gives them for a list of blobs, all at once).
+fn versions(
     timelines: &[&crate::git::history::Timeline],
-) -> HashMap<BlobId, String> {
-    let Some(repo) = repo else {
-        return HashMap::new();
-    };
+    values: &dyn Fn(&[BlobId]) -> Vec<Option<VersionValue>>,
+) -> HashMap<BlobId, VersionValue> {
     // A deal with one version has no changes to read.
     let mut blobs: Vec<BlobId> = timelines
         .iter()
@@ -276,11 +275,11 @@ fn version_texts(
         .collect();
     blobs.sort_unstable();
     blobs.dedup();
-    let texts = crate::git::history::blob_texts(repo, &blobs);
+    let said = values(&blobs);
     blobs
         .into_iter()
-        .zip(texts)
-        .filter_map(|(blob, text)| Some((blob, text?)))
+        .zip(said)
+        .filter_map(|(blob, value)| Some((blob, value?)))
         .collect()
 }
 

@@ -18,7 +18,7 @@ use crate::model::deal::Deal;
 use crate::model::deal::VersionValue;
 use crate::model::money::round;
 use crate::parallel::{self, Split};
-use crate::store::deal_cache::CloseCache;
+use crate::store::deal_cache::{CloseCache, VersionFile};
 use crate::store::pipeline::Pipeline;
 
 /// Up to 8 cores, at least 64 deals each.
@@ -128,18 +128,21 @@ pub fn records(
 }
 
 /// What each of `blobs` (committed versions of deal files) says about its
-/// value: from the close cache in `cache` (the git dir's `funnel/`) when
+/// value: from the cache `file` in `cache` (the git dir's `funnel/`) when
 /// it has them, else read from `repo` and parsed on every core, the cache
 /// then updated. `None` for a blob that cannot be read or is no deal.
 pub fn version_values(
     repo: Option<&crate::git::Repo>,
     cache: Option<&Path>,
+    file: VersionFile,
     blobs: &[crate::git::BlobId],
 ) -> Vec<Option<VersionValue>> {
     if blobs.is_empty() {
         return Vec::new();
     }
-    let known = cache.map(CloseCache::open).unwrap_or_default();
+    let known = cache
+        .map(|dir| CloseCache::open(dir, file))
+        .unwrap_or_default();
     let mut found: HashMap<crate::git::BlobId, Option<VersionValue>> =
         HashMap::with_capacity(blobs.len());
     let mut missing = Vec::new();
@@ -179,7 +182,7 @@ pub fn version_values(
     {
         let mut values: Vec<_> = found.iter().map(|(b, v)| (*b, v)).collect();
         values.sort_unstable_by_key(|(blob, _)| *blob);
-        let _ = crate::store::deal_cache::save_closes(dir, values.into_iter());
+        let _ = crate::store::deal_cache::save_closes(dir, file, values.into_iter());
     }
     blobs
         .iter()
@@ -248,17 +251,19 @@ pub struct FieldChange {
 }
 
 /// Value and expected-close changes over the deal's committed versions
-/// (`read` gives a blob's text). A later expected_close is a push.
+/// (`read` gives what a blob says; a version that is no deal is passed
+/// over). A value change compares amounts as written; a later
+/// expected_close is a push.
 pub fn field_changes(
     config: &Config,
     timeline: &crate::git::history::Timeline,
-    read: &dyn Fn(crate::git::BlobId) -> Option<String>,
+    read: &dyn Fn(crate::git::BlobId) -> Option<VersionValue>,
 ) -> Vec<FieldChange> {
-    use crate::analysis::changes::{Event, field_events, is_push};
+    use crate::analysis::changes::is_push;
     let mut out = Vec::new();
-    let mut previous: Option<toml::Table> = None;
+    let mut previous: Option<VersionValue> = None;
     for (i, (commit, at, blob)) in timeline.versions.iter().enumerate() {
-        let Some(table) = read(*blob).and_then(|t| toml::from_str::<toml::Table>(&t).ok()) else {
+        let Some(version) = read(*blob) else {
             continue;
         };
         if let Some(old) = &previous {
@@ -278,19 +283,19 @@ pub fn field_changes(
                 to,
             };
             let amount = |v: Option<Decimal>| v.map(crate::model::money::amount);
-            for event in field_events(&timeline.id, old, &table, false) {
-                match event {
-                    Event::ValueChanged { from, to, .. } => {
-                        out.push(change("value", amount(from), amount(to)));
-                    }
-                    Event::CloseChanged { from, to, .. } => {
-                        out.push(change("expected_close", from, to));
-                    }
-                    _ => {}
-                }
+            if old.amount != version.amount {
+                out.push(change("value", amount(old.amount), amount(version.amount)));
+            }
+            if old.expected_close != version.expected_close {
+                let date = |d: Option<Date>| d.map(|d| d.to_string());
+                out.push(change(
+                    "expected_close",
+                    date(old.expected_close),
+                    date(version.expected_close),
+                ));
             }
         }
-        previous = Some(table);
+        previous = Some(version);
     }
     out
 }
@@ -427,18 +432,31 @@ need = "x"
             Some(VersionValue {
                 amount: Some(Decimal::from(100)),
                 currency: Some("EUR".to_string()),
+                expected_close: None,
             }),
             None,
         ];
         let blobs = [blob, broken];
-        assert_eq!(version_values(Some(&repo), Some(&cache), &blobs), want);
+        assert_eq!(
+            version_values(Some(&repo), Some(&cache), VersionFile::Closes, &blobs),
+            want
+        );
         // Recorded: the repository is no longer needed.
-        assert_eq!(version_values(None, Some(&cache), &blobs), want);
-        let path = cache.join("closes-v1");
+        assert_eq!(
+            version_values(None, Some(&cache), VersionFile::Closes, &blobs),
+            want
+        );
+        let path = cache.join("closes-v2");
         let good = std::fs::read(&path).unwrap();
         std::fs::write(&path, &good[..good.len() - 1]).unwrap();
-        assert_eq!(version_values(None, Some(&cache), &blobs), [None, None]);
-        assert_eq!(version_values(Some(&repo), Some(&cache), &blobs), want);
+        assert_eq!(
+            version_values(None, Some(&cache), VersionFile::Closes, &blobs),
+            [None, None]
+        );
+        assert_eq!(
+            version_values(Some(&repo), Some(&cache), VersionFile::Closes, &blobs),
+            want
+        );
         assert_eq!(std::fs::read(&path).unwrap(), good, "rebuilt");
         let config = pipeline(Vec::new()).config;
         assert_eq!(

@@ -132,6 +132,29 @@ impl Snapshot {
         &self,
         blobs: &[crate::git::BlobId],
     ) -> Vec<Option<crate::model::deal::VersionValue>> {
-        facts::version_values(self.repo.as_ref(), self.cache.as_deref(), blobs)
+        use crate::store::deal_cache::VersionFile;
+        facts::version_values(
+            self.repo.as_ref(),
+            self.cache.as_deref(),
+            VersionFile::Closes,
+            blobs,
+        )
+    }
+
+    /// [`Snapshot::version_values`] for every version of deals (the
+    /// field-change log), kept in a cache file of its own, so that a
+    /// report's values at close and an export's versions never evict
+    /// each other.
+    pub fn all_version_values(
+        &self,
+        blobs: &[crate::git::BlobId],
+    ) -> Vec<Option<crate::model::deal::VersionValue>> {
+        use crate::store::deal_cache::VersionFile;
+        facts::version_values(
+            self.repo.as_ref(),
+            self.cache.as_deref(),
+            VersionFile::Versions,
+            blobs,
+        )
     }
 }

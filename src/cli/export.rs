@@ -148,7 +148,7 @@ pub fn run(env: &mut Env, args: ExportArgs) -> CmdResult {
         &snapshot.pipeline,
         &snapshot.history,
         &records,
-        snapshot.repo.as_ref(),
+        &|blobs| snapshot.all_version_values(blobs),
         logs_window.as_ref(),
         now,
     );

@@ -75,7 +75,10 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
     let (stays, changes) = match snapshot.history.deals.get(&deal.id) {
         Some(timeline) => {
             let repo = snapshot.repo.as_ref();
-            let read = |oid| repo.and_then(|r| r.blob_text(oid).ok());
+            let read = |oid| {
+                repo.and_then(|r| r.blob_text(oid).ok())
+                    .and_then(|text| funnel::model::deal::VersionValue::of(&text))
+            };
             (
                 funnel::analysis::facts::stays(config, timeline, now),
                 funnel::analysis::facts::field_changes(config, timeline, &read),

@@ -220,14 +220,16 @@ impl Workbook<'_> {
     pub fn bytes(&self) -> Result<Vec<u8>, XlsxError> {
         let mut book = rust_xlsxwriter::Workbook::new();
         let mut formats = Formats::new();
+        // The big sheets are written row by row to a temporary file
+        // ("constant memory": inline strings, no table of shared ones).
         if self.what.deals() {
-            self.deals(book.add_worksheet(), &mut formats)?;
+            self.deals(book.add_worksheet_with_constant_memory()?, &mut formats)?;
         }
         if self.what.stages() {
-            self.stage_log(book.add_worksheet(), &formats)?;
+            self.stage_log(book.add_worksheet_with_constant_memory()?, &formats)?;
         }
         if self.what.fields() {
-            self.field_changes(book.add_worksheet(), &mut formats)?;
+            self.field_changes(book.add_worksheet_with_constant_memory()?, &mut formats)?;
         }
         if self.what == What::All {
             self.report_sheet(book.add_worksheet(), &mut formats)?;

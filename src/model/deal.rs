@@ -554,11 +554,13 @@ fn conflict_markers(path: &Path, text: &str) -> Option<Problem> {
 }
 
 /// What a committed version of a deal file says about its value: its
-/// `value` and `currency` as the deal loads them.
+/// `value` and `currency` as the deal loads them, and its
+/// `expected_close` (for the field-change log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionValue {
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
+    pub expected_close: Option<Date>,
 }
 
 impl VersionValue {
@@ -571,6 +573,7 @@ impl VersionValue {
         Some(VersionValue {
             amount: deal.money("value"),
             currency: deal.text("currency").map(str::to_string),
+            expected_close: deal.date("expected_close"),
         })
     }
 

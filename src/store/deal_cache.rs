@@ -15,9 +15,11 @@
 //!   been still for a while means any later edit has a later time. The change
 //!   time cannot be set by hand (`touch -d` sets the modification time
 //!   only), so an edit that puts the old modification time back is seen too.
-//! - `closes-v1`: what committed versions (blobs) of deal files say about
-//!   their value. A blob never changes, so these never go stale; the file
-//!   keeps the blobs the last run asked for.
+//! - `closes-v2` and `versions-v2`: what committed versions (blobs) of deal
+//!   files say about their value and expected close. A blob never changes,
+//!   so these never go stale; each file keeps the blobs the last run asked
+//!   for: `closes` those of values at close (`report`), `versions` every
+//!   version (`export`'s field-change log), so neither evicts the other.
 //!
 //! Both are in the layout of [`crate::cache_file`], which is why neither is
 //! trusted blindly: a file with the wrong magic, version, key or checksum,
@@ -43,7 +45,7 @@ const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
 // blank title and dates before 1970.
 const DEALS_VERSION: u32 = 2;
 const CLOSES_MAGIC: &[u8; 8] = b"FNLCLOSE";
-const CLOSES_VERSION: u32 = 1;
+const CLOSES_VERSION: u32 = 2;
 
 /// How long a file must have been still, before the start of the run that
 /// records it, to be taken from the cache: more than the coarsest time
@@ -280,9 +282,10 @@ pub struct CloseCache {
 }
 
 impl CloseCache {
-    /// The cache in `dir`; empty when there is none or it is damaged.
-    pub fn open(dir: &Path) -> CloseCache {
-        std::fs::read(closes_path(dir))
+    /// The cache `file` in `dir`; empty when there is none or it is
+    /// damaged.
+    pub fn open(dir: &Path, file: VersionFile) -> CloseCache {
+        std::fs::read(closes_path(dir, file))
             .ok()
             .and_then(|bytes| CloseCache::decode(&bytes))
             .unwrap_or_default()
@@ -320,7 +323,16 @@ impl CloseCache {
                         1 => Some(r.str()?.to_string()),
                         _ => return None,
                     };
-                    Some(VersionValue { amount, currency })
+                    let expected_close = match r.byte()? {
+                        0 => None,
+                        1 => Some(r.str()?.parse().ok()?),
+                        _ => return None,
+                    };
+                    Some(VersionValue {
+                        amount,
+                        currency,
+                        expected_close,
+                    })
                 }
                 _ => return None,
             };
@@ -330,9 +342,17 @@ impl CloseCache {
     }
 }
 
-/// Writes the close cache to `dir`: exactly `values`.
+/// Which file of version values: see the module doc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionFile {
+    Closes,
+    Versions,
+}
+
+/// Writes the version-value cache `file` to `dir`: exactly `values`.
 pub fn save_closes<'a>(
     dir: &Path,
+    file: VersionFile,
     values: impl ExactSizeIterator<Item = (crate::git::BlobId, &'a Option<VersionValue>)>,
 ) -> std::io::Result<()> {
     let buffer = Vec::with_capacity(32 + values.len() * 48);
@@ -358,14 +378,25 @@ pub fn save_closes<'a>(
                         w.str(currency);
                     }
                 }
+                match &value.expected_close {
+                    None => w.byte(0),
+                    Some(date) => {
+                        w.byte(1);
+                        w.str(&date.to_string());
+                    }
+                }
             }
         }
     }
-    crate::cache_file::write_atomically(&closes_path(dir), &w.seal())
+    crate::cache_file::write_atomically(&closes_path(dir, file), &w.seal())
 }
 
-fn closes_path(dir: &Path) -> PathBuf {
-    dir.join(format!("closes-v{CLOSES_VERSION}"))
+fn closes_path(dir: &Path, file: VersionFile) -> PathBuf {
+    let name = match file {
+        VersionFile::Closes => "closes",
+        VersionFile::Versions => "versions",
+    };
+    dir.join(format!("{name}-v{CLOSES_VERSION}"))
 }
 
 // ---------------------------------------------------------------------------
@@ -629,24 +660,30 @@ mod tests {
             Some(VersionValue {
                 amount: Some(Decimal::new(1200050, 2)),
                 currency: Some("EUR".into()),
+                expected_close: Some(jiff::civil::date(2026, 12, 15)),
             }),
             Some(VersionValue {
                 amount: None,
                 currency: None,
+                expected_close: None,
             }),
             None,
         ];
-        save_closes(dir.path(), [a, b, c].into_iter().zip(&values)).unwrap();
-        let cache = CloseCache::open(dir.path());
+        let file = VersionFile::Closes;
+        save_closes(dir.path(), file, [a, b, c].into_iter().zip(&values)).unwrap();
+        let cache = CloseCache::open(dir.path(), file);
         assert_eq!(cache.len(), 3);
         assert_eq!(cache.get(a), Some(values[0].clone()));
         assert_eq!(cache.get(b), Some(values[1].clone()));
         assert_eq!(cache.get(c), Some(None));
-        let path = closes_path(dir.path());
+        let path = closes_path(dir.path(), file);
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 9;
         bytes[last] ^= 1;
         std::fs::write(&path, bytes).unwrap();
-        assert!(CloseCache::open(dir.path()).is_empty(), "damaged: ignored");
+        assert!(
+            CloseCache::open(dir.path(), file).is_empty(),
+            "damaged: ignored"
+        );
     }
 }
