@@ -12,6 +12,7 @@ use crate::analysis::filter::DealFacts;
 use crate::error::Result;
 use crate::git::Repo;
 use crate::git::history::{self, History};
+use crate::store::deal_cache::VersionFile;
 use crate::store::pipeline::Pipeline;
 
 pub struct Snapshot {
@@ -126,19 +127,13 @@ impl Snapshot {
             .get_or_init(|| facts::deal_facts(&self.pipeline, &self.history))
     }
 
-    /// The value and currency each committed version says, by blob (from
-    /// the cache where it has them).
+    /// The value, currency and expected close each committed version
+    /// says, by blob (from the cache where it has them).
     pub fn version_values(
         &self,
         blobs: &[crate::git::BlobId],
     ) -> Vec<Option<crate::model::deal::VersionValue>> {
-        use crate::store::deal_cache::VersionFile;
-        facts::version_values(
-            self.repo.as_ref(),
-            self.cache.as_deref(),
-            VersionFile::Closes,
-            blobs,
-        )
+        self.values_in(VersionFile::Closes, blobs)
     }
 
     /// [`Snapshot::version_values`] for every version of deals (the
@@ -149,12 +144,14 @@ impl Snapshot {
         &self,
         blobs: &[crate::git::BlobId],
     ) -> Vec<Option<crate::model::deal::VersionValue>> {
-        use crate::store::deal_cache::VersionFile;
-        facts::version_values(
-            self.repo.as_ref(),
-            self.cache.as_deref(),
-            VersionFile::Versions,
-            blobs,
-        )
+        self.values_in(VersionFile::Versions, blobs)
+    }
+
+    fn values_in(
+        &self,
+        file: VersionFile,
+        blobs: &[crate::git::BlobId],
+    ) -> Vec<Option<crate::model::deal::VersionValue>> {
+        facts::version_values(self.repo.as_ref(), self.cache.as_deref(), file, blobs)
     }
 }
