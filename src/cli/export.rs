@@ -34,8 +34,9 @@ use super::{CmdResult, Env, FilterArgs};
 /// The format comes from --format, else from the -o file's extension
 /// (.xlsx, .csv, .tsv, .json); without both, CSV on stdout. A workbook
 /// needs -o FILE.xlsx; it holds the sheets Deals, Stage log, Field
-/// changes, Report (the lines of `report --format csv` for the window, and
-/// the won value by month as numbers) and Board, with
+/// changes, Report (the lines of `report --format csv` for the window,
+/// each figure a number in its unit's format, and the won value by month)
+/// and Board, with
 /// typed cells (money in the pipeline's currency format, dates as dates,
 /// percents), a frozen, filtered header row and two charts (won value by
 /// month, open pipeline by stage); --what deals|stages|fields writes only

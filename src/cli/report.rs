@@ -278,6 +278,21 @@ pub(super) struct Line {
     pub(super) metric: String,
     pub(super) value: String,
     pub(super) deals: String,
+    /// The number behind `value` and its unit, for a typed spreadsheet
+    /// cell; `None` for n/a and for lines that hold two numbers.
+    pub(super) number: Option<(Decimal, Unit)>,
+}
+
+/// What a report line's number is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// The pipeline's currency, per a period (`""`, `"/day"`, `"/month"`).
+    Money(&'static str),
+    Percent,
+    Days,
+    DealsPerWeek,
+    /// A ratio such as coverage (`0.47x`).
+    Times,
 }
 
 /// The lines of a report as they are written, section by section, with
@@ -293,22 +308,45 @@ impl Lines<'_> {
         self.section = key;
     }
 
+    /// A line of text that holds no single number.
     fn push(&mut self, metric: String, (value, deals): (String, String)) {
         self.out.push(Line {
             section: self.section,
             metric,
             value,
             deals,
+            number: None,
         });
+    }
+
+    /// A line of one number in `unit`.
+    fn number(&mut self, metric: String, value: Option<Decimal>, deals: usize, unit: Unit) {
+        let shown = match value {
+            None => "n/a".to_string(),
+            Some(d) => match unit {
+                Unit::Money(per) => format!("{}{per}", self.money(d)),
+                Unit::Percent => percent(d),
+                Unit::Days => days(d),
+                Unit::DealsPerWeek => format!("{} deals/week", fixed(d, 1)),
+                Unit::Times => format!("{}x", fixed(d, 2)),
+            },
+        };
+        self.out.push(Line {
+            section: self.section,
+            metric,
+            value: shown,
+            deals: deals.to_string(),
+            number: value.map(|d| (d, unit)),
+        });
+    }
+
+    /// A line of one figure in `unit`.
+    fn figure(&mut self, metric: impl Into<String>, f: &Figure, unit: Unit) {
+        self.number(metric.into(), f.value, f.deals, unit);
     }
 
     fn money(&self, d: Decimal) -> String {
         (self.money)(d)
-    }
-
-    /// A figure in money, with a suffix (`/day`).
-    fn money_figure(&self, f: &Figure, per: &str) -> (String, String) {
-        figure(f, |d| format!("{}{per}", self.money(d)))
     }
 }
 
@@ -370,57 +408,61 @@ fn pipeline(l: &mut Lines, r: &Report) {
 
 fn deal_size(l: &mut Lines, r: &Report) {
     l.section("deal size");
-    let mean = l.money_figure(&r.deal_size.mean, "");
-    l.push("mean value of a deal won".into(), mean);
-    let median = l.money_figure(&r.deal_size.median, "");
-    l.push("median value of a deal won".into(), median);
+    l.figure(
+        "mean value of a deal won",
+        &r.deal_size.mean,
+        Unit::Money(""),
+    );
+    l.figure(
+        "median value of a deal won",
+        &r.deal_size.median,
+        Unit::Money(""),
+    );
 }
 
 fn cycle(l: &mut Lines, r: &Report) {
     l.section("cycle");
     let c = &r.cycle;
-    l.push("won deals: mean".into(), figure(&c.won.mean, days));
-    l.push("won deals: median".into(), figure(&c.won.median, days));
-    l.push(
-        "won deals: 75th percentile".into(),
-        figure(&c.won.p75, days),
-    );
-    l.push("lost deals: median".into(), figure(&c.lost.median, days));
-    l.push(
-        "open deals: median age".into(),
-        figure(&c.open_age.median, days),
-    );
+    l.figure("won deals: mean", &c.won.mean, Unit::Days);
+    l.figure("won deals: median", &c.won.median, Unit::Days);
+    l.figure("won deals: 75th percentile", &c.won.p75, Unit::Days);
+    l.figure("lost deals: median", &c.lost.median, Unit::Days);
+    l.figure("open deals: median age", &c.open_age.median, Unit::Days);
 }
 
 fn win_rate(l: &mut Lines, r: &Report) {
     l.section("win rate");
     let w = &r.win_rate;
-    l.push(
+    l.figure(
         format!("by count: won / closed ({} won, {} lost)", w.won, w.lost),
-        figure(&w.by_count, percent),
+        &w.by_count,
+        Unit::Percent,
     );
-    l.push(
-        "by value: won value / closed value".into(),
-        figure(&w.by_value, percent),
+    l.figure(
+        "by value: won value / closed value",
+        &w.by_value,
+        Unit::Percent,
     );
-    l.push(
+    l.figure(
         format!(
             "cohort: won / created in the window ({} created, {} won)",
             w.created, w.created_won
         ),
-        figure(&w.cohort, percent),
+        &w.cohort,
+        Unit::Percent,
     );
 }
 
 fn conversion(l: &mut Lines, r: &Report) {
     l.section("conversion");
     for c in &r.conversion {
-        l.push(
+        l.figure(
             format!(
                 "{}: went further ({} of {}; {} lost, {} open)",
                 c.stage, c.advanced, c.entered, c.lost, c.open
             ),
-            figure(&c.rate, percent),
+            &c.rate,
+            Unit::Percent,
         );
     }
 }
@@ -428,65 +470,69 @@ fn conversion(l: &mut Lines, r: &Report) {
 fn time_in_stage(l: &mut Lines, r: &Report) {
     l.section("time in stage");
     for t in &r.time_in_stage {
-        l.push(
+        l.figure(
             format!("{}: median ({} stays)", t.stage, t.stays),
-            figure(&t.median, days),
+            &t.median,
+            Unit::Days,
         );
     }
 }
 
 fn velocity(l: &mut Lines, r: &Report) {
     l.section("velocity");
-    let per_day = l.money_figure(&r.velocity.per_day, "/day");
-    l.push("value won per day at this pace".into(), per_day);
-    let per_month = l.money_figure(&r.velocity.per_month, "/month");
-    l.push("value won per month at this pace".into(), per_month);
+    l.figure(
+        "value won per day at this pace",
+        &r.velocity.per_day,
+        Unit::Money("/day"),
+    );
+    l.figure(
+        "value won per month at this pace",
+        &r.velocity.per_month,
+        Unit::Money("/month"),
+    );
 }
 
 fn lead_generation(l: &mut Lines, r: &Report) {
     l.section("lead generation");
     let g = &r.lead_generation;
-    l.push(
-        "new deals per week".into(),
-        figure(&g.deals.per_week, |d| format!("{} deals/week", fixed(d, 1))),
-    );
-    let per_day = l.money_figure(&g.value.per_day, "/day");
-    l.push("new value per day".into(), per_day);
+    l.figure("new deals per week", &g.deals.per_week, Unit::DealsPerWeek);
+    l.figure("new value per day", &g.value.per_day, Unit::Money("/day"));
     if let Some(target) = &g.value.target {
-        l.push(
-            "new value: share of its target reached".into(),
-            figure(&target.attainment, percent),
+        l.figure(
+            "new value: share of its target reached",
+            &target.attainment,
+            Unit::Percent,
         );
     }
     for p in &g.projection {
-        let value = l.money_figure(&p.value, "");
         let months = if p.months == 1 { "month" } else { "months" };
-        l.push(
+        l.figure(
             format!("new value in the next {} {months} at this pace", p.months),
-            value,
+            &p.value,
+            Unit::Money(""),
         );
     }
 }
 
 fn acquisition(l: &mut Lines, r: &Report) {
     l.section("acquisition cost and lifetime value");
-    let cac = l.money_figure(&r.acquisition_cost.cac, "");
-    l.push(
+    l.figure(
         format!(
             "acquisition cost per new customer ({} new)",
             r.acquisition_cost.new_customers
         ),
-        cac,
+        &r.acquisition_cost.cac,
+        Unit::Money(""),
     );
-    let historical = l.money_figure(&r.lifetime_value.historical, "");
-    l.push(
-        "lifetime value: historical (won value per account)".into(),
-        historical,
+    l.figure(
+        "lifetime value: historical (won value per account)",
+        &r.lifetime_value.historical,
+        Unit::Money(""),
     );
-    let predicted = l.money_figure(&r.lifetime_value.predicted, "");
-    l.push(
-        "lifetime value: predicted (size x purchases x years)".into(),
-        predicted,
+    l.figure(
+        "lifetime value: predicted (size x purchases x years)",
+        &r.lifetime_value.predicted,
+        Unit::Money(""),
     );
 }
 
@@ -494,9 +540,10 @@ fn growth(l: &mut Lines, r: &Report) {
     l.section("growth");
     for m in &r.revenue_growth {
         let won = l.money(m.won_value);
-        l.push(
+        l.figure(
             format!("{}: won {won}, change on the month before", m.month),
-            figure(&m.growth, percent),
+            &m.growth,
+            Unit::Percent,
         );
     }
 }
@@ -505,12 +552,13 @@ fn products(l: &mut Lines, r: &Report) {
     l.section("products");
     for p in &r.products {
         let won = l.money(p.won_value);
-        l.push(
+        l.figure(
             format!(
                 "{}: win rate ({} new, {} won, {} lost; won {won})",
                 p.product, p.created, p.won, p.lost
             ),
-            figure(&p.win_rate, percent),
+            &p.win_rate,
+            Unit::Percent,
         );
     }
 }
@@ -525,12 +573,17 @@ fn forecast(l: &mut Lines, r: &Report) {
         } else {
             "expected to close"
         };
-        let value = format!("{} weighted", l.money(f.weighted_value));
-        l.push(format!("{}: {what}", f.month), (value, f.deals.to_string()));
+        l.number(
+            format!("{}: {what}", f.month),
+            Some(f.weighted_value),
+            f.deals,
+            Unit::Money(" weighted"),
+        );
     }
-    l.push(
-        "coverage: weighted value due / won target left".into(),
-        figure(&r.coverage.ratio, |d| format!("{}x", fixed(d, 2))),
+    l.figure(
+        "coverage: weighted value due / won target left",
+        &r.coverage.ratio,
+        Unit::Times,
     );
 }
 

@@ -17,7 +17,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Chart, ChartType, ExcelDateTime, Format, Worksheet, XlsxError};
 
 use super::export::{DEAL_FACTS, FIELD_CHANGES, STAGE_LOG, What};
-use super::report::lines;
+use super::report::{Unit, lines};
 use funnel::model::money::amount;
 
 /// Excel's longest cell text.
@@ -42,6 +42,7 @@ struct Formats {
     instant: Format,
     days: Format,
     percent: Format,
+    ratio: Format,
     /// By currency code: `[$USD] #,##0.00`.
     money: HashMap<String, Format>,
 }
@@ -54,6 +55,7 @@ impl Formats {
             instant: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
             days: Format::new().set_num_format("0.0"),
             percent: Format::new().set_num_format("0.0%"),
+            ratio: Format::new().set_num_format("0.00\"x\""),
             money: HashMap::new(),
         }
     }
@@ -345,7 +347,13 @@ impl Workbook<'_> {
         // the figures as numbers are in the other sheets and beside.
         for line in lines(report, &amount) {
             sheet.text(0, &line.metric)?;
-            sheet.text(1, &line.value)?;
+            match line.number {
+                Some((n, Unit::Money(_))) => sheet.money(1, Some(n), &money)?,
+                Some((n, Unit::Percent)) => sheet.percent(1, n, formats)?,
+                Some((n, Unit::Days | Unit::DealsPerWeek)) => sheet.days(1, Some(n), formats)?,
+                Some((n, Unit::Times)) => sheet.number(1, n, Some(&formats.ratio), 6)?,
+                None => sheet.text(1, &line.value)?,
+            }
             match line.deals.parse::<usize>() {
                 Ok(deals) => {
                     sheet.number(2, Decimal::from(deals), None, line.deals.len())?;
