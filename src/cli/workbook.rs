@@ -221,6 +221,10 @@ impl Workbook<'_> {
     /// The workbook as the bytes of an `.xlsx` file.
     pub fn bytes(&self) -> Result<Vec<u8>, XlsxError> {
         let mut book = rust_xlsxwriter::Workbook::new();
+        // Compression level 3 instead of 6: deflate was a third of the time
+        // at 20,000 deals; this saves an eighth of it for a file a tenth
+        // larger (level 1: a quarter, for a file 60% larger).
+        book.set_zip_compression_level(3);
         let mut formats = Formats::new();
         // The big sheets are written row by row to a temporary file
         // ("constant memory": inline strings, no table of shared ones).
