@@ -12,4 +12,5 @@ pub mod facts;
 pub mod filter;
 pub mod metrics;
 pub mod next;
+pub mod review;
 pub mod snapshot;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::analysis::facts;
 use crate::analysis::filter::DealFacts;
 use crate::error::Result;
-use crate::git::Repo;
 use crate::git::history::{self, History};
+use crate::git::{CommitId, Repo};
 use crate::store::deal_cache::VersionFile;
 use crate::store::pipeline::Pipeline;
 
@@ -23,6 +23,8 @@ pub struct Snapshot {
     /// Where funnel caches for this work tree (`.git/funnel/`).
     pub cache: Option<PathBuf>,
     facts: std::cell::OnceCell<HashMap<String, DealFacts>>,
+    /// The scratch folder of a revision's files ([`Snapshot::at`]).
+    _scratch: Option<tempfile::TempDir>,
 }
 
 impl Snapshot {
@@ -56,6 +58,36 @@ impl Snapshot {
             repo,
             cache,
             facts: std::cell::OnceCell::new(),
+            _scratch: None,
+        })
+    }
+
+    /// The pipeline as it was at `commit` of `repo`: its files then (with
+    /// `config` standing in for a `funnel.toml` it did not have yet) and
+    /// the history up to it. For comparing two states (`diff`).
+    pub fn at(
+        repo: Repo,
+        commit: CommitId,
+        config: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Snapshot> {
+        let text = repo.config_at(commit);
+        let then = crate::model::config::Config::parse(text.as_deref().unwrap_or(config))
+            .map_err(crate::error::Error::Problems)?;
+        let stages: Vec<&str> = then.stage_ids().collect();
+        let mut files = repo.pipeline_files_at(commit, &stages)?;
+        if text.is_none() {
+            files.push(("funnel.toml".into(), config.as_bytes().to_vec()));
+        }
+        let (scratch, pipeline) = Pipeline::load_files(&files)?;
+        let history = history::load_at(&repo, commit, &stages, progress)?;
+        Ok(Snapshot {
+            pipeline,
+            history,
+            repo: Some(repo),
+            cache: None,
+            facts: std::cell::OnceCell::new(),
+            _scratch: Some(scratch),
         })
     }
 
@@ -81,6 +113,7 @@ impl Snapshot {
             repo,
             cache,
             facts: std::cell::OnceCell::new(),
+            _scratch: None,
         })
     }
 

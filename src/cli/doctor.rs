@@ -149,7 +149,7 @@ fn kinds() -> impl clap::builder::TypedValueParser<Value = Kind> {
 }
 
 /// The severities `--fail-on` takes (info would fail on everything).
-fn severities() -> impl clap::builder::TypedValueParser<Value = Severity> {
+pub fn severities() -> impl clap::builder::TypedValueParser<Value = Severity> {
     clap::builder::PossibleValuesParser::new([Severity::Warning.name(), Severity::Error.name()])
         .try_map(|name| Severity::parse(&name).ok_or("no such severity"))
 }

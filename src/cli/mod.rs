@@ -8,6 +8,7 @@ mod complete;
 mod completions;
 mod dashboard;
 mod demo;
+mod diff;
 mod doctor;
 mod edit;
 mod export;
@@ -94,7 +95,7 @@ pub enum Command {
     List(list::ListArgs),
     Board(board::BoardArgs),
     Log(log::LogArgs),
-    Diff(log::DiffArgs),
+    Diff(diff::DiffArgs),
     Report(report::ReportArgs),
     Next(next::NextArgs),
     Check(check::CheckArgs),
@@ -181,6 +182,9 @@ impl Env {
     pub fn snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
         let snapshot = self.open_snapshot(keys)?;
         self.warn_skipped(&snapshot.pipeline);
+        if let Some(why) = &snapshot.history.partial {
+            self.warn_partial(why);
+        }
         Ok(snapshot)
     }
 
@@ -189,7 +193,19 @@ impl Env {
     pub fn deal_snapshot(&self, id: &str) -> Result<Snapshot, Error> {
         let root = self.root()?;
         let repo = self.recover(&root)?;
-        Snapshot::open_deal(&root, repo, id)
+        let snapshot = Snapshot::open_deal(&root, repo, id)?;
+        if let Some(why) = &snapshot.history.partial {
+            self.warn_partial(why);
+        }
+        Ok(snapshot)
+    }
+
+    /// Says, on stderr, that what follows rests on a partial history
+    /// (`why`: a shallow clone, grafts) and how to complete it.
+    pub fn warn_partial(&self, why: &str) {
+        self.ui.warning(&format!(
+            "the history is partial: {why}; days in stage, stalled and idle deals, cycle times and other figures from history count only the commits present"
+        ));
     }
 
     /// [`Env::snapshot`] without the warning about skipped files (for
@@ -219,16 +235,20 @@ impl Env {
             None => Ok(funnel::git::history::History::default()),
             Some(repo) => {
                 let stages: Vec<&str> = pipeline.config.stage_ids().collect();
-                self.with_progress(|progress| {
+                let history = self.with_progress(|progress| {
                     funnel::git::history::load_with_progress(&repo, &stages, progress)
-                })
+                })?;
+                if let Some(why) = &history.partial {
+                    self.warn_partial(why);
+                }
+                Ok(history)
             }
         }
     }
 
     /// Runs a history load with a progress bar on stderr once it has taken
     /// a second (on a terminal), cleared when it is done.
-    fn with_progress<T>(&self, load: impl FnOnce(&mut dyn FnMut(usize, usize)) -> T) -> T {
+    pub fn with_progress<T>(&self, load: impl FnOnce(&mut dyn FnMut(usize, usize)) -> T) -> T {
         let started = std::time::Instant::now();
         let mut shown = false;
         let mut progress = |done: usize, total: usize| {
@@ -365,7 +385,7 @@ impl Command {
             Command::List(a) => json(&a.format),
             Command::Board(a) => json(&a.format),
             Command::Log(a) => json(&a.format),
-            Command::Diff(a) => json(&a.format),
+            Command::Diff(a) => a.format == diff::DiffFormat::Json,
             Command::Report(a) => json(&a.format),
             Command::Next(a) => json(&a.format),
             Command::Doctor(a) => json(&a.format),
@@ -403,7 +423,7 @@ pub fn run() -> i32 {
         Command::List(args) => list::run(&mut env, args),
         Command::Board(args) => board::run(&mut env, args),
         Command::Log(args) => log::log(&mut env, args),
-        Command::Diff(args) => log::diff(&mut env, args),
+        Command::Diff(args) => diff::run(&mut env, args),
         Command::Report(args) => report::run(&mut env, args),
         Command::Next(args) => next::run(&mut env, args),
         Command::Check(args) => check::run(&mut env, args),

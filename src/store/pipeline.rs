@@ -163,6 +163,32 @@ impl Pipeline {
         })
     }
 
+    /// The pipeline that `files` make (paths relative to the root, as
+    /// [`crate::git::Repo::pipeline_files_at`] gives a committed revision's):
+    /// written to a scratch folder and loaded from there, so a revision is
+    /// read by the same code, with the same problems set aside, as the
+    /// work tree. The folder lives as long as the returned guard; a file
+    /// whose name could leave it is skipped.
+    pub fn load_files(files: &[(PathBuf, Vec<u8>)]) -> Result<(tempfile::TempDir, Pipeline)> {
+        let scratch =
+            tempfile::tempdir().map_err(|e| Error::io(Path::new("a temporary folder"), e))?;
+        for (rel, bytes) in files {
+            if rel
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+            {
+                continue;
+            }
+            let path = scratch.path().join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        }
+        let pipeline = Pipeline::load(scratch.path())?;
+        Ok((scratch, pipeline))
+    }
+
     /// The configuration alone, no deal read: what a mutating command
     /// needs, with `load_deal` for the one file it changes, so a change
     /// costs the same in a pipeline of 100 deals or of 100,000.
