@@ -5,6 +5,7 @@
 pub mod board;
 pub mod changes;
 pub mod check;
+pub mod conflicts;
 pub mod dashboard;
 pub mod doctor;
 pub mod export;

@@ -26,6 +26,7 @@ mod schema;
 mod set;
 mod show;
 mod snooze;
+mod sync;
 pub mod ui;
 mod workbook;
 
@@ -102,6 +103,7 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     Dashboard(dashboard::DashboardArgs),
     Export(export::ExportArgs),
+    Sync(sync::SyncArgs),
     Snooze(snooze::SnoozeArgs),
     Unsnooze(snooze::UnsnoozeArgs),
     Demo(demo::DemoArgs),
@@ -430,6 +432,7 @@ pub fn run() -> i32 {
         Command::Doctor(args) => doctor::run(&mut env, args),
         Command::Dashboard(args) => dashboard::run(&mut env, args),
         Command::Export(args) => export::run(&mut env, args),
+        Command::Sync(args) => sync::run(&mut env, args),
         Command::Snooze(args) => snooze::snooze(&mut env, args),
         Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
         Command::Demo(args) => demo::run(&mut env, args),

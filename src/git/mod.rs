@@ -5,6 +5,7 @@
 //! those index entries are updated, so a user's unrelated staged or unstaged
 //! work is never swept in. Reading the history lives in `history`.
 
+pub mod command;
 mod hasher;
 pub mod history;
 mod pack;

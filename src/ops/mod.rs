@@ -4,6 +4,7 @@
 
 pub mod demo;
 mod error;
+pub mod sync;
 
 pub use error::OpError;
 
