@@ -28,6 +28,7 @@ mod show;
 mod snooze;
 mod sync;
 pub mod ui;
+mod undo;
 mod workbook;
 
 use std::collections::HashMap;
@@ -104,6 +105,7 @@ pub enum Command {
     Dashboard(dashboard::DashboardArgs),
     Export(export::ExportArgs),
     Sync(sync::SyncArgs),
+    Undo(undo::UndoArgs),
     Snooze(snooze::SnoozeArgs),
     Unsnooze(snooze::UnsnoozeArgs),
     Demo(demo::DemoArgs),
@@ -433,6 +435,7 @@ pub fn run() -> i32 {
         Command::Dashboard(args) => dashboard::run(&mut env, args),
         Command::Export(args) => export::run(&mut env, args),
         Command::Sync(args) => sync::run(&mut env, args),
+        Command::Undo(args) => undo::run(&mut env, args),
         Command::Snooze(args) => snooze::snooze(&mut env, args),
         Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
         Command::Demo(args) => demo::run(&mut env, args),

@@ -113,9 +113,18 @@ impl Repo {
         })
     }
 
-    /// `git init` in `dir`.
+    /// `git init` in `dir`, on the branch `git config init.defaultBranch`
+    /// names, else `main` (git's own default is still `master`, which
+    /// leaves a pipeline's branch different from the team's remote).
     pub fn init(dir: &Path) -> Result<Repo> {
-        let repo = Repository::init(dir)?;
+        let branch = git2::Config::open_default()
+            .ok()
+            .and_then(|c| c.get_string("init.defaultBranch").ok())
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| "main".to_string());
+        let mut options = git2::RepositoryInitOptions::new();
+        options.initial_head(&branch);
+        let repo = Repository::init_opts(dir, &options)?;
         Repo::from_repository(repo, dir)
     }
 

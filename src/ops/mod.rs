@@ -5,6 +5,7 @@
 pub mod demo;
 mod error;
 pub mod sync;
+pub mod undo;
 
 pub use error::OpError;
 

@@ -17,4 +17,5 @@ mod history_cli;
 mod output;
 mod recovery;
 mod stress;
+mod team;
 mod write_path;
