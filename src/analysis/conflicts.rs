@@ -21,12 +21,19 @@ use crate::model::problem::Problem;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Collision {
-    /// Both sides moved it, to different stages: its file is in both.
-    MovedBoth { ours: String, theirs: String },
+    /// Both sides moved it, to different stages: its file is in both
+    /// (`gone`: the old paths git keeps in conflict until removed).
+    MovedBoth {
+        ours: String,
+        theirs: String,
+        gone: Vec<String>,
+    },
     /// Both sides changed the same file: it holds conflict markers.
     EditedBoth { path: String },
     /// One side removed (or moved away) the file the other changed.
     RemovedOneSide { path: String },
+    /// Both sides moved it away from `path`, which git still lists.
+    OldPathLeft { path: String },
 }
 
 /// A deal git stopped on.
@@ -42,7 +49,7 @@ impl DealConflict {
     pub fn message(&self) -> String {
         let deal = &self.deal;
         match &self.collision {
-            Collision::MovedBoth { ours, theirs } => format!(
+            Collision::MovedBoth { ours, theirs, .. } => format!(
                 "`{deal}` was moved by both sides: to {} and to {}",
                 stage_of(ours),
                 stage_of(theirs)
@@ -53,6 +60,9 @@ impl DealConflict {
             Collision::RemovedOneSide { path } => format!(
                 "`{deal}` was removed or moved away on one side and changed on the other ({path})"
             ),
+            Collision::OldPathLeft { path } => {
+                format!("`{deal}` was moved away from {path} by both sides; git still lists it")
+            }
         }
     }
 
@@ -60,17 +70,23 @@ impl DealConflict {
     /// (`git rebase --continue`).
     pub fn fix(&self, next: &str) -> String {
         match &self.collision {
-            Collision::MovedBoth { ours, theirs } => format!(
-                "keep one stage: `git rm {theirs}` keeps {} (or `git rm {ours}` keeps {}), then `git add` the kept file, `funnel check` and `{next}`",
-                stage_of(ours),
-                stage_of(theirs)
-            ),
+            Collision::MovedBoth { ours, theirs, gone } => {
+                let gone: String = gone.iter().map(|p| format!(" {p}")).collect();
+                format!(
+                    "keep one stage: `git rm {theirs}{gone}` keeps {} (or `git rm {ours}{gone}` keeps {}), then `git add` the kept file, `funnel check` and `{next}`",
+                    stage_of(ours),
+                    stage_of(theirs)
+                )
+            }
             Collision::EditedBoth { path } => format!(
                 "edit {path}: keep the right lines between <<<<<<< and >>>>>>> and delete the markers (`funnel check` points at them), then `git add {path}`, `funnel check` and `{next}`"
             ),
             Collision::RemovedOneSide { path } => format!(
                 "`git rm {path}` keeps it removed, or `git add {path}` keeps the changed deal; then `funnel check` and `{next}`"
             ),
+            Collision::OldPathLeft { path } => {
+                format!("`git rm {path}`, then `funnel check` and `{next}`")
+            }
         }
     }
 }
@@ -86,7 +102,7 @@ pub fn deal_conflicts(repo: &Repo, stages: &[&str]) -> Result<Vec<DealConflict>>
     struct Sides {
         ours: BTreeSet<String>,
         theirs: BTreeSet<String>,
-        any: BTreeSet<String>,
+        base: BTreeSet<String>,
     }
     let deal_of = |path: &str| -> Option<String> {
         let (stage, name) = path.split_once('/')?;
@@ -103,11 +119,10 @@ pub fn deal_conflicts(repo: &Repo, stages: &[&str]) -> Result<Vec<DealConflict>>
             let Some(path) = path else { continue };
             let Some(id) = deal_of(path) else { continue };
             let sides = by_deal.entry(id).or_default();
-            sides.any.insert(path.clone());
             match side {
                 1 => sides.ours.insert(path.clone()),
                 2 => sides.theirs.insert(path.clone()),
-                _ => false,
+                _ => sides.base.insert(path.clone()),
             };
         }
     }
@@ -117,12 +132,18 @@ pub fn deal_conflicts(repo: &Repo, stages: &[&str]) -> Result<Vec<DealConflict>>
             let first = |set: &BTreeSet<String>| set.iter().next().cloned();
             let collision = match (first(&sides.ours), first(&sides.theirs)) {
                 (Some(ours), Some(theirs)) if ours != theirs => {
-                    Collision::MovedBoth { ours, theirs }
+                    let gone = sides
+                        .base
+                        .iter()
+                        .filter(|p| **p != ours && **p != theirs)
+                        .cloned()
+                        .collect();
+                    Collision::MovedBoth { ours, theirs, gone }
                 }
                 (Some(path), Some(_)) => Collision::EditedBoth { path },
                 (Some(path), None) | (None, Some(path)) => Collision::RemovedOneSide { path },
-                (None, None) => Collision::RemovedOneSide {
-                    path: first(&sides.any).unwrap_or_default(),
+                (None, None) => Collision::OldPathLeft {
+                    path: first(&sides.base).unwrap_or_default(),
                 },
             };
             DealConflict { deal, collision }
@@ -139,7 +160,9 @@ pub fn problems(repo: &Repo, stages: &[&str]) -> Result<Vec<Problem>> {
         .map(|c| {
             let file = match &c.collision {
                 Collision::MovedBoth { ours, .. } => ours.clone(),
-                Collision::EditedBoth { path } | Collision::RemovedOneSide { path } => path.clone(),
+                Collision::EditedBoth { path }
+                | Collision::RemovedOneSide { path }
+                | Collision::OldPathLeft { path } => path.clone(),
             };
             Problem::file(file, c.message()).with_hint(c.fix(next))
         })

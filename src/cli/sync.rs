@@ -37,8 +37,9 @@ pub enum SyncFormat {
 ///
 /// JSON: {"outcome": "synced", "branch", "upstream", "mode", "pulled",
 /// "pushed", "attempts"} or {"outcome": "stopped", "mode", "upstream",
-/// "deals": [{"deal", "kind" (moved_both, edited_both, removed_one_side),
-/// "ours", "theirs", "path", "upstream": {"events", "by"}, "local":
+/// "deals": [{"deal", "kind" (moved_both, edited_both, removed_one_side,
+/// old_path_left),
+/// "ours", "theirs", "gone", "path", "upstream": {"events", "by"}, "local":
 /// {"events", "by"}}], "other_paths", "continue_with", "abort_with"}.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
