@@ -18,4 +18,5 @@ mod output;
 mod recovery;
 mod stress;
 mod team;
+mod team_load;
 mod write_path;
