@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::analysis::changes::Event;
 use crate::analysis::doctor::{Finding, Kind, diagnose};
 use crate::analysis::snapshot::Snapshot;
+use crate::git::revs::Ends;
 
 /// The open pipeline of one state: deals, value and weighted value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,9 +58,14 @@ pub struct Counts {
 /// What `diff` shows: the change between two states of the pipeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct Review {
+    /// The older side, as the user named it.
     pub from: String,
     /// A revision, or "work tree".
     pub to: String,
+    /// The older side's commit (for `A...B`, where B forked from A).
+    pub from_commit: String,
+    /// The newer side's commit; null for the work tree.
+    pub to_commit: Option<String>,
     pub currency: String,
     #[serde(serialize_with = "crate::model::json::serialize_display")]
     pub today: Date,
@@ -78,8 +84,8 @@ pub struct Review {
 /// The review of the change from `before` to `after` (`events` between
 /// them), judged on `today`.
 pub fn review(
-    from: String,
-    to: String,
+    (from, to): (String, String),
+    ends: &Ends,
     events: Vec<Event>,
     before: &Snapshot,
     after: &Snapshot,
@@ -107,6 +113,8 @@ pub fn review(
     Review {
         from,
         to,
+        from_commit: ends.from.to_string(),
+        to_commit: ends.to.map(|c| c.to_string()),
         currency: after.pipeline.config.currency.clone(),
         today,
         counts: counts(&events),

@@ -37,7 +37,8 @@ pub enum DiffFormat {
 /// finding: a CI job's gate (examples/github-actions/pr-review.yml).
 ///
 /// --format markdown is a summary to paste into a pull request (tables,
-/// no terminal escapes). JSON: {"from", "to", "currency", "today",
+/// no terminal escapes). JSON: {"from", "to", "from_commit", "to_commit"
+/// (null for the work tree), "currency", "today",
 /// "events": [EVENT] (see `funnel log`), "counts": {"added", "moved",
 /// "won", "won_value", "lost", "reopened", "removed", "renamed",
 /// "value_changed", "close_pushed", "edited"}, "before" and "after":
@@ -91,7 +92,7 @@ pub fn run(env: &mut Env, args: DiffArgs) -> CmdResult {
             None => (spec.to_string(), "work tree".to_string()),
         },
     };
-    let review = review(from, to, events, &before, &after, today);
+    let review = review((from, to), &ends, events, &before, &after, today);
     match args.format {
         DiffFormat::Json => env.ui.json(&review)?,
         DiffFormat::Markdown => env.ui.out(&markdown_text(&review))?,

@@ -473,3 +473,19 @@ pub fn markdown(rows: &Rows) -> String {
 fn paint(code: &str, text: &str) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_tables_escape_pipes_and_drop_terminal_escapes() {
+        let mut rows = Rows::new(vec!["deal", "value"]).numeric(&[1]);
+        rows.rows
+            .push(vec!["a|b\x1b[31mred\nline".into(), "+12000".into()]);
+        assert_eq!(
+            markdown(&rows),
+            "| deal | value |\n| --- | ---: |\n| a\\|b [31mred line | +12,000 |\n"
+        );
+    }
+}
