@@ -1,7 +1,9 @@
 //! `funnel diff`: what a change does to the pipeline, for a reviewer.
 
 use clap::Args;
-use funnel::analysis::doctor::{Finding, Severity};
+use funnel::analysis::doctor::Severity;
+
+use super::doctor::finding_rows;
 use funnel::analysis::review::{Review, review};
 use funnel::analysis::snapshot::Snapshot;
 use funnel::git::Repo;
@@ -161,20 +163,6 @@ fn totals_rows(review: &Review) -> Rows {
         b.weighted_value,
         a.weighted_value,
     ));
-    rows
-}
-
-fn finding_rows(findings: &[Finding]) -> Rows {
-    let mut rows = Rows::new(vec!["severity", "kind", "deal", "finding", "fix"]);
-    for f in findings {
-        rows.rows.push(vec![
-            f.severity.name().to_string(),
-            f.kind.name().to_string(),
-            f.deals.join(", "),
-            f.message.clone(),
-            f.fix.clone(),
-        ]);
-    }
     rows
 }
 

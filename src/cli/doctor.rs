@@ -84,16 +84,7 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
                 .is_none_or(|s| f.stage.as_ref().is_none_or(|fs| fs == s))
         })
         .collect();
-    let mut rows = Rows::new(vec!["severity", "kind", "deal", "finding", "fix"]);
-    for f in &findings {
-        rows.rows.push(vec![
-            f.severity.name().to_string(),
-            f.kind.name().to_string(),
-            f.deals.join(", "),
-            f.message.clone(),
-            f.fix.clone(),
-        ]);
-    }
+    let rows = finding_rows(&findings);
     env.ui.rows(
         args.format,
         &rows,
@@ -139,6 +130,22 @@ pub(super) fn findings(
                 .is_none_or(|ids| f.deals.is_empty() || f.deals.iter().any(|d| ids.contains(d)))
         })
         .collect()
+}
+
+/// Findings as rows: severity, kind, deal, finding, fix (for `doctor`
+/// and `diff`).
+pub fn finding_rows(findings: &[Finding]) -> Rows {
+    let mut rows = Rows::new(vec!["severity", "kind", "deal", "finding", "fix"]);
+    for f in findings {
+        rows.rows.push(vec![
+            f.severity.name().to_string(),
+            f.kind.name().to_string(),
+            f.deals.join(", "),
+            f.message.clone(),
+            f.fix.clone(),
+        ]);
+    }
+    rows
 }
 
 /// The finding kinds as clap values: listed in `--help`, the man page and

@@ -93,33 +93,28 @@ impl Repo {
     /// The command that goes on after conflicts are resolved, for the
     /// operation under way (`git rebase --continue`, `git commit` ...).
     pub fn continue_command(&self) -> &'static str {
-        match self.repo.state() {
-            git2::RepositoryState::Rebase
-            | git2::RepositoryState::RebaseInteractive
-            | git2::RepositoryState::RebaseMerge => "git rebase --continue",
-            git2::RepositoryState::CherryPick | git2::RepositoryState::CherryPickSequence => {
-                "git cherry-pick --continue"
-            }
-            git2::RepositoryState::Revert | git2::RepositoryState::RevertSequence => {
-                "git revert --continue"
-            }
-            _ => "git commit",
-        }
+        self.operation_commands().0
     }
 
     /// The command that gives up the operation under way.
     pub fn abort_command(&self) -> &'static str {
+        self.operation_commands().1
+    }
+
+    /// Going on with, and giving up, the operation under way (a merge
+    /// when none is).
+    fn operation_commands(&self) -> (&'static str, &'static str) {
         match self.repo.state() {
             git2::RepositoryState::Rebase
             | git2::RepositoryState::RebaseInteractive
-            | git2::RepositoryState::RebaseMerge => "git rebase --abort",
+            | git2::RepositoryState::RebaseMerge => ("git rebase --continue", "git rebase --abort"),
             git2::RepositoryState::CherryPick | git2::RepositoryState::CherryPickSequence => {
-                "git cherry-pick --abort"
+                ("git cherry-pick --continue", "git cherry-pick --abort")
             }
             git2::RepositoryState::Revert | git2::RepositoryState::RevertSequence => {
-                "git revert --abort"
+                ("git revert --continue", "git revert --abort")
             }
-            _ => "git merge --abort",
+            _ => ("git commit", "git merge --abort"),
         }
     }
 }

@@ -92,13 +92,13 @@ fn the_readme_tour_runs_as_written() {
 
 /// A bare remote on `main` and Alice's clone (the test's repository) with
 /// a pipeline pushed to it; `clone(name)` adds a teammate's clone.
-struct Team {
-    env: TestEnv,
-    remote: PathBuf,
+pub struct Team {
+    pub env: TestEnv,
+    pub remote: PathBuf,
 }
 
 impl Team {
-    fn new() -> Team {
+    pub fn new() -> Team {
         let env = TestEnv::pipeline();
         let remote = env.home.join("remote.git");
         env.git(&[
@@ -115,7 +115,7 @@ impl Team {
     }
 
     /// A clone for `name` (email NAME@example.com).
-    fn clone(&self, name: &str) -> PathBuf {
+    pub fn clone(&self, name: &str) -> PathBuf {
         let dir = self.env.home.join(name);
         self.env.git_in(
             &self.env.home,

@@ -15,6 +15,7 @@ use funnel::git::Repo;
 use funnel::git::history;
 
 use crate::support::TestEnv;
+use crate::team::Team;
 
 /// The number of clones: 20, or `TEAM_LOAD_CLONES` for a smaller smoke run.
 fn clones() -> usize {
@@ -76,41 +77,18 @@ fn change(clone: usize, change: usize) -> (Vec<String>, String) {
 #[test]
 #[ignore = "slow: run by benches/team-load.sh"]
 fn twenty_clones_sync_500_changes_concurrently() {
-    let env = TestEnv::pipeline();
-    let remote = env.home.join("remote.git");
-    env.git(&[
-        "init",
-        "-q",
-        "--bare",
-        "-b",
-        "main",
-        remote.to_str().unwrap(),
-    ]);
-    env.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
-    env.git(&["push", "-q", "-u", "origin", "main"]);
+    let team = Team::new();
+    let (env, remote) = (&team.env, &team.remote);
     let count = clones();
     let clones: Vec<PathBuf> = (0..count)
-        .map(|c| {
-            let name = format!("rep{c:02}");
-            env.git_in(&env.home, &["clone", "-q", remote.to_str().unwrap(), &name]);
-            let dir = env.home.join(&name);
-            env.git_in(&dir, &["config", "user.name", &name]);
-            env.git_in(
-                &dir,
-                &["config", "user.email", &format!("{name}@example.com")],
-            );
-            dir
-        })
+        .map(|c| team.clone(&format!("rep{c:02}")))
         .collect();
     let started = Instant::now();
     let rounds: Vec<(usize, usize)> = std::thread::scope(|scope| {
         let handles: Vec<_> = clones
             .iter()
             .enumerate()
-            .map(|(c, dir)| {
-                let env = &env;
-                scope.spawn(move || work(env, c, dir))
-            })
+            .map(|(c, dir)| scope.spawn(move || work(env, c, dir)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
@@ -124,7 +102,7 @@ fn twenty_clones_sync_500_changes_concurrently() {
     );
     // Exactly the 500 changes (and the init), each once, by its author at
     // its author time.
-    let log = env.git_in(&remote, &["log", "--format=%ae|%at|%s", "main"]);
+    let log = env.git_in(remote, &["log", "--format=%ae|%at|%s", "main"]);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for line in log.lines() {
         *seen.entry(line.to_string()).or_default() += 1;
