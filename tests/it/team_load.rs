@@ -132,15 +132,8 @@ fn twenty_clones_sync_500_changes_concurrently() {
     );
     let fresh = env.home.join("fresh");
     let repo = Repo::open(&fresh).unwrap().unwrap();
-    let stages = [
-        "lead",
-        "qualified",
-        "contact",
-        "proposal",
-        "negotiation",
-        "won",
-        "lost",
-    ];
+    let config = funnel::model::config::Config::parse(funnel::model::config::DEFAULT).unwrap();
+    let stages: Vec<&str> = config.stage_ids().collect();
     let history = history::load(&repo, &stages).unwrap();
     assert_eq!(history.deals.len(), count * 10);
     for c in 0..count {
