@@ -24,7 +24,7 @@ pub struct Snapshot {
     pub cache: Option<PathBuf>,
     facts: std::cell::OnceCell<HashMap<String, DealFacts>>,
     /// The scratch folder of a revision's files ([`Snapshot::at`]).
-    _scratch: Option<tempfile::TempDir>,
+    scratch: Option<tempfile::TempDir>,
 }
 
 impl Snapshot {
@@ -58,7 +58,7 @@ impl Snapshot {
             repo,
             cache,
             facts: std::cell::OnceCell::new(),
-            _scratch: None,
+            scratch: None,
         })
     }
 
@@ -87,7 +87,7 @@ impl Snapshot {
             repo: Some(repo),
             cache: None,
             facts: std::cell::OnceCell::new(),
-            _scratch: Some(scratch),
+            scratch: Some(scratch),
         })
     }
 
@@ -121,7 +121,9 @@ impl Snapshot {
     /// ends next, freeing 20,000 deals and timelines one allocation at a
     /// time would only add to the wait (the operating system takes the
     /// memory back at once).
-    pub fn leave(self) {
+    pub fn leave(mut self) {
+        // A revision's scratch folder is removed all the same.
+        drop(self.scratch.take());
         std::mem::forget(self);
     }
 

@@ -14,7 +14,9 @@
 //!    --no-edit UPSTREAM`;
 //! 4. when this branch has commits the upstream lacks: `git push REMOTE
 //!    HEAD:BRANCH`. A push refused because the remote moved meanwhile
-//!    (another rep pushed) starts again at 2, up to `retries` more times.
+//!    (another rep pushed) starts again at 2, after a short wait that grows
+//!    with each round and differs between processes, up to `retries` more
+//!    times.
 //!
 //! When the rebase or merge stops on a conflict, the repository is left in
 //! git's own conflict state, as `git pull` leaves it (nothing is thrown
@@ -242,6 +244,7 @@ pub fn sync(
                 "your commits are safe here; fix what git says (credentials, a hook, permissions), then `funnel sync` again",
             ));
         }
+        std::thread::sleep(backoff(attempt));
     }
     Err(Error::hinted(
         format!(
@@ -250,6 +253,15 @@ pub fn sync(
         ),
         "your commits are safe and rebased here; run `funnel sync` again in a moment (or give more --retries)",
     ))
+}
+
+/// How long to wait before round `attempt + 1`: up to 200 ms a round
+/// already lost, spread by the process id, so that syncs that collided do
+/// not meet again in step (ten reps pushing at once otherwise keep
+/// fetching and rebasing together).
+fn backoff(attempt: usize) -> std::time::Duration {
+    let spread = u64::from(std::process::id()).wrapping_mul(2_654_435_761) % 1000;
+    std::time::Duration::from_millis(spread * 200 * attempt as u64 / 1000)
 }
 
 /// Whether git refused a push because the remote branch moved (another

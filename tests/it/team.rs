@@ -206,8 +206,16 @@ fn diff_between_branches_in_markdown_and_json() {
         &["set", "globex", "value=15000", "expected_close=2027-01-31"],
         "2026-11-24",
     );
-    let markdown = env.funnel(&["diff", "main...feature", "--format", "markdown"]);
+    // Each side is read from a scratch folder, removed afterwards.
+    let scratch = env.home.join("tmp");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let markdown = env.funnel_with(
+        &["diff", "main...feature", "--format", "markdown"],
+        &[("TMPDIR", scratch.to_str().unwrap())],
+        None,
+    );
     markdown.success();
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
     assert!(!markdown.stdout.contains('\x1b'), "no terminal escapes");
     insta::assert_snapshot!("diff_branches_markdown", markdown.stdout);
     let json = env.funnel(&["diff", "main...feature", "--format", "json"]);
