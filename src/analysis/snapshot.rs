@@ -113,7 +113,7 @@ impl Snapshot {
             repo,
             cache,
             facts: std::cell::OnceCell::new(),
-            _scratch: None,
+            scratch: None,
         })
     }
 
