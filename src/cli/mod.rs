@@ -394,6 +394,7 @@ impl Command {
             Command::Next(a) => json(&a.format),
             Command::Doctor(a) => json(&a.format),
             Command::Check(a) => a.format == check::CheckFormat::Json,
+            Command::Sync(a) => a.format == sync::SyncFormat::Json,
             _ => false,
         }
     }
