@@ -217,10 +217,19 @@ fn diff_between_branches_in_markdown_and_json() {
     markdown.success();
     assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
     assert!(!markdown.stdout.contains('\x1b'), "no terminal escapes");
-    insta::assert_snapshot!("diff_branches_markdown", markdown.stdout);
+    // The fork point's id changes with what `init` writes: named, not
+    // spelled out.
+    let base = env.git(&["merge-base", "main", "feature"]);
+    let (base, to) = (base.trim(), env.git(&["rev-parse", "feature"]));
+    let named = |text: &str| {
+        text.replace(base, "BASE")
+            .replace(&base[..7], "BASE")
+            .replace(to.trim(), "FEATURE")
+    };
+    insta::assert_snapshot!("diff_branches_markdown", named(&markdown.stdout));
     let json = env.funnel(&["diff", "main...feature", "--format", "json"]);
     json.success();
-    insta::assert_snapshot!("diff_branches_json", json.stdout);
+    insta::assert_snapshot!("diff_branches_json", named(&json.stdout));
     // main..feature is the same here (main has not moved since the fork).
     let two_dot = env.funnel(&["diff", "main..feature", "--format", "markdown"]);
     assert_eq!(
