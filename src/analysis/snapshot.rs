@@ -23,8 +23,6 @@ pub struct Snapshot {
     /// Where funnel caches for this work tree (`.git/funnel/`).
     pub cache: Option<PathBuf>,
     facts: std::cell::OnceCell<HashMap<String, DealFacts>>,
-    /// The scratch folder of a revision's files ([`Snapshot::at`]).
-    scratch: Option<tempfile::TempDir>,
 }
 
 impl Snapshot {
@@ -58,7 +56,6 @@ impl Snapshot {
             repo,
             cache,
             facts: std::cell::OnceCell::new(),
-            scratch: None,
         })
     }
 
@@ -75,11 +72,9 @@ impl Snapshot {
         let then = crate::model::config::Config::parse(text.as_deref().unwrap_or(config))
             .map_err(crate::error::Error::Problems)?;
         let stages: Vec<&str> = then.stage_ids().collect();
-        let mut files = repo.pipeline_files_at(commit, &stages)?;
-        if text.is_none() {
-            files.push(("funnel.toml".into(), config.as_bytes().to_vec()));
-        }
-        let (scratch, pipeline) = Pipeline::load_files(&files)?;
+        let files = repo.pipeline_files_at(commit, &stages)?;
+        let root = repo.workdir.join(&repo.prefix);
+        let pipeline = Pipeline::from_files(&root, then.clone(), &files);
         let history = history::load_at(&repo, commit, &stages, progress)?;
         Ok(Snapshot {
             pipeline,
@@ -87,7 +82,6 @@ impl Snapshot {
             repo: Some(repo),
             cache: None,
             facts: std::cell::OnceCell::new(),
-            scratch: Some(scratch),
         })
     }
 
@@ -113,7 +107,6 @@ impl Snapshot {
             repo,
             cache,
             facts: std::cell::OnceCell::new(),
-            scratch: None,
         })
     }
 
@@ -121,9 +114,7 @@ impl Snapshot {
     /// ends next, freeing 20,000 deals and timelines one allocation at a
     /// time would only add to the wait (the operating system takes the
     /// memory back at once).
-    pub fn leave(mut self) {
-        // A revision's scratch folder is removed all the same.
-        drop(self.scratch.take());
+    pub fn leave(self) {
         std::mem::forget(self);
     }
 

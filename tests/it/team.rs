@@ -206,7 +206,8 @@ fn diff_between_branches_in_markdown_and_json() {
         &["set", "globex", "value=15000", "expected_close=2027-01-31"],
         "2026-11-24",
     );
-    // Each side is read from a scratch folder, removed afterwards.
+    // Each side is read from memory: nothing is written, not even a
+    // temporary file.
     let scratch = env.home.join("tmp");
     std::fs::create_dir_all(&scratch).unwrap();
     let markdown = env.funnel_with(
