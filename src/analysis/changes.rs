@@ -6,9 +6,11 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::git::revs::{Ends, Range};
 use crate::git::trailers::renames;
 use crate::git::{BlobId, DealChange, Repo};
 use crate::model::config::{Config, StageKind};
+use jiff::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -294,20 +296,43 @@ pub struct CommitChanges {
     pub events: Vec<Event>,
 }
 
-/// The commits of `revs` that changed deals (and merges), newest first, at
-/// most `max` of them; the walk stops there.
+/// Which commits `log` shows, as `git log` takes them.
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    /// The commits to walk.
+    pub range: Range,
+    /// At most this many commits (`-n`); the walk stops there.
+    pub max: Option<usize>,
+    /// Only commits whose author ("Name <email>") contains this, ignoring
+    /// case.
+    pub author: Option<String>,
+    /// Only commits authored at or after this instant.
+    pub since: Option<Timestamp>,
+    /// Only commits authored at or before this instant.
+    pub until: Option<Timestamp>,
+}
+
+/// The commits `query` names that changed deals (and merges), newest
+/// first.
 pub fn log(
     repo: &Repo,
     config: &Config,
-    revs: Option<&str>,
-    max: Option<usize>,
+    query: &LogQuery,
 ) -> crate::error::Result<Vec<CommitChanges>> {
     let stages: Vec<&str> = config.stage_ids().collect();
     let read = |oid| repo.blob_text(oid).ok();
+    let author = query.author.as_ref().map(|a| a.to_lowercase());
     let mut out = Vec::new();
-    repo.walk_commits(revs, &mut |commit| {
-        if max.is_some_and(|n| out.len() >= n) {
+    repo.walk_commits(&query.range, &mut |commit| {
+        if query.max.is_some_and(|n| out.len() >= n) {
             return Ok(false);
+        }
+        let by = format!("{} <{}>", commit.author_name, commit.author_email).to_lowercase();
+        if author.as_ref().is_some_and(|a| !by.contains(a.as_str()))
+            || query.since.is_some_and(|t| commit.at < t)
+            || query.until.is_some_and(|t| commit.at > t)
+        {
+            return Ok(true);
         }
         let merge = commit.parents > 1;
         let events = if merge {
@@ -337,43 +362,24 @@ pub fn log(
     Ok(out)
 }
 
-/// What `diff` compares: two revisions, or one and the work tree.
-#[derive(Debug, Clone, Serialize)]
-pub struct Diff {
-    pub from: String,
-    /// A revision, or "work tree".
-    pub to: String,
-    pub events: Vec<Event>,
-}
-
-/// The pipeline change `range` makes: `FROM..TO` (TO defaults to HEAD), or
-/// one revision against the work tree.
-pub fn diff(repo: &Repo, config: &Config, range: &str) -> crate::error::Result<Diff> {
+/// The events between two commits, or a commit and the work tree.
+pub fn between(repo: &Repo, config: &Config, ends: &Ends) -> crate::error::Result<Vec<Event>> {
     let stages: Vec<&str> = config.stage_ids().collect();
-    Ok(match range.split_once("..") {
-        Some((from, to)) => {
-            let to = if to.is_empty() { "HEAD" } else { to };
-            let changes = repo.deal_changes_between(from, to, &stages)?;
+    Ok(match ends.to {
+        Some(to) => {
+            let changes = repo.deal_changes_between(ends.from, to, &stages)?;
             let read = |oid| repo.blob_text(oid).ok();
-            Diff {
-                from: from.to_string(),
-                to: to.to_string(),
-                events: events(config, &changes, "", &read),
-            }
+            events(config, &changes, "", &read)
         }
         None => {
-            let (changes, texts) = repo.deal_changes_to_worktree(range, &stages)?;
+            let (changes, texts) = repo.deal_changes_to_worktree(ends.from, &stages)?;
             let read = |oid| {
                 texts
                     .get(&oid)
                     .cloned()
                     .or_else(|| repo.blob_text(oid).ok())
             };
-            Diff {
-                from: range.to_string(),
-                to: "work tree".to_string(),
-                events: events(config, &changes, "", &read),
-            }
+            events(config, &changes, "", &read)
         }
     })
 }

@@ -5,6 +5,7 @@
 pub mod board;
 pub mod changes;
 pub mod check;
+pub mod conflicts;
 pub mod dashboard;
 pub mod doctor;
 pub mod export;
@@ -12,4 +13,5 @@ pub mod facts;
 pub mod filter;
 pub mod metrics;
 pub mod next;
+pub mod review;
 pub mod snapshot;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::analysis::facts;
 use crate::analysis::filter::DealFacts;
 use crate::error::Result;
-use crate::git::Repo;
 use crate::git::history::{self, History};
+use crate::git::{CommitId, Repo};
 use crate::store::deal_cache::VersionFile;
 use crate::store::pipeline::Pipeline;
 
@@ -55,6 +55,32 @@ impl Snapshot {
             history: history?,
             repo,
             cache,
+            facts: std::cell::OnceCell::new(),
+        })
+    }
+
+    /// The pipeline as it was at `commit` of `repo`: its files then (with
+    /// `config` standing in for a `funnel.toml` it did not have yet) and
+    /// the history up to it. For comparing two states (`diff`).
+    pub fn at(
+        repo: Repo,
+        commit: CommitId,
+        config: &str,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Snapshot> {
+        let text = repo.config_at(commit);
+        let then = crate::model::config::Config::parse(text.as_deref().unwrap_or(config))
+            .map_err(crate::error::Error::Problems)?;
+        let stages: Vec<&str> = then.stage_ids().collect();
+        let files = repo.pipeline_files_at(commit, &stages)?;
+        let root = repo.workdir.join(&repo.prefix);
+        let pipeline = Pipeline::from_files(&root, then.clone(), &files);
+        let history = history::load_at(&repo, commit, &stages, progress)?;
+        Ok(Snapshot {
+            pipeline,
+            history,
+            repo: Some(repo),
+            cache: None,
             facts: std::cell::OnceCell::new(),
         })
     }

@@ -20,7 +20,11 @@ pub enum CheckFormat {
 /// line, a caret and a hint: TOML syntax, wrong types of known keys,
 /// invalid IDs, an ID in two stages, folders that are not stages, fields a
 /// stage requires, lost reasons not in lost_reasons, currencies without a
-/// rate, unresolved git conflict markers. For a pre-commit hook and CI.
+/// rate, unresolved git conflict markers. After a merge or rebase that
+/// stopped on conflicts, each deal git could not merge (moved by both
+/// sides to different stages, changed on both sides, removed on one side
+/// and changed on the other) with the commands that resolve it. For a
+/// pre-commit hook and CI.
 ///
 /// Warnings that do not fail the check: a partial history (a shallow clone
 /// or grafts); deals whose stage entries go back in time (clock skew, a
@@ -53,7 +57,14 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         Err(e) => return Err(e.into()),
     };
     let pipeline = &snapshot.pipeline;
-    let problems = funnel::analysis::check::check_on(pipeline, env.today(&pipeline.config)?);
+    let mut problems = funnel::analysis::check::check_on(pipeline, env.today(&pipeline.config)?);
+    if let Some(repo) = &snapshot.repo {
+        // After a merge or rebase that stopped: the deals git could not
+        // merge, each with the commands that resolve it.
+        let stages: Vec<&str> = pipeline.config.stage_ids().collect();
+        problems.extend(funnel::analysis::conflicts::problems(repo, &stages)?);
+        problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    }
     let history = &snapshot.history;
     let mut notes = funnel::analysis::facts::contradictions(&pipeline.config, history);
     if let Some(why) = &history.partial {
@@ -75,12 +86,19 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         // In a git hook (git sets GIT_INDEX_FILE) the files being committed
         // are not committed yet: saying so at every commit is noise.
         let in_git_hook = std::env::var_os("GIT_INDEX_FILE").is_some();
-        notes.extend(funnel::store::write::state_notes(
-            repo,
-            &stages,
-            hook_of,
-            in_git_hook,
-        )?);
+        // Files git stopped on are problems above; "not committed" about
+        // them would only point the wrong way.
+        let conflicted: Vec<String> = repo
+            .conflicts()?
+            .into_iter()
+            .flat_map(|c| [c.base, c.ours, c.theirs])
+            .flatten()
+            .collect();
+        notes.extend(
+            funnel::store::write::state_notes(repo, &stages, hook_of, in_git_hook)?
+                .into_iter()
+                .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(p))),
+        );
     }
     // The editor schemas, when the pipeline keeps them, follow funnel.toml.
     if pipeline.root.join(funnel::model::schema::DIR).is_dir() {

@@ -84,16 +84,7 @@ pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
                 .is_none_or(|s| f.stage.as_ref().is_none_or(|fs| fs == s))
         })
         .collect();
-    let mut rows = Rows::new(vec!["severity", "kind", "deal", "finding", "fix"]);
-    for f in &findings {
-        rows.rows.push(vec![
-            f.severity.name().to_string(),
-            f.kind.name().to_string(),
-            f.deals.join(", "),
-            f.message.clone(),
-            f.fix.clone(),
-        ]);
-    }
+    let rows = finding_rows(&findings);
     env.ui.rows(
         args.format,
         &rows,
@@ -141,6 +132,22 @@ pub(super) fn findings(
         .collect()
 }
 
+/// Findings as rows: severity, kind, deal, finding, fix (for `doctor`
+/// and `diff`).
+pub fn finding_rows(findings: &[Finding]) -> Rows {
+    let mut rows = Rows::new(vec!["severity", "kind", "deal", "finding", "fix"]);
+    for f in findings {
+        rows.rows.push(vec![
+            f.severity.name().to_string(),
+            f.kind.name().to_string(),
+            f.deals.join(", "),
+            f.message.clone(),
+            f.fix.clone(),
+        ]);
+    }
+    rows
+}
+
 /// The finding kinds as clap values: listed in `--help`, the man page and
 /// completions, and parsed to the typed kind.
 fn kinds() -> impl clap::builder::TypedValueParser<Value = Kind> {
@@ -149,7 +156,7 @@ fn kinds() -> impl clap::builder::TypedValueParser<Value = Kind> {
 }
 
 /// The severities `--fail-on` takes (info would fail on everything).
-fn severities() -> impl clap::builder::TypedValueParser<Value = Severity> {
+pub fn severities() -> impl clap::builder::TypedValueParser<Value = Severity> {
     clap::builder::PossibleValuesParser::new([Severity::Warning.name(), Severity::Error.name()])
         .try_map(|name| Severity::parse(&name).ok_or("no such severity"))
 }

@@ -10,7 +10,9 @@ use super::{CmdResult, CommitArgs, Env};
 ///
 /// Writes the default stages of a B2B funnel (lead, qualified, contact,
 /// proposal, negotiation, won, lost), runs `git init` when DIR is in no
-/// repository, and commits. DIR may be a subfolder of a repository.
+/// repository, and commits. DIR may be a subfolder of a repository. A new
+/// repository starts on the branch `git config init.defaultBranch` names,
+/// else `main` (not libgit2's `master`), as the README's tour expects.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The folder for the pipeline (default: the current folder)

@@ -1,18 +1,29 @@
-//! `funnel log` and `funnel diff`: pipeline changes in business terms.
+//! `funnel log`: pipeline changes per commit, in business terms.
 
 use clap::Args;
-use funnel::analysis::changes;
+use funnel::analysis::changes::{self, LogQuery};
 use funnel::error::Error;
 use funnel::git::Repo;
+use funnel::model::dates::Lean;
 
 use super::ui::{Format, Rows};
 use super::{CmdResult, Env};
 
 /// Show pipeline changes per commit: new deals, moves, wins, losses, value and close-date changes
 ///
-/// REVS is what git takes: a commit (all commits reachable from it), or a
-/// range such as main..feature for what a branch would bring. Merge commits
-/// are listed without changes: the commits they bring in carry them.
+/// REVS are what `git log` takes: a commit (all commits reachable from
+/// it), A..B (what B has that A has not: what a branch would bring),
+/// A...B (the commits on either side but not both), ^A (leave out what A
+/// reaches); several combine; none is HEAD. Merge commits are listed
+/// without changes: the commits they bring in carry them.
+///
+/// --author matches "Name <email>" of the commit's author, ignoring case
+/// (a part of it is enough; not a regular expression). --since and --until
+/// take date expressions (2026-11-01, -2w, monday) and compare the author
+/// date: when the change was made, which rebases and `--at` keep (git log
+/// compares the committer date). -n counts the commits shown.
+///
+/// In a shallow clone the log stops at the clone's edge, and says so.
 ///
 /// JSON: [{"commit", "at", "author", "subject", "events": [EVENT]}]; an
 /// EVENT has "kind" (added, moved, won, lost, reopened, removed, renamed,
@@ -20,30 +31,21 @@ use super::{CmdResult, Env};
 /// (from, to, stage, value, reason, from_id, keys).
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Commits to show (default: HEAD)
-    pub revs: Option<String>,
+    /// Commits to show, as git log takes them (default: HEAD)
+    #[arg(value_name = "REVS")]
+    pub revs: Vec<String>,
     /// Show at most N commits that changed deals
     #[arg(short = 'n', long = "max-count", value_name = "N")]
     pub max_count: Option<usize>,
-    /// Output format
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-}
-
-/// Show what changed in the pipeline between two revisions, for reviewing a pull request
-///
-/// `funnel diff main..feature` lists, in business terms, how the pipeline
-/// at `feature` differs from the pipeline at `main` (`main..` means
-/// main..HEAD). With one revision (`funnel diff HEAD`, `funnel diff main`)
-/// or none (HEAD), it compares that revision with the work tree: the
-/// changes not committed yet, as `git diff REV` does.
-///
-/// JSON: {"from", "to", "events": [EVENT]} (see `funnel log`); "to" is
-/// "work tree" for the work tree.
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// FROM..TO, or one revision to compare with the work tree (default: HEAD)
-    pub range: Option<String>,
+    /// Only commits whose author name or email contains TEXT (ignoring case)
+    #[arg(long, value_name = "TEXT")]
+    pub author: Option<String>,
+    /// Only commits authored on or after DATE (a date expression)
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// Only commits authored on or before DATE (the whole day)
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    pub until: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -52,7 +54,7 @@ pub struct DiffArgs {
 /// The configuration (no deal is read: log and diff read the versions
 /// the commits hold) and the repository, after finishing an interrupted
 /// command.
-fn repo(env: &Env) -> Result<(funnel::store::pipeline::Pipeline, Repo), Error> {
+pub fn repo(env: &Env) -> Result<(funnel::store::pipeline::Pipeline, Repo), Error> {
     let root = env.root()?;
     let pipeline = funnel::store::pipeline::Pipeline::config_only(&root)?;
     let repo = match env.recover(&root)? {
@@ -65,13 +67,38 @@ fn repo(env: &Env) -> Result<(funnel::store::pipeline::Pipeline, Repo), Error> {
 pub fn log(env: &mut Env, args: LogArgs) -> CmdResult {
     let (pipeline, repo) = repo(env)?;
     let config = &pipeline.config;
-    let commits =
-        changes::log(&repo, config, args.revs.as_deref(), args.max_count).map_err(|e| {
-            Error::hinted(
-                e.to_string(),
-                "give a commit or a range such as main..feature",
-            )
-        })?;
+    let calendar = funnel::ops::calendar(config, env.today(config)?);
+    let date = |flag: &str, expr: &Option<String>, end: bool| {
+        expr.as_deref()
+            .map(|expr| {
+                let day = calendar.date(expr, Lean::Past).map_err(|e| {
+                    Error::hinted(
+                        format!("--{flag}: {e}"),
+                        "give a date such as 2026-11-01, -2w or monday",
+                    )
+                })?;
+                let day = if end {
+                    day.tomorrow().map_err(|e| Error::data(e.to_string()))?
+                } else {
+                    day
+                };
+                let at = calendar.midnight(day)?;
+                Ok::<_, Error>(if end {
+                    at - jiff::SignedDuration::from_secs(1)
+                } else {
+                    at
+                })
+            })
+            .transpose()
+    };
+    let query = LogQuery {
+        range: repo.range(&args.revs)?,
+        max: args.max_count,
+        author: args.author.clone(),
+        since: date("since", &args.since, false)?,
+        until: date("until", &args.until, true)?,
+    };
+    let commits = changes::log(&repo, config, &query)?;
     let mut rows = Rows::new(vec!["commit", "date", "author", "change"]);
     for commit in &commits {
         let cells = |change: String| {
@@ -90,30 +117,10 @@ pub fn log(env: &mut Env, args: LogArgs) -> CmdResult {
         }
     }
     env.ui.rows_with(args.format, &rows, || &commits)?;
-    Ok(())
-}
-
-pub fn diff(env: &mut Env, args: DiffArgs) -> CmdResult {
-    let (pipeline, repo) = repo(env)?;
-    let config = &pipeline.config;
-    let diff = changes::diff(&repo, config, args.range.as_deref().unwrap_or("HEAD")).map_err(
-        |e| {
-            Error::hinted(
-                e.to_string(),
-                "give two revisions (funnel diff main..feature) or one to compare with the work tree",
-            )
-        },
-    )?;
-    let mut rows = Rows::new(vec!["change"]);
-    for event in &diff.events {
-        rows.rows.push(vec![event.describe(&config.currency)]);
+    if repo.is_shallow() {
+        env.ui.warning(
+            "the repository is a shallow clone: the log stops at its edge, older commits are missing (`git fetch --unshallow` fetches them)",
+        );
     }
-    env.ui.rows_with(args.format, &rows, || &diff)?;
-    env.ui.status(&format!(
-        "{} change(s) from {} to {}",
-        diff.events.len(),
-        diff.from,
-        diff.to
-    ));
     Ok(())
 }

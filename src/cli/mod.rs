@@ -8,6 +8,7 @@ mod complete;
 mod completions;
 mod dashboard;
 mod demo;
+mod diff;
 mod doctor;
 mod edit;
 mod export;
@@ -25,7 +26,9 @@ mod schema;
 mod set;
 mod show;
 mod snooze;
+mod sync;
 pub mod ui;
+mod undo;
 mod workbook;
 
 use std::collections::HashMap;
@@ -94,13 +97,15 @@ pub enum Command {
     List(list::ListArgs),
     Board(board::BoardArgs),
     Log(log::LogArgs),
-    Diff(log::DiffArgs),
+    Diff(diff::DiffArgs),
     Report(report::ReportArgs),
     Next(next::NextArgs),
     Check(check::CheckArgs),
     Doctor(doctor::DoctorArgs),
     Dashboard(dashboard::DashboardArgs),
     Export(export::ExportArgs),
+    Sync(sync::SyncArgs),
+    Undo(undo::UndoArgs),
     Snooze(snooze::SnoozeArgs),
     Unsnooze(snooze::UnsnoozeArgs),
     Demo(demo::DemoArgs),
@@ -181,6 +186,9 @@ impl Env {
     pub fn snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
         let snapshot = self.open_snapshot(keys)?;
         self.warn_skipped(&snapshot.pipeline);
+        if let Some(why) = &snapshot.history.partial {
+            self.warn_partial(why);
+        }
         Ok(snapshot)
     }
 
@@ -189,7 +197,19 @@ impl Env {
     pub fn deal_snapshot(&self, id: &str) -> Result<Snapshot, Error> {
         let root = self.root()?;
         let repo = self.recover(&root)?;
-        Snapshot::open_deal(&root, repo, id)
+        let snapshot = Snapshot::open_deal(&root, repo, id)?;
+        if let Some(why) = &snapshot.history.partial {
+            self.warn_partial(why);
+        }
+        Ok(snapshot)
+    }
+
+    /// Says, on stderr, that what follows rests on a partial history
+    /// (`why`: a shallow clone, grafts) and how to complete it.
+    pub fn warn_partial(&self, why: &str) {
+        self.ui.warning(&format!(
+            "the history is partial: {why}; days in stage, stalled and idle deals, cycle times and other figures from history count only the commits present"
+        ));
     }
 
     /// [`Env::snapshot`] without the warning about skipped files (for
@@ -219,16 +239,20 @@ impl Env {
             None => Ok(funnel::git::history::History::default()),
             Some(repo) => {
                 let stages: Vec<&str> = pipeline.config.stage_ids().collect();
-                self.with_progress(|progress| {
+                let history = self.with_progress(|progress| {
                     funnel::git::history::load_with_progress(&repo, &stages, progress)
-                })
+                })?;
+                if let Some(why) = &history.partial {
+                    self.warn_partial(why);
+                }
+                Ok(history)
             }
         }
     }
 
     /// Runs a history load with a progress bar on stderr once it has taken
     /// a second (on a terminal), cleared when it is done.
-    fn with_progress<T>(&self, load: impl FnOnce(&mut dyn FnMut(usize, usize)) -> T) -> T {
+    pub fn with_progress<T>(&self, load: impl FnOnce(&mut dyn FnMut(usize, usize)) -> T) -> T {
         let started = std::time::Instant::now();
         let mut shown = false;
         let mut progress = |done: usize, total: usize| {
@@ -365,11 +389,12 @@ impl Command {
             Command::List(a) => json(&a.format),
             Command::Board(a) => json(&a.format),
             Command::Log(a) => json(&a.format),
-            Command::Diff(a) => json(&a.format),
+            Command::Diff(a) => a.format == diff::DiffFormat::Json,
             Command::Report(a) => json(&a.format),
             Command::Next(a) => json(&a.format),
             Command::Doctor(a) => json(&a.format),
             Command::Check(a) => a.format == check::CheckFormat::Json,
+            Command::Sync(a) => a.format == sync::SyncFormat::Json,
             _ => false,
         }
     }
@@ -403,13 +428,15 @@ pub fn run() -> i32 {
         Command::List(args) => list::run(&mut env, args),
         Command::Board(args) => board::run(&mut env, args),
         Command::Log(args) => log::log(&mut env, args),
-        Command::Diff(args) => log::diff(&mut env, args),
+        Command::Diff(args) => diff::run(&mut env, args),
         Command::Report(args) => report::run(&mut env, args),
         Command::Next(args) => next::run(&mut env, args),
         Command::Check(args) => check::run(&mut env, args),
         Command::Doctor(args) => doctor::run(&mut env, args),
         Command::Dashboard(args) => dashboard::run(&mut env, args),
         Command::Export(args) => export::run(&mut env, args),
+        Command::Sync(args) => sync::run(&mut env, args),
+        Command::Undo(args) => undo::run(&mut env, args),
         Command::Snooze(args) => snooze::snooze(&mut env, args),
         Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
         Command::Demo(args) => demo::run(&mut env, args),

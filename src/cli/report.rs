@@ -94,11 +94,6 @@ pub fn print(env: &mut Env, args: ReportArgs) -> Result<Option<Report>, Failure>
     let mut snapshot = env.snapshot(keys)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     snapshot.retain(&filter);
-    if let Some(why) = &snapshot.history.partial {
-        env.ui.warning(&format!(
-            "the history is partial ({why}): figures rest on the commits present"
-        ));
-    }
     let (pipeline, history) = (&snapshot.pipeline, &snapshot.history);
     let config = &pipeline.config;
     let values = |blobs: &[funnel::git::BlobId]| snapshot.version_values(blobs);

@@ -429,6 +429,63 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// A GitHub-flavoured Markdown table (numbers right-aligned, grouped), fit
+/// to paste into a pull request: `|` escaped, line breaks and every
+/// control character (terminal escapes included) turned into spaces.
+pub fn markdown(rows: &Rows) -> String {
+    let cell = |v: &str| -> String {
+        v.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .replace('|', "\\|")
+    };
+    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    let mut out = line(rows.columns.iter().map(|c| cell(c)).collect());
+    out.push_str(&line(
+        (0..rows.columns.len())
+            .map(|i| {
+                if rows.numeric.contains(&i) {
+                    "---:"
+                } else {
+                    "---"
+                }
+                .to_string()
+            })
+            .collect(),
+    ));
+    for row in &rows.rows {
+        out.push_str(&line(
+            row.iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if rows.numeric.contains(&i) {
+                        cell(&money::grouped(v))
+                    } else {
+                        cell(v)
+                    }
+                })
+                .collect(),
+        ));
+    }
+    out
+}
+
 fn paint(code: &str, text: &str) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_tables_escape_pipes_and_drop_terminal_escapes() {
+        let mut rows = Rows::new(vec!["deal", "value"]).numeric(&[1]);
+        rows.rows
+            .push(vec!["a|b\x1b[31mred\nline".into(), "+12000".into()]);
+        assert_eq!(
+            markdown(&rows),
+            "| deal | value |\n| --- | ---: |\n| a\\|b [31mred line | +12,000 |\n"
+        );
+    }
 }

@@ -5,9 +5,11 @@
 //! those index entries are updated, so a user's unrelated staged or unstaged
 //! work is never swept in. Reading the history lives in `history`.
 
+pub mod command;
 mod hasher;
 pub mod history;
 mod pack;
+pub mod revs;
 pub mod trailers;
 pub mod write;
 
@@ -111,9 +113,18 @@ impl Repo {
         })
     }
 
-    /// `git init` in `dir`.
+    /// `git init` in `dir`, on the branch `git config init.defaultBranch`
+    /// names, else `main` (git's own default is still `master`, which
+    /// leaves a pipeline's branch different from the team's remote).
     pub fn init(dir: &Path) -> Result<Repo> {
-        let repo = Repository::init(dir)?;
+        let branch = git2::Config::open_default()
+            .ok()
+            .and_then(|c| c.get_string("init.defaultBranch").ok())
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| "main".to_string());
+        let mut options = git2::RepositoryInitOptions::new();
+        options.initial_head(&branch);
+        let repo = Repository::init_opts(dir, &options)?;
         Repo::from_repository(repo, dir)
     }
 
@@ -387,13 +398,12 @@ impl Repo {
         Ok(String::from_utf8_lossy(blob.content()).into_owned())
     }
 
-    /// Walks the commits reachable from `revs` (`HEAD` when `None`; `A..B`
-    /// ranges work like git's), newest first in topological order, handing
-    /// each to `each` until it returns `false`: a walk stopped early reads
-    /// no more commits.
+    /// Walks the commits of `range` (see [`Repo::range`]), newest first
+    /// by commit time, handing each to `each` until it returns
+    /// `false`: a walk stopped early reads no more commits.
     pub fn walk_commits(
         &self,
-        revs: Option<&str>,
+        range: &revs::Range,
         each: &mut dyn FnMut(CommitInfo) -> Result<bool>,
     ) -> Result<()> {
         let mut walk = self.repo.revwalk()?;
@@ -401,13 +411,11 @@ impl Repo {
         // streams, so `-n 20` reads 20-odd commits. (A topological order
         // would read every commit before the first is given.)
         walk.set_sorting(git2::Sort::NONE)?;
-        match revs {
-            Some(spec) if spec.contains("..") => walk.push_range(spec)?,
-            Some(spec) => walk.push(self.repo.revparse_single(spec)?.peel_to_commit()?.id())?,
-            None => match self.repo.head() {
-                Ok(_) => walk.push_head()?,
-                Err(_) => return Ok(()),
-            },
+        for id in &range.include {
+            walk.push(id.0)?;
+        }
+        for id in &range.exclude {
+            walk.hide(id.0)?;
         }
         let mailmap = self.mailmap();
         for id in walk {
@@ -447,12 +455,12 @@ impl Repo {
     /// The deal files that differ between two revisions (`diff A..B`).
     pub fn deal_changes_between(
         &self,
-        from: &str,
-        to: &str,
+        from: CommitId,
+        to: CommitId,
         stages: &[&str],
     ) -> Result<Vec<DealChange>> {
-        let old = self.repo.revparse_single(from)?.peel_to_tree()?;
-        let new = self.repo.revparse_single(to)?.peel_to_tree()?;
+        let old = self.repo.find_commit(from.0)?.tree()?;
+        let new = self.repo.find_commit(to.0)?.tree()?;
         self.tree_changes(Some(&old), &new, stages)
     }
 
@@ -461,10 +469,10 @@ impl Repo {
     /// blob id they would have (nothing is written to the repository).
     pub fn deal_changes_to_worktree(
         &self,
-        from: &str,
+        from: CommitId,
         stages: &[&str],
     ) -> Result<(Vec<DealChange>, std::collections::HashMap<BlobId, String>)> {
-        let tree = self.repo.revparse_single(from)?.peel_to_tree()?;
+        let tree = self.repo.find_commit(from.0)?.tree()?;
         let mut changes: std::collections::BTreeMap<String, DealChange> = Default::default();
         for stage in stages {
             let Ok(folder) = tree.get_path(&self.prefix.join(stage)) else {

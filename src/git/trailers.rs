@@ -61,6 +61,21 @@ pub fn renames(message: &[u8]) -> Vec<Rename> {
     found
 }
 
+/// The deals a commit message's `Funnel-Deal` trailers name: a commit
+/// funnel made (none for a commit made with plain git).
+pub fn deals(message: &str) -> Vec<String> {
+    let text = message.trim_end();
+    let Some(split) = text.rfind("\n\n") else {
+        return Vec::new();
+    };
+    text[split + 2..]
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(key, _)| key.trim().eq_ignore_ascii_case(DEAL))
+        .map(|(_, value)| value.trim().to_string())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

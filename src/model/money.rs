@@ -53,9 +53,13 @@ pub fn shown(value: Decimal, currency: &str) -> String {
 }
 
 /// A number's text with its whole part grouped by thousands (`1234567.5`
-/// is `1,234,567.5`); text that is not a plain number comes back as it is.
+/// is `1,234,567.5`, a leading `-` or `+` kept); text that is not a plain
+/// number comes back as it is.
 pub fn grouped(number: &str) -> String {
-    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
+    let (sign, rest) = match number.split_at_checked(1) {
+        Some((sign @ ("-" | "+"), rest)) => (sign, rest),
+        _ => ("", number),
+    };
     let (int, frac) = rest
         .split_once('.')
         .map_or((rest, None), |(i, f)| (i, Some(f)));
@@ -139,6 +143,7 @@ mod tests {
         assert_eq!(shown(d("1234567"), "USD"), "1,234,567 USD");
         assert_eq!(grouped("1234567.5"), "1,234,567.5");
         assert_eq!(grouped("-1000"), "-1,000");
+        assert_eq!(grouped("+12000"), "+12,000");
         assert_eq!(grouped("n/a"), "n/a");
         assert_eq!(grouped("12d"), "12d");
     }

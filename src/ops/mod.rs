@@ -4,6 +4,8 @@
 
 pub mod demo;
 mod error;
+pub mod sync;
+pub mod undo;
 
 pub use error::OpError;
 

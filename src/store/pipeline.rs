@@ -92,7 +92,7 @@ impl Pipeline {
     ) -> Result<Pipeline> {
         let started = cache.and_then(|_| deal_cache::instant(started));
         let config = load_config(root)?;
-        let (files, mut problems) = deal_files(root, &config)?;
+        let (files, problems) = deal_files(root, &config)?;
         let known = match (cache, started) {
             (Some(dir), Some(_)) => Some(DealCache::open(dir, root)),
             _ => None,
@@ -118,49 +118,48 @@ impl Pipeline {
                 let _ = deal_cache::save_deals(dir, root, started, entries);
             }
         }
-        // The first copy of each ID, found without copying an ID: a later
-        // copy is set aside, naming the first.
-        let mut first: HashMap<&str, &Path> = HashMap::with_capacity(loaded.len());
-        let mut copy_of: Vec<Option<PathBuf>> = Vec::new();
-        for (n, deal) in loaded.iter().enumerate() {
-            if let Ok(deal) = &deal.deal
-                && let Some(path) = first.insert(&deal.id, &deal.path)
-            {
-                first.insert(&deal.id, path);
-                copy_of.resize(n + 1, None);
-                copy_of[n] = Some(path.to_path_buf());
-            }
-        }
-        drop(first);
-        let mut deals = Vec::with_capacity(loaded.len());
-        for (n, result) in loaded.into_iter().map(|l| l.deal).enumerate() {
-            match result {
-                Ok(deal) => {
-                    if let Some(Some(first)) = copy_of.get(n) {
-                        problems.push(
-                            Problem::file(
-                                &deal.path,
-                                format!("duplicate ID `{}`: also {}", deal.id, first.display()),
-                            )
-                            .with_hint(format!(
-                                "a deal lives in one stage: delete one copy, or rename it with `git mv {} {}/NEW-ID.toml`",
-                                deal.path.display(),
-                                deal.stage
-                            )),
-                        );
-                        continue;
+        let results = loaded.into_iter().map(|l| l.deal).collect();
+        Ok(assemble(root, config, results, problems))
+    }
+
+    /// The pipeline that `files` make (paths relative to the root, as
+    /// [`crate::git::Repo::pipeline_files_at`] gives a committed revision's)
+    /// with the configuration `config`, read from memory: the same parsing,
+    /// and the same problems set aside, as a load of the work tree at
+    /// `root`. Files outside the stage folders, hidden ones and those not
+    /// ending in `.toml` are not deals.
+    pub fn from_files(root: &Path, config: Config, files: &[(PathBuf, Vec<u8>)]) -> Pipeline {
+        let deal_files: Vec<&(PathBuf, Vec<u8>)> = files
+            .iter()
+            .filter(|(rel, _)| {
+                let mut parts = rel.iter().filter_map(|p| p.to_str());
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(stage), Some(name), None) => {
+                        config.stage(stage).is_some()
+                            && name.ends_with(".toml")
+                            && !name.starts_with('.')
                     }
-                    deals.push(deal);
+                    _ => false,
                 }
-                Err(mut found) => problems.append(&mut found),
-            }
-        }
-        Ok(Pipeline {
-            root: root.to_path_buf(),
-            config,
-            deals,
-            problems,
-        })
+            })
+            .collect();
+        let split = crate::parallel::Split {
+            threads: 8,
+            min_chunk: 256,
+        };
+        let results =
+            crate::parallel::map(
+                &deal_files,
+                split,
+                |(rel, bytes)| match std::str::from_utf8(bytes) {
+                    Ok(text) => Deal::parse(rel, text),
+                    Err(_) => Err(vec![
+                        Problem::file(rel, "the file is not valid UTF-8")
+                            .with_hint("save it as UTF-8"),
+                    ]),
+                },
+            );
+        assemble(root, config, results, Vec::new())
     }
 
     /// The configuration alone, no deal read: what a mutating command
@@ -517,6 +516,59 @@ fn load_deal_file(
 }
 
 /// Reads and parses `files` on every core, keeping their order.
+/// The pipeline from each deal file's parse result, in file order: the
+/// first copy of an ID is kept, a later copy set aside as a problem that
+/// names the first.
+fn assemble(
+    root: &Path,
+    config: Config,
+    results: Vec<std::result::Result<Deal, Vec<Problem>>>,
+    mut problems: Vec<Problem>,
+) -> Pipeline {
+    // The first copy of each ID, found without copying an ID.
+    let mut first: HashMap<&str, &Path> = HashMap::with_capacity(results.len());
+    let mut copy_of: Vec<Option<PathBuf>> = Vec::new();
+    for (n, deal) in results.iter().enumerate() {
+        if let Ok(deal) = deal
+            && let Some(path) = first.insert(&deal.id, &deal.path)
+        {
+            first.insert(&deal.id, path);
+            copy_of.resize(n + 1, None);
+            copy_of[n] = Some(path.to_path_buf());
+        }
+    }
+    drop(first);
+    let mut deals = Vec::with_capacity(results.len());
+    for (n, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(deal) => {
+                if let Some(Some(first)) = copy_of.get(n) {
+                    problems.push(
+                        Problem::file(
+                            &deal.path,
+                            format!("duplicate ID `{}`: also {}", deal.id, first.display()),
+                        )
+                        .with_hint(format!(
+                            "a deal lives in one stage: delete one copy, or rename it with `git mv {} {}/NEW-ID.toml`",
+                            deal.path.display(),
+                            deal.stage
+                        )),
+                    );
+                    continue;
+                }
+                deals.push(deal);
+            }
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+    Pipeline {
+        root: root.to_path_buf(),
+        config,
+        deals,
+        problems,
+    }
+}
+
 fn parse_all(
     root: &Path,
     files: &[PathBuf],

@@ -337,10 +337,14 @@ fn refuses_during_a_merge_conflict_and_changes_nothing() {
     );
     let check = env.funnel(&["check"]);
     check.failure(1);
+    // The deal git could not merge, with the commands that resolve it,
+    // then the markers themselves.
     assert!(
-        check
+        check.stdout.starts_with(
+            "lead/acme.toml:1:1: `acme` was changed on both sides: lead/acme.toml holds conflict markers\n"
+        ) && check
             .stdout
-            .starts_with("lead/acme.toml:3:1: unresolved git conflict markers\n"),
+            .contains("lead/acme.toml:3:1: unresolved git conflict markers\n"),
         "{}",
         check.stdout
     );

@@ -17,4 +17,6 @@ mod history_cli;
 mod output;
 mod recovery;
 mod stress;
+mod team;
+mod team_load;
 mod write_path;

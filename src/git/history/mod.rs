@@ -158,6 +158,44 @@ fn load_inner(
         }
         Err(e) => return Err(e.into()),
     };
+    walk_from(repo, &head, stages, only, partial, grafts, true, progress)
+}
+
+/// The history as it stood at commit `tip` (of every deal present there),
+/// for comparing two states of the pipeline. The cache is read, never
+/// written: it stays the cache of HEAD.
+pub fn load_at(
+    repo: &Repo,
+    tip: CommitId,
+    stages: &[&str],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<History> {
+    read_without_hash_check();
+    if stages.len() >= usize::from(u16::MAX) {
+        return Err(Error::data("too many stages"));
+    }
+    let (partial, grafts) = graft_state(&repo.repo);
+    let commit = repo.repo.find_commit(tip.0)?;
+    walk_from(
+        repo, &commit, stages, None, partial, grafts, false, progress,
+    )
+}
+
+/// The history of the deals at `head` (only those called `only`, when
+/// given), walked from there through the cache; the cache is written back
+/// only when `keep`.
+#[allow(clippy::too_many_arguments)]
+fn walk_from(
+    repo: &Repo,
+    head: &git2::Commit<'_>,
+    stages: &[&str],
+    only: Option<&[&str]>,
+    partial: Option<String>,
+    grafts: u64,
+    keep: bool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<History> {
+    let git = &repo.repo;
     let head_tree = id(head.tree_id());
     let head = head.id();
     let prefix = prefix_components(&repo.prefix)?;
@@ -209,7 +247,7 @@ fn load_inner(
     if order.first().map(|&n| store.commits[n as usize].id) != Some(id(head)) {
         return Err(Error::data("the history walk did not start at HEAD"));
     }
-    if fresh {
+    if fresh && keep {
         // A cache that cannot be written (a read-only repository) only
         // costs time on the next load.
         let bytes = encode(buffer, &store, &order, &links, &folders, &key);

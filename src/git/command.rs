@@ -1,0 +1,130 @@
+//! Running the user's own `git` executable, for what must go through it:
+//! fetching, rebasing, merging and pushing (`funnel sync`), so that the
+//! user's credential helpers, SSH keys, hooks and configuration all apply
+//! as they do for `git pull` and `git push`. Arguments are passed as a
+//! list, never through a shell.
+
+use std::process::{Command, Stdio};
+
+use super::Repo;
+use crate::error::{Error, Result};
+
+/// How a git command ended and what it printed.
+#[derive(Debug, Clone)]
+pub struct GitRun {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl GitRun {
+    /// stdout, trimmed.
+    pub fn text(&self) -> &str {
+        self.stdout.trim()
+    }
+}
+
+impl Repo {
+    /// Runs `git ARGS` in the work tree, with the user's environment;
+    /// standard input stays the terminal's, so a credential prompt works.
+    /// An error only when git cannot be started.
+    pub fn run_git(&self, args: &[&str]) -> Result<GitRun> {
+        let output = Command::new("git")
+            .current_dir(&self.workdir)
+            .args(args)
+            .stdin(Stdio::inherit())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| {
+                Error::hinted(
+                    format!("cannot run git: {e}"),
+                    "install git and make sure `git` is on PATH",
+                )
+            })?;
+        Ok(GitRun {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+
+    /// `git ARGS`, its stdout when it succeeded; otherwise an error naming
+    /// the command and what git said.
+    pub fn git_ok(&self, args: &[&str]) -> Result<String> {
+        let run = self.run_git(args)?;
+        if run.success {
+            return Ok(run.stdout);
+        }
+        Err(Error::hinted(
+            format!("`git {}` failed: {}", args.join(" "), run.stderr.trim()),
+            "run the git command yourself to see what it needs, then run funnel again",
+        ))
+    }
+
+    /// The conflicts in the index (read afresh from disk), one per path
+    /// git stopped on: each side's path relative to the pipeline root
+    /// (`None` where that side has no file), only those under it.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        let mut index = self.repo.index()?;
+        index.read(true)?;
+        let mut out = Vec::new();
+        let rel = |entry: &Option<git2::IndexEntry>| {
+            entry.as_ref().and_then(|e| {
+                let path = std::str::from_utf8(&e.path).ok()?;
+                let rel = std::path::Path::new(path).strip_prefix(&self.prefix).ok()?;
+                Some(super::git_path(rel))
+            })
+        };
+        for conflict in index.conflicts()? {
+            let conflict = conflict?;
+            let found = Conflict {
+                base: rel(&conflict.ancestor),
+                ours: rel(&conflict.our),
+                theirs: rel(&conflict.their),
+            };
+            if found.base.is_some() || found.ours.is_some() || found.theirs.is_some() {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The command that goes on after conflicts are resolved, for the
+    /// operation under way (`git rebase --continue`, `git commit` ...).
+    pub fn continue_command(&self) -> &'static str {
+        self.operation_commands().0
+    }
+
+    /// The command that gives up the operation under way.
+    pub fn abort_command(&self) -> &'static str {
+        self.operation_commands().1
+    }
+
+    /// Going on with, and giving up, the operation under way (a merge
+    /// when none is).
+    fn operation_commands(&self) -> (&'static str, &'static str) {
+        match self.repo.state() {
+            git2::RepositoryState::Rebase
+            | git2::RepositoryState::RebaseInteractive
+            | git2::RepositoryState::RebaseMerge => ("git rebase --continue", "git rebase --abort"),
+            git2::RepositoryState::CherryPick | git2::RepositoryState::CherryPickSequence => {
+                ("git cherry-pick --continue", "git cherry-pick --abort")
+            }
+            git2::RepositoryState::Revert | git2::RepositoryState::RevertSequence => {
+                ("git revert --continue", "git revert --abort")
+            }
+            _ => ("git commit", "git merge --abort"),
+        }
+    }
+}
+
+/// One path git could not merge: its three sides (relative to the
+/// pipeline root, with `/`). In a rebase "ours" is the upstream and
+/// "theirs" the local commit being replayed; in a merge the reverse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub base: Option<String>,
+    pub ours: Option<String>,
+    pub theirs: Option<String>,
+}
