@@ -43,6 +43,7 @@ struct Formats {
     days: Format,
     percent: Format,
     ratio: Format,
+    amount: Format,
     /// By currency code: `[$USD] #,##0.00`.
     money: HashMap<String, Format>,
 }
@@ -56,8 +57,15 @@ impl Formats {
             days: Format::new().set_num_format("0.0"),
             percent: Format::new().set_num_format("0.0%"),
             ratio: Format::new().set_num_format("0.00\"x\""),
+            amount: Format::new().set_num_format("#,##0.00"),
             money: HashMap::new(),
         }
+    }
+
+    /// The format [`Formats::money`] made for `currency` (a plain amount
+    /// for one it did not make).
+    fn money_in(&self, currency: &str) -> &Format {
+        self.money.get(currency).unwrap_or(&self.amount)
     }
 
     /// Money in `currency`: the code in Excel's currency syntax, so every
@@ -226,17 +234,41 @@ impl Workbook<'_> {
         // larger (level 1: a quarter, for a file 60% larger).
         book.set_zip_compression_level(3);
         let mut formats = Formats::new();
-        // The big sheets are written row by row to a temporary file
-        // ("constant memory": inline strings, no table of shared ones).
+        // Every currency's format made first, so the sheets share them.
+        formats.money(&self.config.currency);
+        for row in &self.export.deals {
+            if let Some(currency) = row.deal.text("currency") {
+                formats.money(currency);
+            }
+        }
+        // The big sheets are written row by row to a temporary file each
+        // ("constant memory": inline strings, no table of shared ones), one
+        // thread a sheet.
+        type Write<'a> = fn(&Workbook<'a>, &mut Worksheet, &Formats) -> Result<(), XlsxError>;
+        let mut parts: Vec<Write> = Vec::new();
         if self.what.deals() {
-            self.deals(book.add_worksheet_with_constant_memory()?, &mut formats)?;
+            parts.push(Workbook::deals);
         }
         if self.what.stages() {
-            self.stage_log(book.add_worksheet_with_constant_memory()?, &formats)?;
+            parts.push(Workbook::stage_log);
         }
         if self.what.fields() {
-            self.field_changes(book.add_worksheet_with_constant_memory()?, &mut formats)?;
+            parts.push(Workbook::field_changes);
         }
+        for _ in &parts {
+            book.add_worksheet_with_constant_memory()?;
+        }
+        std::thread::scope(|scope| {
+            let writing: Vec<_> = book
+                .worksheets_mut()
+                .iter_mut()
+                .zip(&parts)
+                .map(|(sheet, write)| scope.spawn(|| write(self, sheet, &formats)))
+                .collect();
+            writing
+                .into_iter()
+                .try_for_each(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+        })?;
         if self.what == What::All {
             self.report_sheet(book.add_worksheet(), &mut formats)?;
             self.board_sheet(book.add_worksheet(), &mut formats)?;
@@ -244,13 +276,13 @@ impl Workbook<'_> {
         book.save_to_buffer()
     }
 
-    fn deals(&self, sheet: &mut Worksheet, formats: &mut Formats) -> Result<(), XlsxError> {
+    fn deals(&self, sheet: &mut Worksheet, formats: &Formats) -> Result<(), XlsxError> {
         let export = self.export;
         let mut columns: Vec<&str> = vec!["id", "stage"];
         columns.extend(export.columns.iter().map(String::as_str));
         columns.extend(DEAL_FACTS);
         let mut sheet = Sheet::new(sheet, "Deals", &columns, &formats.header)?;
-        let pipeline_money = formats.money(&self.config.currency).clone();
+        let pipeline_money = formats.money_in(&self.config.currency);
         let first_fact = (2 + export.columns.len()) as u16;
         for row in &export.deals {
             sheet.text(0, &row.deal.id)?;
@@ -261,8 +293,7 @@ impl Workbook<'_> {
                 let Some(cell) = cell else { continue };
                 match (export.columns[i].as_str(), cell) {
                     ("value", FieldCell::Number(n)) => {
-                        let format = formats.money(currency).clone();
-                        sheet.money(col, Some(*n), &format)?;
+                        sheet.money(col, Some(*n), formats.money_in(currency))?;
                     }
                     ("probability", FieldCell::Number(n)) => sheet.percent(col, *n, formats)?,
                     (_, FieldCell::Number(n)) => {
@@ -275,8 +306,8 @@ impl Workbook<'_> {
             }
             let dates = &row.dates;
             let c = first_fact;
-            sheet.money(c, row.converted_value, &pipeline_money)?;
-            sheet.money(c + 1, row.weighted_value, &pipeline_money)?;
+            sheet.money(c, row.converted_value, pipeline_money)?;
+            sheet.money(c + 1, row.weighted_value, pipeline_money)?;
             sheet.percent(c + 2, row.probability, formats)?;
             sheet.instant(c + 3, Some(&dates.created_at), formats)?;
             sheet.instant(c + 4, Some(&dates.entered_stage_at), formats)?;
@@ -303,9 +334,9 @@ impl Workbook<'_> {
         sheet.finish().map(|_| ())
     }
 
-    fn field_changes(&self, sheet: &mut Worksheet, formats: &mut Formats) -> Result<(), XlsxError> {
+    fn field_changes(&self, sheet: &mut Worksheet, formats: &Formats) -> Result<(), XlsxError> {
         let mut sheet = Sheet::new(sheet, "Field changes", FIELD_CHANGES, &formats.header)?;
-        let money = formats.money(&self.config.currency).clone();
+        let money = formats.money_in(&self.config.currency);
         for row in &self.export.field_changes {
             let change = &row.change;
             sheet.text(0, &row.deal)?;
@@ -315,7 +346,7 @@ impl Workbook<'_> {
                 // Values are amounts in the pipeline's currency, close
                 // dates ISO dates (as `show` gives them).
                 match (change.field.as_str(), Decimal::from_str(text), text.parse()) {
-                    ("value", Ok(n), _) => sheet.money(col, Some(n), &money)?,
+                    ("value", Ok(n), _) => sheet.money(col, Some(n), money)?,
                     ("expected_close", _, Ok(date)) => sheet.date(col, date, formats)?,
                     _ => sheet.text(col, text)?,
                 }
