@@ -53,9 +53,13 @@ pub fn shown(value: Decimal, currency: &str) -> String {
 }
 
 /// A number's text with its whole part grouped by thousands (`1234567.5`
-/// is `1,234,567.5`); text that is not a plain number comes back as it is.
+/// is `1,234,567.5`, `+1234` is `+1,234`); text that is not a plain number
+/// comes back as it is.
 pub fn grouped(number: &str) -> String {
-    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
+    let (sign, rest) = match number.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => number.strip_prefix('+').map_or(("", number), |r| ("+", r)),
+    };
     let (int, frac) = rest
         .split_once('.')
         .map_or((rest, None), |(i, f)| (i, Some(f)));
