@@ -46,7 +46,7 @@ pub struct FlowArgs {
     #[command(flatten)]
     pub window: super::report::WindowArgs,
     /// Split by owner, product, source, account or any field
-    #[arg(long, value_name = "KEY")]
+    #[arg(add = super::complete::with(super::complete::group_keys), long, value_name = "KEY")]
     pub by: Option<String>,
     /// List the deals in each flow
     #[arg(long)]
