@@ -26,13 +26,8 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
 
-
-def timed(cmd, cwd):
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
+from compare import timed  # benches/compare.py, beside this script
 
 
 def main():

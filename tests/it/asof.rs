@@ -481,20 +481,21 @@ fn hand_built() -> TestEnv {
     env
 }
 
+/// The report of the hand-built history's September and October.
+const SEPTEMBER_AND_OCTOBER: &[&str] = &[
+    "report",
+    "--since",
+    "2026-09-01",
+    "--until",
+    "2026-10-31",
+    "--today",
+    "2026-11-15",
+];
+
 #[test]
 fn forecast_accuracy_and_slipped_deals_by_hand() {
     let env = hand_built();
-    let doc = json(&env.funnel(&[
-        "report",
-        "--since",
-        "2026-09-01",
-        "--until",
-        "2026-10-31",
-        "--today",
-        "2026-11-15",
-        "--format",
-        "json",
-    ]));
+    let doc = json(&env.funnel(&[SEPTEMBER_AND_OCTOBER, &["--format", "json"]].concat()));
     // September, at its start (the end of August 31): slipper 12000 due
     // 09-25, winner 8000 due 09-20, loser 5000 due 09-05, all leads at
     // 10%: 1200 + 800 + 500 = 2500 over 3 deals. A month earlier (the end
@@ -584,15 +585,7 @@ fn forecast_accuracy_and_slipped_deals_by_hand() {
     );
 
     // The terminal form names the slipped deal.
-    let table = env.funnel(&[
-        "report",
-        "--since",
-        "2026-09-01",
-        "--until",
-        "2026-10-31",
-        "--today",
-        "2026-11-15",
-    ]);
+    let table = env.funnel(SEPTEMBER_AND_OCTOBER);
     table.success();
     assert!(
         table.stdout.contains("Forecast accuracy"),
