@@ -433,6 +433,7 @@ need = "x"
                 amount: Some(Decimal::from(100)),
                 currency: Some("EUR".to_string()),
                 expected_close: None,
+                probability: None,
             }),
             None,
         ];
@@ -446,7 +447,7 @@ need = "x"
             version_values(None, Some(&cache), VersionFile::Closes, &blobs),
             want
         );
-        let path = cache.join("closes-v2");
+        let path = cache.join("closes-v3");
         let good = std::fs::read(&path).unwrap();
         std::fs::write(&path, &good[..good.len() - 1]).unwrap();
         assert_eq!(

@@ -2,6 +2,7 @@
 //! facts history gives each deal, the metrics, the health findings and the
 //! changes between revisions. Pure functions of loaded data and "now".
 
+pub mod asof;
 pub mod board;
 pub mod changes;
 pub mod check;
@@ -11,7 +12,10 @@ pub mod doctor;
 pub mod export;
 pub mod facts;
 pub mod filter;
+pub mod flow;
+pub mod forecast_accuracy;
 pub mod metrics;
 pub mod next;
 pub mod review;
 pub mod snapshot;
+pub mod trend;

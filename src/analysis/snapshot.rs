@@ -110,6 +110,70 @@ impl Snapshot {
         })
     }
 
+    /// The pipeline as it stood at `end` (see [`crate::analysis::asof`]):
+    /// the deals of then, read from their committed versions, and the
+    /// history cut there. Today's configuration; `keys` as in
+    /// [`Snapshot::open`]. The one way every command, export and the
+    /// dashboard look at the past.
+    pub fn as_of(self, end: jiff::Timestamp, keys: Option<&[&str]>) -> Snapshot {
+        let Snapshot {
+            pipeline: today,
+            history,
+            repo,
+            cache,
+            ..
+        } = self;
+        let history = crate::analysis::asof::history(history, end);
+        let read = repo.as_ref();
+        let texts = |blobs: &[crate::git::BlobId]| match read {
+            Some(repo) => history::blob_texts(repo, blobs),
+            None => vec![None; blobs.len()],
+        };
+        let (deals, problems) = crate::analysis::asof::deals(&today.config, &history, &texts, keys);
+        let pipeline = Pipeline {
+            root: today.root,
+            config: today.config,
+            deals,
+            problems,
+        };
+        Snapshot {
+            pipeline,
+            history,
+            repo,
+            cache,
+            facts: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// [`Snapshot::open`] for a view of the past: the configuration and
+    /// the history only (today's deal files are not read), then
+    /// [`Snapshot::as_of`] `end`.
+    pub fn open_as_of(
+        root: &Path,
+        repo: Option<Repo>,
+        end: jiff::Timestamp,
+        keys: Option<&[&str]>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Snapshot> {
+        let pipeline = Pipeline::config_only(root)?;
+        let cache = repo.as_ref().map(history::cache_dir);
+        let history = match &repo {
+            None => History::default(),
+            Some(repo) => {
+                let stages: Vec<&str> = pipeline.config.stage_ids().collect();
+                history::load_with_progress(repo, &stages, progress)?
+            }
+        };
+        let snapshot = Snapshot {
+            pipeline,
+            history,
+            repo,
+            cache,
+            facts: std::cell::OnceCell::new(),
+        };
+        Ok(snapshot.as_of(end, keys))
+    }
+
     /// Ends the snapshot without freeing it: for a command whose process
     /// ends next, freeing 20,000 deals and timelines one allocation at a
     /// time would only add to the wait (the operating system takes the
@@ -151,6 +215,20 @@ impl Snapshot {
         // deals later leaves entries no one asks for).
         self.facts
             .get_or_init(|| facts::deal_facts(&self.pipeline, &self.history))
+    }
+
+    /// What each committed version says for a forecast of the past, by
+    /// blob (from the forecasts' own cache where it has them).
+    pub fn version_figures(
+        &self,
+        blobs: &[crate::git::BlobId],
+    ) -> Vec<Option<crate::model::deal::VersionValue>> {
+        facts::version_values(
+            self.repo.as_ref(),
+            self.cache.as_deref(),
+            crate::store::deal_cache::VersionFile::Forecasts,
+            blobs,
+        )
     }
 
     /// The value, currency and expected close each committed version

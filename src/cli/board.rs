@@ -25,6 +25,18 @@ use super::{CmdResult, Env, Failure, FilterArgs};
 /// Deal files changed but not committed count as they are, and a note on
 /// stderr names them, as `git status --short` would.
 ///
+/// --as-of DATE (also on list, show, next, report and doctor) shows the
+/// pipeline as it stood at the end of DATE in the pipeline's time zone:
+/// each deal in the stage it was in then, with the field values of the
+/// version of its file committed by then, and DATE as today for ages,
+/// stalls and windows. Deals created later are absent; deals removed later
+/// are present. All commits reachable from HEAD count, at their author
+/// dates; a move made on a branch counts from when it was authored; where
+/// dates contradict the graph (clock skew), the graph order wins: a commit
+/// counts from the latest date of the commits before it. A deal renamed
+/// with `funnel rename` shows under its present ID; the configuration is
+/// today's funnel.toml; uncommitted changes do not count.
+///
 /// JSON: {"currency", "today", "stages": [{"stage", "kind", "deals", "value",
 /// "weighted_value", "oldest_deal", "oldest_days", "stalled", "idle",
 /// "wip"}], "open": {"deals", "value", "weighted_value", "stalled",
@@ -35,6 +47,8 @@ use super::{CmdResult, Env, Failure, FilterArgs};
 pub struct BoardArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
+    #[command(flatten)]
+    pub as_of: super::AsOfArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -46,6 +60,7 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
 
 /// Prints the board and returns it (for `demo`'s summary).
 pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
+    env.look_back(&args.as_of)?;
     let mut snapshot = env.snapshot(None)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     snapshot.retain(&filter);

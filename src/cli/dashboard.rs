@@ -41,7 +41,8 @@ use super::{CmdResult, Env, FilterArgs};
 /// The file is written whole (a temporary file renamed over FILE), never
 /// half. Without -o it is dashboard.html in the current folder; `-o -`
 /// writes the page to stdout. --today pins "now", so the same dashboard
-/// twice is byte-identical.
+/// twice is byte-identical; --as-of DATE draws the pipeline as it stood at
+/// the end of DATE (see `funnel board --help`).
 #[derive(Debug, Args)]
 pub struct DashboardArgs {
     #[command(flatten)]
@@ -54,12 +55,15 @@ pub struct DashboardArgs {
     /// The leaderboard's key: owner, product, source, account or any field
     #[arg(long, value_name = "KEY", default_value = "owner")]
     pub by: String,
+    #[command(flatten)]
+    pub as_of: super::AsOfArgs,
 }
 
 /// The file written without `-o`.
 pub const DEFAULT_FILE: &str = "dashboard.html";
 
 pub fn run(env: &mut Env, args: DashboardArgs) -> CmdResult {
+    env.look_back(&args.as_of)?;
     let (window, now) = window(env, &args.window)?;
     let mut snapshot = env.snapshot(None)?;
     let today = env.today(&snapshot.pipeline.config)?;

@@ -66,6 +66,7 @@ pub fn run(env: &mut Env, args: DemoArgs) -> CmdResult {
         env,
         super::board::BoardArgs {
             filter: super::FilterArgs { terms: Vec::new() },
+            as_of: Default::default(),
             format: Format::Table,
         },
     )?;
@@ -82,6 +83,8 @@ pub fn run(env: &mut Env, args: DemoArgs) -> CmdResult {
             ..Default::default()
         },
         by: None,
+        trend: None,
+        as_of: Default::default(),
         format: Format::Table,
     };
     if let Some(report) = super::report::print(env, report)? {
@@ -100,6 +103,7 @@ pub fn run(env: &mut Env, args: DemoArgs) -> CmdResult {
                 ..Default::default()
             },
             by: "owner".into(),
+            as_of: Default::default(),
         },
     )?;
     env.ui.out(&heading("The dashboard"))?;

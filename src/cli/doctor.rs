@@ -59,12 +59,15 @@ pub struct DoctorArgs {
     /// Exit with status 1 when a finding at or above this severity exists
     #[arg(long, value_name = "SEVERITY", value_parser = severities())]
     pub fail_on: Option<Severity>,
+    #[command(flatten)]
+    pub as_of: super::AsOfArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
 
 pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
+    env.look_back(&args.as_of)?;
     let snapshot = env.snapshot(None)?;
     let pipeline = &snapshot.pipeline;
     let today = env.today(&pipeline.config)?;

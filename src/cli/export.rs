@@ -63,6 +63,9 @@ use super::{CmdResult, Env, FilterArgs};
 /// (decimal strings); the three lists are there as --what asks (all by
 /// default), oldest first.
 ///
+/// --as-of DATE exports the pipeline as it stood at the end of DATE (see
+/// `funnel board --help`): the deals of then and their logs up to then.
+///
 /// Examples: `funnel export -o pipeline.xlsx`,
 /// `funnel export owner:alice --since 2026-10-01 -o alice.xlsx`,
 /// `funnel export --what stages --bom > stages.csv`,
@@ -86,6 +89,8 @@ pub struct ExportArgs {
     /// Start CSV and TSV with a UTF-8 byte-order mark (for Excel)
     #[arg(long)]
     pub bom: bool,
+    #[command(flatten)]
+    pub as_of: super::AsOfArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +124,7 @@ impl What {
 }
 
 pub fn run(env: &mut Env, args: ExportArgs) -> CmdResult {
+    env.look_back(&args.as_of)?;
     let format = format_of(&args)?;
     let what = args.what.unwrap_or(match format {
         ExportFormat::Csv | ExportFormat::Tsv => What::Deals,

@@ -42,17 +42,29 @@ pub struct ListArgs {
     /// Sort by a key (any field or alias); prefix with '-' for descending
     #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     pub sort: Option<String>,
+    #[command(flatten)]
+    pub as_of: super::AsOfArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
 
 pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
-    let pipeline = env.load()?;
+    env.look_back(&args.as_of)?;
+    // The past comes with its history; today's files are read alone.
+    let (pipeline, past) = if env.is_as_of() {
+        let snapshot = env.snapshot(None)?;
+        let facts = snapshot.facts().clone();
+        (snapshot.pipeline, Some(facts))
+    } else {
+        (env.load()?, None)
+    };
     let config = &pipeline.config;
     let filter = env.filter(&pipeline, &args.filters)?;
     let show_closed = args.all || filter.names_stage();
-    let facts = if filter.needs_history() {
+    let facts = if let Some(facts) = past {
+        facts
+    } else if filter.needs_history() {
         env.facts(&pipeline)?
     } else {
         Default::default()

@@ -13,6 +13,8 @@ mod doctor;
 mod edit;
 mod export;
 mod file;
+mod flow;
+mod forecast_accuracy;
 mod init;
 mod list;
 mod log;
@@ -27,6 +29,7 @@ mod set;
 mod show;
 mod snooze;
 mod sync;
+mod trend;
 pub mod ui;
 mod undo;
 mod workbook;
@@ -99,6 +102,7 @@ pub enum Command {
     Log(log::LogArgs),
     Diff(diff::DiffArgs),
     Report(report::ReportArgs),
+    Flow(flow::FlowArgs),
     Next(next::NextArgs),
     Check(check::CheckArgs),
     Doctor(doctor::DoctorArgs),
@@ -143,6 +147,8 @@ pub struct Env {
     pub ui: Ui,
     pub start: PathBuf,
     today: Option<String>,
+    /// `--as-of`: the day snapshots show, and "today" for the command.
+    as_of: Option<String>,
     pub now: Timestamp,
 }
 
@@ -217,7 +223,26 @@ impl Env {
     pub fn open_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
         let root = self.root()?;
         let repo = self.recover(&root)?;
+        if self.as_of.is_some() {
+            let config = funnel::store::pipeline::load_config(&root)?;
+            let end = self.now_for(&config, self.today(&config)?)?;
+            return self
+                .with_progress(|progress| Snapshot::open_as_of(&root, repo, end, keys, progress));
+        }
         self.with_progress(|progress| Snapshot::open(&root, repo, keys, progress))
+    }
+
+    /// Takes `--as-of` (when given) as the day to look at: snapshots then
+    /// show the pipeline at its end, and it is "today" for ages, stalls
+    /// and windows. A relative date counts from today (or `--today`).
+    pub fn look_back(&mut self, args: &AsOfArgs) -> Result<(), Error> {
+        self.as_of = args.as_of.clone();
+        Ok(())
+    }
+
+    /// Whether `--as-of` was given.
+    pub fn is_as_of(&self) -> bool {
+        self.as_of.is_some()
     }
 
     /// The filter that `terms` (SPEC 10) make for `pipeline`: the same
@@ -283,7 +308,7 @@ impl Env {
         config: &funnel::model::config::Config,
         today: Date,
     ) -> Result<Timestamp, Error> {
-        if self.today.is_none() {
+        if self.today.is_none() && self.as_of.is_none() {
             return Ok(self.now);
         }
         let calendar = funnel::ops::calendar(config, today);
@@ -292,17 +317,32 @@ impl Env {
         Ok(end - jiff::SignedDuration::from_secs(1))
     }
 
-    /// Today in the pipeline's time zone, or `--today`.
+    /// Today in the pipeline's time zone, or `--today`; the `--as-of` day
+    /// when one is given (refused when it is after today).
     pub fn today(&self, config: &funnel::model::config::Config) -> Result<Date, Error> {
         let clock = self.now.to_zoned_datetime(config.timezone.clone()).date();
-        match &self.today {
-            None => Ok(clock),
-            Some(expr) => funnel::ops::calendar(config, clock)
+        let day = |flag: &str, expr: &str, today: Date| {
+            funnel::ops::calendar(config, today)
                 .date(expr, Lean::Past)
                 .map_err(|e| {
-                    Error::hinted(format!("--today: {e}"), "give a date such as 2026-11-27")
-                }),
+                    Error::hinted(format!("{flag}: {e}"), "give a date such as 2026-11-27")
+                })
+        };
+        let today = match &self.today {
+            None => clock,
+            Some(expr) => day("--today", expr, clock)?,
+        };
+        let Some(expr) = &self.as_of else {
+            return Ok(today);
+        };
+        let then = day("--as-of", expr, today)?;
+        if then > today {
+            return Err(Error::hinted(
+                format!("--as-of {then} is after today ({today})"),
+                "give a past day, such as -6m or 2026-06-30",
+            ));
         }
+        Ok(then)
     }
 
     /// Opens the pipeline for a mutating command: waits for the write
@@ -414,6 +454,7 @@ pub fn run() -> i32 {
         ui: Ui::new(cli.color),
         start,
         today: cli.today.clone(),
+        as_of: None,
         now: Timestamp::now(),
     };
     let result = match cli.command {
@@ -430,6 +471,7 @@ pub fn run() -> i32 {
         Command::Log(args) => log::log(&mut env, args),
         Command::Diff(args) => diff::run(&mut env, args),
         Command::Report(args) => report::run(&mut env, args),
+        Command::Flow(args) => flow::run(&mut env, args),
         Command::Next(args) => next::run(&mut env, args),
         Command::Check(args) => check::run(&mut env, args),
         Command::Doctor(args) => doctor::run(&mut env, args),
@@ -598,6 +640,14 @@ impl CommitArgs {
             })
             .transpose()
     }
+}
+
+/// The day a read command looks at.
+#[derive(Debug, Default, Args)]
+pub struct AsOfArgs {
+    /// Show the pipeline as it stood at the end of DATE (a date expression: 2026-06-30, -6m, counted back from --today): each deal in its stage and with its values of then, from the commits; DATE is today for ages, stalls and windows
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
+    pub as_of: Option<String>,
 }
 
 /// Filter terms, as `funnel list` takes them.

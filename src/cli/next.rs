@@ -29,12 +29,15 @@ pub struct NextArgs {
     /// Everyone's work
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub as_of: super::AsOfArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
 
 pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
+    env.look_back(&args.as_of)?;
     let mut snapshot = env.snapshot(None)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     let today = env.today(&snapshot.pipeline.config)?;

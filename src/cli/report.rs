@@ -40,12 +40,38 @@ use super::{CmdResult, Env, Failure, FilterArgs};
 /// currency, grouped (94,100 USD). CSV and TSV hold the same rows with
 /// exact amounts and a last column, section.
 ///
-/// JSON: {"report": REPORT} or, with --by, {"by": KEY, "groups": {NAME:
-/// REPORT}}; REPORT holds window, currency, deals, open_pipeline, deal_size,
-/// cycle, win_rate, conversion, time_in_stage, velocity, lead_generation,
-/// acquisition_cost, lifetime_value, revenue_growth, products, forecast and
-/// coverage, each figure as {"value": decimal string or null, "deals": N};
-/// a forecast month has "overdue": true when it is past.
+/// Forecast accuracy (after the metrics): for each closed month of the
+/// window (one that ended by today), the weighted forecast for that month
+/// (value x probability of the deals open then whose expected_close falls
+/// in it) as it stood at the start of its first day and at the start of
+/// the same day a month earlier, the value won in it (every move into a
+/// won stage dated in it, at the value committed with the move), the ratio
+/// won / forecast, and the deals that slipped: in the forecast at the
+/// month's start, still open at its end (neither won, lost nor removed).
+/// It covers the whole pipeline: filters and --by do not split it.
+///
+/// --trend month|quarter adds each headline metric (win rate, deal size,
+/// cycle, velocity, new value, won value) per calendar month or quarter of
+/// the window, each period as it stood at its end (the figures `report
+/// --as-of END --since START --until END` gives).
+///
+/// --as-of DATE reports the pipeline as it stood at the end of DATE, with
+/// DATE as today (see `funnel board --help`).
+///
+/// JSON: {"report": REPORT, "forecast_accuracy": [MONTH], "trend": [PERIOD]
+/// or null} or, with --by, {"by": KEY, "groups": {NAME: REPORT},
+/// "forecast_accuracy", "trend"}; REPORT holds window, currency, deals,
+/// open_pipeline, deal_size, cycle, win_rate, conversion, time_in_stage,
+/// velocity, lead_generation, acquisition_cost, lifetime_value,
+/// revenue_growth, products, forecast and coverage, each figure as
+/// {"value": decimal string or null, "deals": N}; a forecast month has
+/// "overdue": true when it is past. MONTH is {"month": "YYYY-MM",
+/// "forecast": {"weighted", "deals"}, "forecast_month_before", "won",
+/// "won_deals", "ratio" and "ratio_month_before" (decimal strings, null
+/// when the forecast is 0), "slipped": [{"deal", "stage", "value",
+/// "expected_close"}]}; PERIOD is {"since", "until", "win_rate",
+/// "deal_size", "cycle_days", "velocity_per_day", "new_value",
+/// "won_value"}, each a figure.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -55,6 +81,11 @@ pub struct ReportArgs {
     /// Split by owner, product, source, account or any field
     #[arg(add = super::complete::with(super::complete::group_keys), long, value_name = "KEY")]
     pub by: Option<String>,
+    /// Also show the headline metrics per month or quarter of the window, each period as it stood at its end
+    #[arg(long, value_name = "PERIOD", value_parser = super::trend::trend_periods())]
+    pub trend: Option<Period>,
+    #[command(flatten)]
+    pub as_of: super::AsOfArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -85,6 +116,7 @@ pub fn run(env: &mut Env, args: ReportArgs) -> CmdResult {
 /// Prints the report and returns it (the whole report's, or the first
 /// group's with --by), for `demo`'s summary.
 pub fn print(env: &mut Env, args: ReportArgs) -> Result<Option<Report>, Failure> {
+    env.look_back(&args.as_of)?;
     let (window, now) = window(env, &args.window)?;
     // Of each deal, the keys the records read, or all of them for --by.
     let keys = args
@@ -107,14 +139,26 @@ pub fn print(env: &mut Env, args: ReportArgs) -> Result<Option<Report>, Failure>
             .map(|(name, group)| (name, report(config, &group, &window, now)))
             .collect(),
     };
+    let accuracy = super::forecast_accuracy::compute(&snapshot, &window, now);
+    let trend = args
+        .trend
+        .map(|per| super::trend::compute(&snapshot, &window, per, now));
     let rows = rows(&reports, args.by.is_some(), args.format, &config.currency);
     env.ui.rows(args.format, &rows, || match &args.by {
-        None => json!({ "report": reports[0].1 }),
+        None => json!({ "report": reports[0].1, "forecast_accuracy": accuracy, "trend": trend }),
         Some(key) => json!({
+            "forecast_accuracy": accuracy,
+            "trend": trend,
             "by": key,
             "groups": reports.iter().map(|(g, r)| (g.clone(), serde_json::to_value(r).unwrap_or_default())).collect::<serde_json::Map<_, _>>(),
         }),
     })?;
+    if args.format == Format::Table {
+        super::forecast_accuracy::print(env, config, &accuracy)?;
+        if let (Some(trend), Some(per)) = (&trend, args.trend) {
+            super::trend::print(env, &config.currency, per, trend)?;
+        }
+    }
     // The window is every group's; the deals are the whole report's (the
     // groups may overlap, when split by a list such as tags).
     if let Some((_, report)) = reports.first() {

@@ -26,16 +26,38 @@ pub struct ShowArgs {
     /// The deal's ID
     #[arg(add = super::complete::with(super::complete::deal_ids))]
     pub id: String,
+    #[command(flatten)]
+    pub as_of: super::AsOfArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
 }
 
 pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
-    let snapshot = env.deal_snapshot(&args.id)?;
+    env.look_back(&args.as_of)?;
+    // One deal's file and history, unless the past is asked for: the deal
+    // of then may be one removed since.
+    let snapshot = if env.is_as_of() {
+        env.snapshot(None)?
+    } else {
+        env.deal_snapshot(&args.id)?
+    };
     let pipeline = &snapshot.pipeline;
-    let deal = pipeline.require_deal(&args.id)?;
     let config = &pipeline.config;
+    let deal = match (pipeline.deal(&args.id), &args.as_of.as_of) {
+        (None, Some(_)) => {
+            let day = env.today(config)?;
+            return Err(funnel::error::Error::hinted(
+                format!(
+                    "no deal `{}` on {day}: created later, removed by then, or never",
+                    args.id
+                ),
+                format!("`funnel list --all --as-of {day}` shows the deals of then"),
+            )
+            .into());
+        }
+        _ => pipeline.require_deal(&args.id)?,
+    };
     let mut rows = Rows::new(vec!["field", "value"]);
     let mut push = |k: &str, v: String| rows.rows.push(vec![k.to_string(), v]);
     push("id", deal.id.clone());

@@ -554,13 +554,15 @@ fn conflict_markers(path: &Path, text: &str) -> Option<Problem> {
 }
 
 /// What a committed version of a deal file says about its value: its
-/// `value` and `currency` as the deal loads them, and its
-/// `expected_close` (for the field-change log).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `value` and `currency` as the deal loads them, its `expected_close`
+/// (for the field-change log and forecasts of the past) and its own
+/// `probability` (for forecasts of the past).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VersionValue {
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
     pub expected_close: Option<Date>,
+    pub probability: Option<Decimal>,
 }
 
 impl VersionValue {
@@ -574,7 +576,16 @@ impl VersionValue {
             amount: deal.money("value"),
             currency: deal.text("currency").map(str::to_string),
             expected_close: deal.date("expected_close"),
+            probability: deal.money("probability"),
         })
+    }
+
+    /// The probability of a deal in `stage` with this version, as
+    /// [`Deal::probability`] gives it.
+    pub fn probability_in(&self, stage: &str, config: &Config) -> Decimal {
+        self.probability
+            .or_else(|| config.stage(stage).map(|s| s.default_probability()))
+            .unwrap_or(Decimal::ZERO)
     }
 
     /// The value in the pipeline's currency, as [`Deal::value`] gives it.

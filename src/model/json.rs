@@ -39,6 +39,17 @@ pub fn serialize_display<T: std::fmt::Display, S: serde::Serializer>(
     s.collect_str(value)
 }
 
+/// For `#[serde(serialize_with)]` on a value that may be missing (null).
+pub fn serialize_display_opt<T: std::fmt::Display, S: serde::Serializer>(
+    value: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => s.collect_str(value),
+        None => s.serialize_none(),
+    }
+}
+
 /// An instant as SPEC 10 writes it in JSON: ISO 8601 with the offset of
 /// the pipeline's time zone (`2026-11-27T12:00:00+00:00`).
 pub fn iso(at: &jiff::ZonedDateTime) -> String {

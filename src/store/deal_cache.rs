@@ -15,11 +15,13 @@
 //!   been still for a while means any later edit has a later time. The change
 //!   time cannot be set by hand (`touch -d` sets the modification time
 //!   only), so an edit that puts the old modification time back is seen too.
-//! - `closes-v2` and `versions-v2`: what committed versions (blobs) of deal
-//!   files say about their value and expected close. A blob never changes,
-//!   so these never go stale; each file keeps the blobs the last run asked
-//!   for: `closes` those of values at close (`report`), `versions` every
-//!   version (`export`'s field-change log), so neither evicts the other.
+//! - `closes-v3`, `versions-v3` and `forecasts-v3`: what committed versions
+//!   (blobs) of deal files say about their value, probability and expected
+//!   close. A blob never changes, so these never go stale; each file keeps
+//!   the blobs the last run asked for: `closes` those of values at close
+//!   (`report`), `versions` every version (`export`'s field-change log),
+//!   `forecasts` those of forecasts of the past (`report`'s forecast
+//!   accuracy), so none evicts another.
 //!
 //! Both are in the layout of [`crate::cache_file`], which is why neither is
 //! trusted blindly: a file with the wrong magic, version, key or checksum,
@@ -45,7 +47,7 @@ const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
 // blank title and dates before 1970.
 const DEALS_VERSION: u32 = 2;
 const CLOSES_MAGIC: &[u8; 8] = b"FNLCLOSE";
-const CLOSES_VERSION: u32 = 2;
+const CLOSES_VERSION: u32 = 3;
 
 /// How long a file must have been still, before the start of the run that
 /// records it, to be taken from the cache: more than the coarsest time
@@ -328,10 +330,16 @@ impl CloseCache {
                         1 => Some(r.str()?.parse().ok()?),
                         _ => return None,
                     };
+                    let probability = match r.byte()? {
+                        0 => None,
+                        1 => Some(Decimal::deserialize(r.array()?)),
+                        _ => return None,
+                    };
                     Some(VersionValue {
                         amount,
                         currency,
                         expected_close,
+                        probability,
                     })
                 }
                 _ => return None,
@@ -347,6 +355,7 @@ impl CloseCache {
 pub enum VersionFile {
     Closes,
     Versions,
+    Forecasts,
 }
 
 /// Writes the version-value cache `file` to `dir`: exactly `values`.
@@ -385,6 +394,13 @@ pub fn save_closes<'a>(
                         w.str(&date.to_string());
                     }
                 }
+                match value.probability {
+                    None => w.byte(0),
+                    Some(probability) => {
+                        w.byte(1);
+                        w.bytes(&probability.serialize());
+                    }
+                }
             }
         }
     }
@@ -395,6 +411,7 @@ fn closes_path(dir: &Path, file: VersionFile) -> PathBuf {
     let name = match file {
         VersionFile::Closes => "closes",
         VersionFile::Versions => "versions",
+        VersionFile::Forecasts => "forecasts",
     };
     dir.join(format!("{name}-v{CLOSES_VERSION}"))
 }
@@ -661,12 +678,9 @@ mod tests {
                 amount: Some(Decimal::new(1200050, 2)),
                 currency: Some("EUR".into()),
                 expected_close: Some(jiff::civil::date(2026, 12, 15)),
+                probability: Some(Decimal::new(375, 1)),
             }),
-            Some(VersionValue {
-                amount: None,
-                currency: None,
-                expected_close: None,
-            }),
+            Some(VersionValue::default()),
             None,
         ];
         let file = VersionFile::Closes;

@@ -501,6 +501,14 @@ fn deleted_deals_and_files_that_are_not_deals_are_left_out() {
 
     let history = fx.history();
     assert_eq!(ids(&history), ["kept"]);
+    // The removed deal's timeline is kept apart, with its removal, for
+    // views of the past.
+    let removed: Vec<(&str, Option<Timestamp>, usize)> = history
+        .removed
+        .iter()
+        .map(|t| (t.id.as_str(), t.removed.map(|r| r.0), t.versions.len()))
+        .collect();
+    assert_eq!(removed, [("gone", Some(at(D2)), 1)]);
 }
 
 #[test]
@@ -802,4 +810,37 @@ fn a_commit_that_moves_and_renames_many_deals_at_once() {
         entries(&history, "deal-45-renewal"),
         expect(&[("lead", D1)])
     );
+}
+
+/// A deal removed on a branch is removed when the removal is authored; a
+/// removal that the merge threw away (the file kept) is no removal.
+#[test]
+fn removals_on_branches_count_when_merged_in_and_not_when_thrown_away() {
+    let fx = Fixture::new();
+    fx.deal("lead/kept.toml", 1);
+    fx.deal("lead/dropped.toml", 2);
+    fx.commit(D1, "add");
+    fx.git(&["checkout", "-q", "-b", "side"]);
+    fx.rm("lead/dropped.toml");
+    fx.rm("lead/kept.toml");
+    fx.commit(D2, "rm both (on a branch)");
+    fx.git(&["checkout", "-q", "main"]);
+    fx.deal("lead/other.toml", 3);
+    fx.commit(D3, "add other");
+    // The merge takes the branch's removal of `dropped` and keeps `kept`.
+    fx.git_with(
+        &["merge", "-q", "--no-ff", "--no-commit", "side"],
+        &[("GIT_AUTHOR_DATE", D4)],
+    );
+    fx.deal("lead/kept.toml", 1);
+    fx.commit(D4, "Merge branch 'side', keeping kept");
+
+    let history = fx.history();
+    assert_eq!(ids(&history), ["kept", "other"]);
+    let removed: Vec<(&str, Option<Timestamp>)> = history
+        .removed
+        .iter()
+        .map(|t| (t.id.as_str(), t.removed.map(|r| r.0)))
+        .collect();
+    assert_eq!(removed, [("dropped", Some(at(D2)))]);
 }

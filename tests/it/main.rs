@@ -5,6 +5,7 @@
 
 mod support;
 
+mod asof;
 mod check;
 mod cli;
 mod corpus;

@@ -174,6 +174,38 @@ pub(super) fn days_between(from: Timestamp, to: Timestamp) -> Decimal {
     seconds(from, to) / Decimal::from(SECONDS_PER_DAY)
 }
 
+/// The calendar periods of length `per` that overlap `window`, each cut
+/// to the window, oldest first (for `report --trend`).
+pub fn periods(window: &Window, per: Period, tz: &TimeZone, week_start: Weekday) -> Vec<Window> {
+    let Some(last) = last_instant(*window) else {
+        return Vec::new();
+    };
+    let local = |at: Timestamp| at.to_zoned_datetime(tz.clone()).date();
+    let midnight = |date: Date| {
+        date.to_zoned_datetime(tz.clone())
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    let mut out = Vec::new();
+    let mut start = period_start(local(window.since), per, week_start);
+    let last = period_start(local(last), per, week_start);
+    while let (Some(first), Some(last)) = (start, last) {
+        if first > last {
+            break;
+        }
+        let next = period_next(first, per);
+        let (Some(since), Some(until)) = (midnight(first), next.and_then(midnight)) else {
+            break;
+        };
+        out.push(Window {
+            since: since.max(window.since),
+            until: until.min(window.until),
+        });
+        start = next;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

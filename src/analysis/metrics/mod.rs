@@ -153,6 +153,7 @@ mod window;
 mod testing;
 
 pub use acquisition::{AcquisitionCost, LifetimeValue};
+pub use calendar::periods;
 pub use conversion::StageConversion;
 pub use cycle::{SalesCycle, Spread};
 pub use forecast::{Coverage, ForecastMonth};

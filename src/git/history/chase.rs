@@ -95,7 +95,9 @@ struct Chase<'s> {
 }
 
 /// Chases the deals at HEAD through the history, newest commit first, and
-/// returns their timelines by ID.
+/// returns their timelines by ID, with (when `with_removed`) the timelines
+/// of the deals removed before HEAD (see [`removals`]), newest removal
+/// first.
 pub(super) fn chase(
     store: &Store,
     order: &[u32],
@@ -103,7 +105,8 @@ pub(super) fn chase(
     stages: &[&str],
     at_head: &[(u32, u16)],
     emails: &[String],
-) -> HashMap<String, Timeline> {
+    with_removed: bool,
+) -> (HashMap<String, Timeline>, Vec<Timeline>) {
     let mut chase = Chase {
         store,
         order,
@@ -122,14 +125,31 @@ pub(super) fn chase(
         insert(&mut seed, key(stem, stage), follow);
     }
     chase.slots[0] = Some(seed);
-    for pos in 0..order.len() {
+    // The removed deals' stems and where they were removed, by target.
+    let mut stems: Vec<u32> = at_head.iter().map(|&(stem, _)| stem).collect();
+    let mut removed_at: Vec<Option<(Timestamp, CommitId)>> = vec![None; at_head.len()];
+    for (pos, &n) in order.iter().enumerate() {
+        let commit = &store.commits[n as usize];
+        let parent = span(links, commit.parents).first().copied();
+        if let Some(parent) = parent.filter(|&p| with_removed && p != NOWHERE) {
+            for (stem, stage) in removals(store, commit) {
+                let target = chase.timelines.len() as u32;
+                chase.timelines.push(Building::default());
+                stems.push(stem);
+                removed_at.push(Some((timestamp(commit.time), CommitId(oid(&commit.id)))));
+                let mut seed = Followed::default();
+                insert(&mut seed, key(stem, stage), Follow { target, more: None });
+                deposit(&mut chase.slots[parent as usize], seed);
+            }
+        }
         if let Some(followed) = chase.slots[pos].take() {
             chase.current = None;
             chase.step(pos, followed);
         }
     }
     let mut deals = HashMap::with_capacity(at_head.len());
-    for (building, &(stem, _)) in chase.timelines.into_iter().zip(at_head) {
+    let mut removed = Vec::new();
+    for ((building, stem), removal) in chase.timelines.into_iter().zip(stems).zip(removed_at) {
         let Building {
             entries,
             mut versions,
@@ -168,10 +188,50 @@ pub(super) fn chase(
             renamed_from,
             versions,
             version_authors,
+            removed: removal,
         };
-        deals.insert(id, timeline);
+        if removal.is_some() {
+            removed.push(timeline);
+        } else {
+            deals.insert(id, timeline);
+        }
     }
-    deals
+    (deals, removed)
+}
+
+/// The deal files `commit` removed, as (stem, stage in the first parent):
+/// deleted and neither added again in the commit (a move) nor renamed by a
+/// `Funnel-Renamed-From` trailer. A merge removes a file only when it is
+/// deleted against every parent; one deleted against some parents was
+/// removed on a branch, where the chase finds it.
+fn removals(store: &Store, commit: &CommitRec) -> Vec<(u32, u16)> {
+    let lists = store.lists(commit);
+    let Some(&first) = lists.first() else {
+        return Vec::new();
+    };
+    let changes = span(&store.changes, first);
+    if !changes.iter().any(|c| c.kind == Kind::Deleted) {
+        return Vec::new();
+    }
+    let renames = store.renames(commit);
+    changes
+        .iter()
+        .filter(|c| c.kind == Kind::Deleted)
+        .filter(|c| {
+            !changes
+                .iter()
+                .any(|other| other.stem == c.stem && other.kind != Kind::Deleted)
+        })
+        .filter(|c| !renames.iter().any(|r| r.old == c.stem))
+        .filter(|c| {
+            lists[1..].iter().all(|&list| {
+                span(&store.changes, list)
+                    .iter()
+                    .any(|o| o.stem == c.stem && o.kind == Kind::Deleted)
+            })
+        })
+        .map(|c| (c.stem, c.stage))
+        .collect()
 }
 
 impl Chase<'_> {

@@ -96,6 +96,9 @@ pub struct Timeline {
     pub versions: Vec<(CommitId, Timestamp, BlobId)>,
     /// The author email of each of `versions`, in the same order.
     pub version_authors: Vec<String>,
+    /// For a deal removed before HEAD: the author time and the commit that
+    /// deleted its file (not a move, not a `funnel rename`).
+    pub removed: Option<(Timestamp, CommitId)>,
 }
 
 /// The history of every deal present at HEAD.
@@ -103,6 +106,10 @@ pub struct Timeline {
 pub struct History {
     /// By the deal's ID at HEAD. Deals deleted before HEAD are not here.
     pub deals: HashMap<String, Timeline>,
+    /// The deals removed before HEAD (their files deleted), newest removal
+    /// first; an ID removed, added again and removed again has one
+    /// timeline per removal. For views of the past (`--as-of`, `flow`).
+    pub removed: Vec<Timeline>,
     /// Why the history is incomplete (a shallow clone, grafts), if it is.
     pub partial: Option<String>,
     /// Commits whose author date is earlier than a parent's, described. The
@@ -275,8 +282,26 @@ fn walk_from(
             mailmap.resolve(name, email).1
         })
         .collect();
+    // The deals removed before HEAD are chased for the whole pipeline only.
+    let (deals, mut removed) = chase(
+        &store,
+        &order,
+        &links,
+        stages,
+        &at_head,
+        &emails,
+        only.is_none(),
+    );
+    // A file deleted on a branch whose merge kept it was not removed; one
+    // deleted on two branches was removed once (the newest removal kept).
+    let mut seen = std::collections::HashSet::new();
+    removed.retain(|t| {
+        deals.get(&t.id).is_none_or(|d| d.added_in != t.added_in)
+            && seen.insert((t.id.clone(), t.added_in))
+    });
     let history = History {
-        deals: chase(&store, &order, &links, stages, &at_head, &emails),
+        deals,
+        removed,
         partial,
         skew: skew(&store, &order, &links),
     };
