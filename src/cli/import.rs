@@ -234,6 +234,9 @@ fn summary(plan: &Plan) -> String {
 /// What `check` will say of the imported files: a few, and how many.
 fn warn(env: &Env, plan: &Plan) {
     const SHOWN: usize = 5;
+    for note in &plan.notes {
+        env.ui.warning(note);
+    }
     for problem in plan.warnings.iter().take(SHOWN) {
         env.ui.warning(&problem.to_string());
     }

@@ -9,10 +9,14 @@
 //! works out its new files, validates them and calls [`commit`], which:
 //!
 //! 1. reads the branch HEAD is on (a detached HEAD is refused) and its tip,
+//!    builds the change's `series` when it has one (an import's earlier
+//!    commits, see `git::series`: in the object database only, nothing
+//!    points at them; the commit of step 6 goes on the last of them),
 //!    stores the old and new contents of every touched path as blobs, and
 //!    builds the new tree from the tip's tree plus those paths only;
 //! 2. writes the journal (`funnel/journal` in the git dir, fsynced): the
-//!    branch, its old tip, each path's old and new blob, and the inode of
+//!    branch, its old tip (and the series' tip, the commit's parent, when
+//!    there is a series), each path's old and new blob, and the inode of
 //!    the lock file it is about to take;
 //! 3. takes git's own `index.lock` (a hard link of a file it made, so the
 //!    journal knows the lock is its own); while funnel holds it, no git
@@ -421,8 +425,8 @@ pub fn recover_locked(repo: &Repo, _lock: &WriteLock) -> Result<Option<Recovered
 }
 
 /// Whether the branch holds the journal's commit: a commit on its first
-/// parent line whose parent is the old tip and whose tree has every new
-/// blob of the journal.
+/// parent line whose parent is the old tip (or the series' tip) and whose
+/// tree has every new blob of the journal.
 fn committed(
     repo: &Repo,
     journal: &Journal,

@@ -381,8 +381,6 @@ fn the_maven_crm_sample_imports_with_its_figures() {
     env.funnel(&["init", "--at", "2016-01-01"]).success();
     let csv = csv.display().to_string();
     let run = env.funnel(&[
-        "--today",
-        "2017-12-31",
         "import",
         &csv,
         "--map",
@@ -461,8 +459,6 @@ fn the_maven_crm_sample_imports_with_its_figures() {
     assert_eq!(found, expected);
 
     let report = env.funnel(&[
-        "--today",
-        "2017-12-31",
         "report",
         "--since",
         "2016-01-01",
@@ -492,5 +488,42 @@ fn the_maven_crm_sample_imports_with_its_figures() {
             .parse::<f64>()
             .unwrap(),
         won_value
+    );
+}
+
+/// funnel's own export (the deals table and, with --history, the stage
+/// log, as `funnel export` writes them) into an empty pipeline: the same
+/// IDs, fields and stage history.
+#[test]
+fn funnel_exports_import_with_their_ids_and_history() {
+    let env = pipeline();
+    let deals = fixture(&env, "funnel-deals.csv");
+    let log = fixture(&env, "funnel-stage-log.csv");
+    env.funnel(&[
+        "import",
+        deals.as_str(),
+        "--preset",
+        "funnel",
+        "--history",
+        log.as_str(),
+    ])
+    .success();
+    assert_eq!(
+        history(&env),
+        [
+            "2026-09-01 09:30 add acme: lead",
+            "2026-09-10 12:00 move acme: lead -> qualified",
+            "2026-10-02 11:00 add globex: lead",
+            "2026-10-15 14:00 move acme: qualified -> won",
+            "2026-10-20 16:00 move globex: lead -> proposal",
+        ]
+    );
+    assert_eq!(
+        env.read("won/acme.toml"),
+        "title = \"Acme Corp: CRM rollout\"\naccount = \"Acme Corp\"\nowner = \"alice\"\nvalue = 12000\nexpected_close = 2026-10-31\nimport_id = \"funnel:acme\"\n\n[qualification]\nneed = \"Replace spreadsheets\"\n"
+    );
+    assert!(
+        env.read("proposal/globex.toml")
+            .contains("account = \"-Globex-\"\n")
     );
 }

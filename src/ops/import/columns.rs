@@ -287,12 +287,20 @@ const HISTORY: &[(&[&str], &str)] = &[
     ),
 ];
 
+/// `funnel export`'s deals table: `id`, `stage`, every field, then the
+/// figures it works out (left out: the import works them out again).
 const FUNNEL: &[(&[&str], &str)] = &[
     (&["id"], "id"),
     (&["title"], "title"),
     (&["stage"], "stage"),
-    (&["created"], "created"),
-    (&["entered", "stage_entered", "entered_stage"], "entered"),
+    (&["created_at"], "created"),
+    (&["entered_stage_at"], "entered"),
+    (&["closed_at"], "-"),
+    (&["converted_value"], "-"),
+    (&["weighted_value"], "-"),
+    (&["effective_probability"], "-"),
+    (&["cycle_days"], "-"),
+    (&["days_in_stage"], "-"),
 ];
 
 /// The columns of `table` and what each holds: the preset's, then every

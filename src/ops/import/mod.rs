@@ -128,6 +128,8 @@ pub struct Plan {
     pub skipped: Vec<Problem>,
     /// Problems `check` will report in the imported files.
     pub warnings: Vec<Problem>,
+    /// What the import leaves out of usable rows (blank accounts).
+    pub notes: Vec<String>,
     /// In commit order.
     pub actions: Vec<Action>,
     /// Deals of this source per stage once imported, in stage order.
@@ -166,11 +168,18 @@ pub fn plan(ws: &Workspace, file: &Path, options: &Options) -> Result<Plan> {
         date_format: options.date_format,
         latest: ws.now + SKEW,
     };
-    let table = Table::read(file)?;
+    let funnel_export = options.preset == Some(Preset::Funnel);
+    let mut table = Table::read(file)?;
+    if funnel_export {
+        table.unneutralise();
+    }
     let columns = columns::resolve(&table, options.preset, &options.maps)?;
     let (mut deals, mut skipped) = rows::deals(&table, &columns, &reading)?;
     if let Some(path) = &options.history {
-        let history = Table::read(path)?;
+        let mut history = Table::read(path)?;
+        if funnel_export {
+            history.unneutralise();
+        }
         let columns = columns::resolve(&history, Some(Preset::History), &[])?;
         for needed in [Target::Stage, Target::At] {
             if !columns.iter().any(|(_, t)| *t == needed) {
@@ -217,6 +226,23 @@ pub fn plan(ws: &Workspace, file: &Path, options: &Options) -> Result<Plan> {
                 deal.fields.push((key.clone(), value));
             }
         }
+    }
+    let mut notes = Vec::new();
+    let account_mapped = columns
+        .iter()
+        .any(|(_, t)| *t == Target::Field("account".into()));
+    let blank: Vec<String> = deals
+        .iter()
+        .filter(|d| account_mapped && !d.fields.iter().any(|(k, _)| k == "account"))
+        .map(|d| d.line.to_string())
+        .collect();
+    if !blank.is_empty() {
+        let shown = blank.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+        let more = if blank.len() > 5 { " ..." } else { "" };
+        notes.push(format!(
+            "{} deal(s) have no account (lines {shown}{more}): imported without one; `funnel list account:` lists them",
+            blank.len()
+        ));
     }
     let system = options.preset.map_or("csv", Preset::system);
     let pipeline = Pipeline::load(&ws.pipeline.root)?;
@@ -276,6 +302,7 @@ pub fn plan(ws: &Workspace, file: &Path, options: &Options) -> Result<Plan> {
     Ok(Plan {
         skipped,
         warnings: planner.warnings,
+        notes,
         actions,
         stages: per_stage.into_values().collect(),
         created,

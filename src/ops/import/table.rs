@@ -93,6 +93,21 @@ impl Table {
         })
     }
 
+    /// Takes back the `'` that `funnel export` puts before a text cell
+    /// starting with `=`, `+`, `-`, `@`, a tab, CR or LF (against formula
+    /// injection in spreadsheets).
+    pub fn unneutralise(&mut self) {
+        for cell in self.rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
+            if let Some(rest) = cell.strip_prefix('\'')
+                && rest
+                    .trim_start_matches(' ')
+                    .starts_with(['=', '+', '-', '@', '\t', '\r', '\n'])
+            {
+                *cell = rest.to_string();
+            }
+        }
+    }
+
     /// The index of the first column whose header is one of `names`
     /// (compared by [`normal`]).
     pub fn column(&self, names: &[&str]) -> Option<usize> {
