@@ -3,8 +3,6 @@
 //! backdated commits, re-runs and newer exports, messy rows, interrupted
 //! imports, and the Maven CRM sample from ../shared.
 
-use std::io::{BufRead, BufReader};
-
 use crate::support::TestEnv;
 
 /// A repository whose pipeline was set up on 2026-01-01, before every
@@ -208,25 +206,28 @@ fn a_long_form_stage_history_reads_zoho_exports() {
     );
 }
 
+/// `import FILE --map C=F ...`.
+fn mapped<'a>(file: &'a str, maps: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["import", file];
+    for map in maps {
+        args.extend(["--map", map]);
+    }
+    args
+}
+
 fn messy_args(file: &str) -> Vec<&str> {
-    vec![
-        "import",
+    mapped(
         file,
-        "--map",
-        "id=id",
-        "--map",
-        "name=title",
-        "--map",
-        "stage=stage",
-        "--map",
-        "amount=value",
-        "--map",
-        "created=created",
-        "--map",
-        "closed=close_date",
-        "--map",
-        "account=account",
-    ]
+        &[
+            "id=id",
+            "name=title",
+            "stage=stage",
+            "amount=value",
+            "created=created",
+            "closed=close_date",
+            "account=account",
+        ],
+    )
 }
 
 #[test]
@@ -252,25 +253,17 @@ fn messy_rows_are_named_by_line_and_column_and_nothing_is_imported() {
 fn a_date_column_that_reads_two_ways_needs_a_date_format() {
     let env = pipeline();
     let file = fixture(&env, "ambiguous-dates.csv");
-    let args = [
-        "import",
-        file.as_str(),
-        "--map",
-        "id=id",
-        "--map",
-        "name=title",
-        "--map",
-        "stage=stage",
-        "--map",
-        "created=created",
-    ];
+    let args = mapped(
+        &file,
+        &["id=id", "name=title", "stage=stage", "created=created"],
+    );
     let run = env.funnel(&args);
     run.failure(1);
     assert_eq!(
         run.stderr,
         "error: ../home/ambiguous-dates.csv: column `created`: every date in it reads month first and day first (`3/4/2026`)\nhint: say which: --date-format M/D/YYYY (US) or --date-format D/M/YYYY\n"
     );
-    let mut args = args.to_vec();
+    let mut args = args.clone();
     args.extend(["--date-format", "D/M/YYYY"]);
     env.funnel(&args).success();
     assert_eq!(
@@ -334,27 +327,12 @@ fn one_commit_per_day_with_batch_day() {
 /// or all of it; the next import of the same file completes it.
 #[test]
 fn an_interrupted_import_leaves_nothing_or_everything() {
-    for step in [
-        "journal",
-        "files",
-        "hooks",
-        "commit",
-        "index",
-        "ref",
-        "published",
-    ] {
+    for step in crate::recovery::STEPS {
         let env = pipeline();
         let file = fixture(&env, "hubspot-deals.csv");
         let args = ["import", file.as_str(), "--preset", "hubspot"];
-        let mut child = env.spawn_funnel_with(&args, &[("FUNNEL_FAILPOINT", step)]);
-        let stderr = child.stderr.take().unwrap();
-        let stopped = BufReader::new(stderr)
-            .lines()
-            .any(|l| l.is_ok_and(|l| l.contains("stopped at failpoint")));
-        assert!(stopped, "never reached {step}");
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let committed = matches!(step, "ref" | "published");
+        crate::recovery::kill_at(&env, &args, step);
+        let committed = crate::recovery::committed_at(step);
         let check = env.funnel(&["check"]);
         assert_eq!(check.status, 0, "{step}: {}", check.stderr);
         assert_eq!(env.status(), "", "{step}");
