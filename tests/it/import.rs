@@ -129,21 +129,26 @@ fn hubspot_deals_arrive_with_their_stage_history_as_backdated_commits() {
     assert_eq!(env.commit_count(), 10);
 }
 
+/// `funnel import DEALS --preset PRESET --history HISTORY EXTRA...` with
+/// both fixtures, in a new pipeline.
+fn with_history(preset: &str, deals: &str, log: &str, extra: &[&str]) -> TestEnv {
+    let env = pipeline();
+    let deals = fixture(&env, deals);
+    let log = fixture(&env, log);
+    let mut args = vec!["import", &deals, "--preset", preset, "--history", &log];
+    args.extend(extra);
+    env.funnel(&args).success();
+    env
+}
+
 #[test]
 fn salesforce_opportunities_take_their_stages_and_amounts_from_opportunity_history() {
-    let env = pipeline();
-    let file = fixture(&env, "salesforce-opportunity.csv");
-    let history_file = fixture(&env, "salesforce-opportunity-history.csv");
-    let mut args = vec![
-        "import",
-        file.as_str(),
-        "--preset",
+    let env = with_history(
         "salesforce",
-        "--history",
-        history_file.as_str(),
-    ];
-    args.extend(OWNERS);
-    env.funnel(&args).success();
+        "salesforce-opportunity.csv",
+        "salesforce-opportunity-history.csv",
+        &OWNERS,
+    );
     assert_eq!(
         history(&env),
         [
@@ -306,20 +311,12 @@ fn one_commit_per_day_with_batch_day() {
     ])
     .success();
     assert_eq!(env.commit_count(), 8);
-    let env = pipeline();
-    let file = fixture(&env, "salesforce-opportunity.csv");
-    let history_file = fixture(&env, "salesforce-opportunity-history.csv");
-    env.funnel(&[
-        "import",
-        file.as_str(),
-        "--preset",
+    let env = with_history(
         "salesforce",
-        "--history",
-        history_file.as_str(),
-        "--batch",
-        "day",
-    ])
-    .success();
+        "salesforce-opportunity.csv",
+        "salesforce-opportunity-history.csv",
+        &["--batch", "day"],
+    );
     assert_eq!(env.commit_count(), 6);
 }
 
@@ -474,18 +471,7 @@ fn the_maven_crm_sample_imports_with_its_figures() {
 /// IDs, fields and stage history.
 #[test]
 fn funnel_exports_import_with_their_ids_and_history() {
-    let env = pipeline();
-    let deals = fixture(&env, "funnel-deals.csv");
-    let log = fixture(&env, "funnel-stage-log.csv");
-    env.funnel(&[
-        "import",
-        deals.as_str(),
-        "--preset",
-        "funnel",
-        "--history",
-        log.as_str(),
-    ])
-    .success();
+    let env = with_history("funnel", "funnel-deals.csv", "funnel-stage-log.csv", &[]);
     assert_eq!(
         history(&env),
         [
