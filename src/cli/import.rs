@@ -91,7 +91,7 @@ pub struct ImportArgs {
     /// One commit per event (a deal created, a stage entered) or per day
     #[arg(long, value_enum, default_value = "event", value_name = "WHAT")]
     pub batch: BatchArg,
-    /// Print what would be created, moved, updated and skipped, and the deals per stage; write nothing
+    /// Print what would be created, moved, updated and skipped, and the deals per stage; write nothing (exit status 1 when rows cannot be imported and --skip-bad is not given)
     #[arg(long)]
     pub dry_run: bool,
     /// Import the rows that can be and list those left out
@@ -154,7 +154,8 @@ pub fn run(env: &mut Env, args: ImportArgs) -> CmdResult {
         env.ui.status(&env.ui.problem_text(problem, false));
     }
     let file = args.file.display();
-    if !plan.skipped.is_empty() && !args.skip_bad {
+    let refused = !plan.skipped.is_empty() && !args.skip_bad;
+    if refused && !args.dry_run {
         env.ui.error(
             &format!(
                 "{} row(s) of {file} cannot be imported: nothing was imported",
@@ -193,6 +194,16 @@ pub fn run(env: &mut Env, args: ImportArgs) -> CmdResult {
             "{file}: would {}; nothing was written (--dry-run)",
             summary(&plan)
         ));
+        if refused {
+            env.ui.error(
+                &format!(
+                    "{} row(s) of {file} cannot be imported: without --skip-bad nothing would be",
+                    plan.skipped.len()
+                ),
+                Some("fix them in the export, or import the rest with --skip-bad"),
+            );
+            return Err(Failure::Exit(1));
+        }
         return Ok(());
     }
     let commit = funnel::ops::import::apply(&ws, &plan)?;

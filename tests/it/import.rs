@@ -245,6 +245,19 @@ fn messy_rows_are_named_by_line_and_column_and_nothing_is_imported() {
     assert_eq!(env.commit_count(), 1);
     assert_eq!(env.status(), "");
 
+    // A dry run lists the rest too, and still fails.
+    let mut args = messy_args(&file);
+    args.push("--dry-run");
+    let run = env.funnel(&args);
+    run.failure(1);
+    assert!(run.stdout.contains(" add      acme    2 "), "{}", run.stdout);
+    assert!(
+        run.stderr.ends_with("error: 5 row(s) of ../home/messy.csv cannot be imported: without --skip-bad nothing would be\nhint: fix them in the export, or import the rest with --skip-bad\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.commit_count(), 1);
+
     let mut args = messy_args(&file);
     args.push("--skip-bad");
     let run = env.funnel(&args);
