@@ -250,7 +250,11 @@ fn messy_rows_are_named_by_line_and_column_and_nothing_is_imported() {
     args.push("--dry-run");
     let run = env.funnel(&args);
     run.failure(1);
-    assert!(run.stdout.contains(" add      acme    2 "), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(" add      acme    2 "),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stderr.ends_with("error: 5 row(s) of ../home/messy.csv cannot be imported: without --skip-bad nothing would be\nhint: fix them in the export, or import the rest with --skip-bad\n"),
         "{}",
