@@ -36,8 +36,8 @@ use super::{CmdResult, CommitArgs, Env, Failure};
 /// export), pipedrive (no stage history: it has the creation, the last
 /// stage change and the won or lost time, and that is what is imported),
 /// history (long-form: deal, stage, at; reads Zoho's Stage History), funnel
-/// (funnel's own export: the deals file, with --history its stage-changes
-/// file; IDs are kept). Source stages that are a preset's default ones go
+/// (funnel export's deals.csv, with --history its stage-log.csv; IDs are
+/// kept; the contacts column and field-changes.csv are not read). Source stages that are a preset's default ones go
 /// to the default pipeline's stages; others need --stage-map.
 ///
 /// Everything is one write: the commits are built first and published with

@@ -508,3 +508,49 @@ fn funnel_exports_import_with_their_ids_and_history() {
             .contains("account = \"-Globex-\"\n")
     );
 }
+
+/// `funnel export` of the demo, imported into a new pipeline with the
+/// same funnel.toml: the same report, the same stage history in `show`.
+#[test]
+fn export_then_import_round_trips_the_report_and_the_stage_history() {
+    let env = TestEnv::new();
+    let source = env.home.join("source");
+    let out = env.home.join("out");
+    env.funnel_in(&env.home, &["demo", source.to_str().unwrap()], &[])
+        .success();
+    env.funnel_in(
+        &source,
+        &[
+            "export",
+            "--what",
+            "all",
+            "--format",
+            "csv",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .success();
+    env.funnel(&["init", "--at", "2026-01-01"]).success();
+    std::fs::copy(source.join("funnel.toml"), env.path("funnel.toml")).unwrap();
+    env.commit_all("the source's configuration");
+    let deals = out.join("deals.csv").display().to_string();
+    let log = out.join("stage-log.csv").display().to_string();
+    env.funnel(&["import", &deals, "--preset", "funnel", "--history", &log])
+        .success();
+    let report = |dir: &std::path::Path| {
+        let args = ["report", "--since", "2026-01-01", "--format", "json"];
+        let run = env.funnel_in(dir, &args, &[]);
+        run.success();
+        run.stdout
+    };
+    assert_eq!(report(&env.repo), report(&source));
+    let stages = |dir: &std::path::Path| {
+        let run = env.funnel_in(dir, &["show", "orbital-telecom-crm"], &[]);
+        run.success();
+        let table = run.stdout.split("\n\n").find(|b| b.contains(" entered "));
+        table.unwrap().trim_end().to_string()
+    };
+    assert_eq!(stages(&env.repo), stages(&source));
+}

@@ -296,6 +296,8 @@ const FUNNEL: &[(&[&str], &str)] = &[
     (&["created_at"], "created"),
     (&["entered_stage_at"], "entered"),
     (&["closed_at"], "-"),
+    // Flattened to `name: ..., email: ...` text; not read back.
+    (&["contacts"], "-"),
     (&["converted_value"], "-"),
     (&["weighted_value"], "-"),
     (&["effective_probability"], "-"),

@@ -173,7 +173,12 @@ pub fn plan(ws: &Workspace, file: &Path, options: &Options) -> Result<Plan> {
     if funnel_export {
         table.unneutralise();
     }
-    let columns = columns::resolve(&table, options.preset, &options.maps)?;
+    let mut columns = columns::resolve(&table, options.preset, &options.maps)?;
+    if funnel_export && options.history.is_some() {
+        // The stage log dates the first entry to the second; the deals
+        // table's `created_at` is the `created` day when the file has one.
+        columns.retain(|(_, t)| *t != Target::Created);
+    }
     let (mut deals, mut skipped) = rows::deals(&table, &columns, &reading)?;
     if let Some(path) = &options.history {
         let mut history = Table::read(path)?;
