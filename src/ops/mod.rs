@@ -4,9 +4,9 @@
 
 pub mod demo;
 mod error;
+pub mod import;
 pub mod sync;
 pub mod undo;
-pub mod import;
 
 pub use error::OpError;
 
