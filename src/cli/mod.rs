@@ -15,6 +15,7 @@ mod export;
 mod file;
 mod flow;
 mod forecast_accuracy;
+mod import;
 mod init;
 mod list;
 mod log;
@@ -112,6 +113,7 @@ pub enum Command {
     Undo(undo::UndoArgs),
     Snooze(snooze::SnoozeArgs),
     Unsnooze(snooze::UnsnoozeArgs),
+    Import(Box<import::ImportArgs>),
     Demo(demo::DemoArgs),
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
@@ -481,6 +483,7 @@ pub fn run() -> i32 {
         Command::Undo(args) => undo::run(&mut env, args),
         Command::Snooze(args) => snooze::snooze(&mut env, args),
         Command::Unsnooze(args) => snooze::unsnooze(&mut env, args),
+        Command::Import(args) => import::run(&mut env, *args),
         Command::Demo(args) => demo::run(&mut env, args),
         Command::Schema(args) => schema::run(&mut env, args),
         Command::Completions(args) => completions::run(&mut env, args),

@@ -10,6 +10,7 @@ mod hasher;
 pub mod history;
 mod pack;
 pub mod revs;
+pub mod series;
 pub mod trailers;
 pub mod write;
 

@@ -7,6 +7,9 @@
 
 pub const DEAL: &str = "Funnel-Deal";
 pub const RENAMED_FROM: &str = "Funnel-Renamed-From";
+/// The source an imported deal's commit came from (`hubspot:1234`); for
+/// people reading the log, never for history.
+pub const IMPORT: &str = "Funnel-Import";
 
 /// A commit message: the subject, then `Key: value` trailers.
 pub fn message(subject: &str, trailers: &[(&str, &str)]) -> String {

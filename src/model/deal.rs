@@ -82,6 +82,7 @@ pub const KNOWN_FIELDS: &[(&str, FieldType)] = &[
     ("snooze_reason", FieldType::Text),
     ("lost_reason", FieldType::Text),
     ("tags", FieldType::TextList),
+    ("import_id", FieldType::Text),
     ("notes", FieldType::Text),
     ("qualification", FieldType::Table),
     ("qualification.budget", FieldType::Bool),

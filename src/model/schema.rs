@@ -47,6 +47,9 @@ fn field_description(key: &str) -> &'static str {
         "lost_reason" => "Why the deal was lost; required in a lost stage.",
         "tags" => "Labels, for filters (+tag, -tag).",
         "notes" => "Free text about the deal.",
+        "import_id" => {
+            "Where `funnel import` brought the deal from: SYSTEM:ID (hubspot:1234); a later import of the same source finds the deal by it."
+        }
         "qualification" => "BANT plus the three questions of a real need.",
         "qualification.budget" => "The customer has a budget for it.",
         "qualification.authority" => "We talk to who decides.",

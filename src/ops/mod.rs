@@ -4,6 +4,7 @@
 
 pub mod demo;
 mod error;
+pub mod import;
 pub mod sync;
 pub mod undo;
 
@@ -129,6 +130,7 @@ impl Workspace {
             trailers,
             at,
             verify: self.verify,
+            series: Vec::new(),
         };
         let commit = write::commit(&self.repo, &self.lock, &change)?;
         Ok(Outcome {
@@ -600,6 +602,7 @@ fn commit_files(
         trailers: Vec::new(),
         at,
         verify,
+        series: Vec::new(),
     };
     let commit = write::commit(repo, lock, &change)?;
     Ok(Outcome {

@@ -140,6 +140,7 @@ pub fn undo(ws: &Workspace) -> Result<Undone> {
         trailers,
         at: None,
         verify: ws.verify,
+        series: Vec::new(),
     };
     let commit = write::commit(repo, &ws.lock, &change)?;
     Ok(Undone {

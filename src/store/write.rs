@@ -9,10 +9,14 @@
 //! works out its new files, validates them and calls [`commit`], which:
 //!
 //! 1. reads the branch HEAD is on (a detached HEAD is refused) and its tip,
+//!    builds the change's `series` when it has one (an import's earlier
+//!    commits, see `git::series`: in the object database only, nothing
+//!    points at them; the commit of step 6 goes on the last of them),
 //!    stores the old and new contents of every touched path as blobs, and
 //!    builds the new tree from the tip's tree plus those paths only;
 //! 2. writes the journal (`funnel/journal` in the git dir, fsynced): the
-//!    branch, its old tip, each path's old and new blob, and the inode of
+//!    branch, its old tip (and the series' tip, the commit's parent, when
+//!    there is a series), each path's old and new blob, and the inode of
 //!    the lock file it is about to take;
 //! 3. takes git's own `index.lock` (a hard link of a file it made, so the
 //!    journal knows the lock is its own); while funnel holds it, no git
@@ -60,6 +64,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lock::WriteLock;
 use crate::error::{Error, Result};
+use crate::git::series::SeriesCommit;
 use crate::git::trailers::message;
 use crate::git::write::{BranchError, TreeChange};
 use crate::git::{BlobId, CommitId, Repo, TreeId};
@@ -77,6 +82,9 @@ pub struct Change {
     pub at: Option<Timestamp>,
     /// Run the commit hooks.
     pub verify: bool,
+    /// Commits that come before this one (an import's history), built in
+    /// the object database first; this change's commit goes on the last.
+    pub series: Vec<SeriesCommit>,
 }
 
 /// What [`recover`] did about an interrupted command.
@@ -119,6 +127,10 @@ struct Journal {
     subject: String,
     branch: String,
     old_head: Option<String>,
+    /// The commit's parent when it is not the old tip: the last commit of
+    /// a series built before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parent: Option<String>,
     /// The inode of the `index.lock` this command takes.
     lock_inode: u64,
     files: Vec<JournalFile>,
@@ -176,6 +188,9 @@ fn failpoint(step: &str) {
 pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitId> {
     repo.ensure_writable()?;
     let (branch, old_head) = repo.branch()?;
+    // An import's earlier commits, unreachable until the branch moves;
+    // built first, so the blobs below are in their pack already.
+    let parent = repo.build_series(old_head, &change.series)?;
     let mut files = Vec::new();
     let mut tree_changes = Vec::new();
     // Each file as it is now, read once; a new path (a move's target)
@@ -246,6 +261,9 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         subject: change.subject.clone(),
         branch: branch.clone(),
         old_head: old_head.map(|o| o.to_string()),
+        parent: (parent != old_head)
+            .then(|| parent.map(|p| p.to_string()))
+            .flatten(),
         lock_inode: make_claim(&claim)?,
         files,
     };
@@ -289,7 +307,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
             text = run_commit_hooks(repo, tree, &text)?;
         }
         failpoint("hooks");
-        let commit = repo.commit_object(tree, old_head, &text, &author)?;
+        let commit = repo.commit_object(tree, parent, &text, &author)?;
         failpoint("commit");
         let paths: Vec<PathBuf> = journal.files.iter().map(|f| f.path.clone()).collect();
         let scratch = repo.git_dir().join("funnel").join("index.next");
@@ -407,19 +425,23 @@ pub fn recover_locked(repo: &Repo, _lock: &WriteLock) -> Result<Option<Recovered
 }
 
 /// Whether the branch holds the journal's commit: a commit on its first
-/// parent line whose parent is the old tip and whose tree has every new
-/// blob of the journal.
+/// parent line whose parent is the old tip (or the series' tip) and whose
+/// tree has every new blob of the journal.
 fn committed(
     repo: &Repo,
     journal: &Journal,
     tip: Option<CommitId>,
     old: Option<CommitId>,
 ) -> Result<bool> {
+    let expected = match &journal.parent {
+        Some(parent) => Some(oid(parent)?),
+        None => old,
+    };
     let mut at = tip;
     for _ in 0..1000 {
         let Some(commit) = at else { return Ok(false) };
         let parent = repo.first_parent(commit)?;
-        if parent == old {
+        if parent == expected {
             for file in &journal.files {
                 let entry = repo.entry_at(Some(commit), &file.path)?.map(|(b, _)| b);
                 let after = file.after.as_ref().map(|(b, _)| oid(b)).transpose()?;

@@ -15,6 +15,7 @@ mod doctor;
 mod export;
 mod history;
 mod history_cli;
+mod import;
 mod output;
 mod recovery;
 mod stress;

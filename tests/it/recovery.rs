@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use crate::support::TestEnv;
 
 /// The steps of `store::write`, in order; from `ref` on the commit exists.
-const STEPS: [&str; 8] = [
+pub const STEPS: [&str; 8] = [
     "journal",
     "locked",
     "files",
@@ -21,7 +21,7 @@ const STEPS: [&str; 8] = [
     "published",
 ];
 
-fn committed_at(step: &str) -> bool {
+pub fn committed_at(step: &str) -> bool {
     matches!(step, "ref" | "published")
 }
 
@@ -43,7 +43,7 @@ fn pipeline() -> TestEnv {
 }
 
 /// Runs `args` stopped at `step`, kills it, and returns HEAD before.
-fn kill_at(env: &TestEnv, args: &[&str], step: &str) -> String {
+pub fn kill_at(env: &TestEnv, args: &[&str], step: &str) -> String {
     let head = env.git(&["rev-parse", "HEAD"]);
     let mut child = env.spawn_funnel_with(args, &[("FUNNEL_FAILPOINT", step)]);
     let stderr = child.stderr.take().unwrap();
