@@ -127,6 +127,38 @@ fn hubspot_deals_arrive_with_their_stage_history_as_backdated_commits() {
     );
     env.funnel(&args).success();
     assert_eq!(env.commit_count(), 10);
+
+    // A still newer export where only a value changed: one commit that
+    // sets it, dated when the export was taken (--at).
+    let text = std::fs::read_to_string(env.home.join("hubspot-deals-later.csv")).unwrap();
+    let raised = text.replace(
+        ",Appointment scheduled,2000,",
+        ",Appointment scheduled,2500,",
+    );
+    assert_ne!(raised, text);
+    std::fs::write(env.home.join("hubspot-deals-raised.csv"), raised).unwrap();
+    let mut args = vec![
+        "import",
+        "../home/hubspot-deals-raised.csv",
+        "--preset",
+        "hubspot",
+        "--at",
+        "2026-11-28",
+    ];
+    args.extend(OWNERS);
+    env.funnel(&args).success();
+    assert_eq!(env.commit_count(), 11);
+    assert_eq!(
+        history(&env)[9..],
+        ["2026-11-28 00:00 set umbrella-pilot: value"]
+    );
+    assert!(
+        env.read("lead/umbrella-pilot.toml")
+            .contains("value = 2500\n"),
+        "{}",
+        env.read("lead/umbrella-pilot.toml")
+    );
+    assert_eq!(env.status(), "");
 }
 
 /// `funnel import DEALS --preset PRESET --history HISTORY EXTRA...` with
