@@ -526,50 +526,59 @@ impl Repo {
         // Half of a tree diff's time was libgit2 re-hashing each tree it
         // read; see the function for why turning that off is safe.
         history::read_without_hash_check();
-        let mut options = git2::DiffOptions::new();
-        for stage in stages {
-            options.pathspec(git_path(&self.prefix.join(stage)));
-        }
-        let diff = self
-            .repo
-            .diff_tree_to_tree(old, Some(new), Some(&mut options))?;
         let mut changes: Vec<DealChange> = Vec::new();
         // Where each ID's change is: a commit that touches many files stays
         // linear in them.
         let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        for delta in diff.deltas() {
-            for (file, is_new) in [(delta.old_file(), false), (delta.new_file(), true)] {
-                if file.id().is_zero() {
-                    continue;
+        // Stage folder by stage folder: a folder whose tree id is the same
+        // on both sides is skipped without reading it (most commits change
+        // one or two), and no path is matched against a pathspec.
+        for stage in stages {
+            let folder = self.prefix.join(stage);
+            let subtree = |tree: &git2::Tree<'_>| -> Result<Option<git2::Tree<'_>>> {
+                match tree.get_path(&folder) {
+                    Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
+                        Ok(Some(self.repo.find_tree(entry.id())?))
+                    }
+                    _ => Ok(None),
                 }
-                let Some(path) = file.path() else { continue };
-                let Ok(rel) = path.strip_prefix(&self.prefix) else {
-                    continue;
-                };
-                let mut parts = rel.iter().filter_map(|p| p.to_str());
-                let (Some(stage), Some(name), None) = (parts.next(), parts.next(), parts.next())
-                else {
-                    continue;
-                };
-                let Some(id) = name.strip_suffix(".toml") else {
-                    continue;
-                };
-                if !stages.contains(&stage) {
-                    continue;
-                }
-                let side = Some((stage.to_string(), BlobId(file.id())));
-                let index = *at.entry(id.to_string()).or_insert_with(|| {
-                    changes.push(DealChange {
-                        id: id.to_string(),
-                        from: None,
-                        to: None,
+            };
+            let before = old.map(subtree).transpose()?.flatten();
+            let after = subtree(new)?;
+            if before.as_ref().map(git2::Tree::id) == after.as_ref().map(git2::Tree::id) {
+                continue;
+            }
+            let diff = self
+                .repo
+                .diff_tree_to_tree(before.as_ref(), after.as_ref(), None)?;
+            for delta in diff.deltas() {
+                for (file, is_new) in [(delta.old_file(), false), (delta.new_file(), true)] {
+                    if file.id().is_zero() {
+                        continue;
+                    }
+                    // Only files right in the folder are deals.
+                    let Some(id) = file
+                        .path()
+                        .and_then(|p| p.to_str())
+                        .filter(|name| !name.contains('/'))
+                        .and_then(|name| name.strip_suffix(".toml"))
+                    else {
+                        continue;
+                    };
+                    let side = Some((stage.to_string(), BlobId(file.id())));
+                    let index = *at.entry(id.to_string()).or_insert_with(|| {
+                        changes.push(DealChange {
+                            id: id.to_string(),
+                            from: None,
+                            to: None,
+                        });
+                        changes.len() - 1
                     });
-                    changes.len() - 1
-                });
-                if is_new {
-                    changes[index].to = side;
-                } else {
-                    changes[index].from = side;
+                    if is_new {
+                        changes[index].to = side;
+                    } else {
+                        changes[index].from = side;
+                    }
                 }
             }
         }
