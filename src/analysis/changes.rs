@@ -323,41 +323,43 @@ pub fn log(
     let read = |oid| repo.blob_text(oid).ok();
     let author = query.author.as_ref().map(|a| a.to_lowercase());
     let mut out = Vec::new();
-    repo.walk_commits(&query.range, &mut |commit| {
-        if query.max.is_some_and(|n| out.len() >= n) {
-            return Ok(false);
-        }
-        let by = format!("{} <{}>", commit.author_name, commit.author_email).to_lowercase();
-        if author.as_ref().is_some_and(|a| !by.contains(a.as_str()))
-            || query.since.is_some_and(|t| commit.at < t)
-            || query.until.is_some_and(|t| commit.at > t)
-        {
-            return Ok(true);
-        }
-        let merge = commit.parents > 1;
-        let events = if merge {
-            Vec::new()
-        } else {
-            events(
-                config,
-                &repo.deal_changes(commit.id, &stages)?,
-                &commit.message,
-                &read,
-            )
-        };
-        if events.is_empty() && !merge {
-            return Ok(true);
-        }
-        out.push(CommitChanges {
-            commit: commit.id.to_string(),
-            at: commit.at.to_zoned_datetime(config.timezone.clone()),
-            owner: commit.owner,
-            author: commit.author_email,
-            subject: commit.summary,
-            merge,
-            events,
-        });
-        Ok(true)
+    crate::git::history::with_tree_reader(repo, |trees| {
+        repo.walk_commits(&query.range, &mut |commit| {
+            if query.max.is_some_and(|n| out.len() >= n) {
+                return Ok(false);
+            }
+            let by = format!("{} <{}>", commit.author_name, commit.author_email).to_lowercase();
+            if author.as_ref().is_some_and(|a| !by.contains(a.as_str()))
+                || query.since.is_some_and(|t| commit.at < t)
+                || query.until.is_some_and(|t| commit.at > t)
+            {
+                return Ok(true);
+            }
+            let merge = commit.parents > 1;
+            let events = if merge {
+                Vec::new()
+            } else {
+                events(
+                    config,
+                    &trees.commit_changes(commit.id, &stages)?,
+                    &commit.message,
+                    &read,
+                )
+            };
+            if events.is_empty() && !merge {
+                return Ok(true);
+            }
+            out.push(CommitChanges {
+                commit: commit.id.to_string(),
+                at: commit.at.to_zoned_datetime(config.timezone.clone()),
+                owner: commit.owner,
+                author: commit.author_email,
+                subject: commit.summary,
+                merge,
+                events,
+            });
+            Ok(true)
+        })
     })?;
     Ok(out)
 }

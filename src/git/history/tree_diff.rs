@@ -190,9 +190,14 @@ fn common_suffix(a: &[u8], b: &[u8]) -> usize {
     i
 }
 
+/// What [`diff_trees`] calls for each differing deal file: kind, stem,
+/// blob, and for a modified file the parent's blob.
+pub(super) type Emit<'e> = dyn FnMut(Kind, &str, Id, Option<Id>) + 'e;
+
 /// Reports the deal files that differ between the raw trees `a` (parent)
-/// and `b` (commit): (kind, stem, blob).
-pub(super) fn diff_trees(a: &[u8], b: &[u8], emit: &mut dyn FnMut(Kind, &str, Id)) -> Result<()> {
+/// and `b` (commit): (kind, stem, blob, and for a modified file the
+/// parent's blob).
+pub(super) fn diff_trees(a: &[u8], b: &[u8], emit: &mut Emit<'_>) -> Result<()> {
     let prefix = common_prefix(a, b);
     let suffix = common_suffix(a, b);
     let start = boundary_before(a, b, prefix);
@@ -205,13 +210,19 @@ pub(super) fn diff_trees(a: &[u8], b: &[u8], emit: &mut dyn FnMut(Kind, &str, Id
     if !clean {
         return Err(corrupt());
     }
-    for (kind, stem, blob) in found {
+    let id = |bytes: &[u8]| {
         let mut id = [0; 20];
-        id.copy_from_slice(blob);
-        emit(kind, stem, id);
+        id.copy_from_slice(bytes);
+        id
+    };
+    for (kind, stem, blob, old) in found {
+        emit(kind, stem, id(blob), old.map(id));
     }
     Ok(())
 }
+
+/// A differing deal file: kind, stem, blob, the parent's blob if modified.
+type Found<'a> = (Kind, &'a str, &'a [u8], Option<&'a [u8]>);
 
 /// Merge-joins the entries of `a` and `b` from the shared boundary `start`
 /// until the rest of both is the same bytes (within the common `suffix`).
@@ -221,7 +232,7 @@ fn merge_join<'a>(
     b: &'a [u8],
     start: usize,
     suffix: usize,
-    found: &mut Vec<(Kind, &'a str, &'a [u8])>,
+    found: &mut Vec<Found<'a>>,
 ) -> bool {
     let (mut pa, mut pb) = (start, start);
     let next = |data: &'a [u8], at: usize| -> Option<Option<TreeEntry<'a>>> {
@@ -246,36 +257,36 @@ fn merge_join<'a>(
             (None, None) => return true,
             (Some(x), None) => {
                 if let Some(stem) = x.deal() {
-                    found.push((Kind::Deleted, stem, x.oid));
+                    found.push((Kind::Deleted, stem, x.oid, None));
                 }
                 (true, false)
             }
             (None, Some(y)) => {
                 if let Some(stem) = y.deal() {
-                    found.push((Kind::Added, stem, y.oid));
+                    found.push((Kind::Added, stem, y.oid, None));
                 }
                 (false, true)
             }
             (Some(x), Some(y)) => match x.cmp(y) {
                 Ordering::Less => {
                     if let Some(stem) = x.deal() {
-                        found.push((Kind::Deleted, stem, x.oid));
+                        found.push((Kind::Deleted, stem, x.oid, None));
                     }
                     (true, false)
                 }
                 Ordering::Greater => {
                     if let Some(stem) = y.deal() {
-                        found.push((Kind::Added, stem, y.oid));
+                        found.push((Kind::Added, stem, y.oid, None));
                     }
                     (false, true)
                 }
                 Ordering::Equal => {
                     match (x.deal(), y.deal()) {
                         (Some(_), Some(stem)) if x.oid != y.oid => {
-                            found.push((Kind::Modified, stem, y.oid));
+                            found.push((Kind::Modified, stem, y.oid, Some(x.oid)));
                         }
-                        (Some(stem), None) => found.push((Kind::Deleted, stem, x.oid)),
-                        (None, Some(stem)) => found.push((Kind::Added, stem, y.oid)),
+                        (Some(stem), None) => found.push((Kind::Deleted, stem, x.oid, None)),
+                        (None, Some(stem)) => found.push((Kind::Added, stem, y.oid, None)),
                         _ => {}
                     }
                     (true, true)
@@ -317,7 +328,7 @@ mod tests {
 
     fn changes(a: &[u8], b: &[u8]) -> Vec<(Kind, String)> {
         let mut found = Vec::new();
-        diff_trees(a, b, &mut |kind, stem, _| {
+        diff_trees(a, b, &mut |kind, stem, _, _| {
             found.push((kind, stem.to_string()))
         })
         .unwrap();

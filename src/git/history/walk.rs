@@ -296,7 +296,7 @@ impl<'o, 'r> Differ<'o, 'r> {
                 let stage = stage as u16;
                 let stems = &mut store.stems;
                 let changes = &mut store.changes;
-                diff_trees(a, b, &mut |kind, stem, blob| {
+                diff_trees(a, b, &mut |kind, stem, blob, _| {
                     changes.push(Change {
                         stem: stems.intern(stem),
                         stage,
