@@ -323,7 +323,7 @@ pub fn log(
     let read = |oid| repo.blob_text(oid).ok();
     let author = query.author.as_ref().map(|a| a.to_lowercase());
     let mut out = Vec::new();
-    crate::git::history::with_tree_reader(repo, |trees| {
+    crate::git::history::with_tree_reader(repo, &stages, |trees| {
         repo.walk_commits(&query.range, &mut |commit| {
             if query.max.is_some_and(|n| out.len() >= n) {
                 return Ok(false);
@@ -341,7 +341,7 @@ pub fn log(
             } else {
                 events(
                     config,
-                    &trees.commit_changes(commit.id, &stages)?,
+                    &trees.commit_changes(commit.id)?,
                     &commit.message,
                     &read,
                 )

@@ -308,30 +308,29 @@ fn walk_from(
     Ok(history)
 }
 
-/// Reads commits' stage folders through the pack reader, for `log`: its
-/// delta cache makes consecutive versions of a big stage folder cheap,
-/// where libgit2 re-applies a tree's whole delta chain at every read (two
-/// thirds of `log -n 20` at 50,000 deals), and the tree diff skips the
-/// bytes two versions share.
+/// Reads commits' stage folders for `log` the way the history walk does
+/// (its [`Differ`]): through the pack reader, whose delta cache makes
+/// consecutive versions of a big stage folder cheap where libgit2
+/// re-applies a tree's whole delta chain at every read (two thirds of
+/// `log -n 20` at 50,000 deals), with the tree diff that skips the bytes
+/// two versions share.
 pub struct TreeReader<'o, 'r> {
-    objects: Objects<'o, 'r>,
-    git: &'r Repository,
-    prefix: Vec<String>,
+    differ: Differ<'o, 'r>,
+    stages: Vec<String>,
 }
 
-/// Runs `f` with a [`TreeReader`] of `repo`.
+/// Runs `f` with a [`TreeReader`] of `repo` for the stage folders `stages`.
 pub fn with_tree_reader<T>(
     repo: &Repo,
+    stages: &[&str],
     f: impl FnOnce(&mut TreeReader<'_, '_>) -> Result<T>,
 ) -> Result<T> {
     read_without_hash_check();
     let git = &repo.repo;
     let odb = git.odb()?;
-    let dir = git.commondir().join("objects");
     let mut reader = TreeReader {
-        objects: Objects::new(&odb, &dir),
-        git,
-        prefix: prefix_components(&repo.prefix)?,
+        differ: Differ::new(git, &odb, prefix_components(&repo.prefix)?, stages),
+        stages: stages.iter().map(|s| s.to_string()).collect(),
     };
     f(&mut reader)
 }
@@ -340,49 +339,25 @@ impl TreeReader<'_, '_> {
     /// The deal files `commit` changed against its first parent (all of
     /// them for a root commit), by ID: only files exactly `STAGE/ID.toml`
     /// count, as in the history.
-    pub fn commit_changes(
-        &mut self,
-        commit: CommitId,
-        stages: &[&str],
-    ) -> Result<Vec<super::DealChange>> {
-        let commit = self.git.find_commit(commit.0)?;
-        let old = match commit.parent_ids().next() {
-            Some(parent) => Some(self.git.find_commit(parent)?.tree_id()),
-            None => None,
-        };
-        let new = self.pipeline_tree(commit.tree_id())?;
-        let old = match old {
-            Some(tree) => self.pipeline_tree(tree)?,
+    pub fn commit_changes(&mut self, commit: CommitId) -> Result<Vec<super::DealChange>> {
+        let git = self.differ.git;
+        let commit = git.find_commit(commit.0)?;
+        let parent = match commit.parent_ids().next() {
+            Some(parent) => Some(id(git.find_commit(parent)?.tree_id())),
             None => None,
         };
         let mut changes: Vec<super::DealChange> = Vec::new();
         // Where each ID's change is, so a commit of many files stays linear.
         let mut at: HashMap<String, usize> = HashMap::new();
-        for stage in stages {
-            let folder = |tree: &Option<std::rc::Rc<Vec<u8>>>| match tree {
-                Some(tree) => tree_diff::find_folder(tree, stage.as_bytes()),
-                None => Ok(None),
-            };
-            let (a, b) = (folder(&old)?, folder(&new)?);
-            if a == b {
-                continue;
-            }
-            let a = a.map(|tree| self.objects.tree(&tree)).transpose()?;
-            let b = b.map(|tree| self.objects.tree(&tree)).transpose()?;
-            let empty = Vec::new();
-            let (a, b) = (
-                a.as_deref().unwrap_or(&empty),
-                b.as_deref().unwrap_or(&empty),
-            );
-            let mut found = Vec::new();
-            tree_diff::diff_trees(a, b, &mut |kind, stem, blob, parent| {
-                found.push((kind, stem.to_string(), blob, parent));
-            })?;
-            for (kind, stem, blob, parent) in found {
-                let side = |blob: &Id| Some((stage.to_string(), BlobId(oid(blob))));
-                let index = *at.entry(stem.clone()).or_insert_with(|| {
+        let stages = &self.stages;
+        self.differ.changes(
+            parent,
+            id(commit.tree_id()),
+            &mut |stage, kind, stem, blob, old| {
+                let side = |blob: Id| Some((stages[stage as usize].clone(), BlobId(oid(&blob))));
+                let index = *at.entry(stem.to_string()).or_insert_with(|| {
                     changes.push(super::DealChange {
-                        id: stem,
+                        id: stem.to_string(),
                         from: None,
                         to: None,
                     });
@@ -390,31 +365,18 @@ impl TreeReader<'_, '_> {
                 });
                 let change = &mut changes[index];
                 match kind {
-                    store::Kind::Added => change.to = side(&blob),
-                    store::Kind::Deleted => change.from = side(&blob),
+                    store::Kind::Added => change.to = side(blob),
+                    store::Kind::Deleted => change.from = side(blob),
                     store::Kind::Modified => {
-                        change.from = parent.as_ref().and_then(side);
-                        change.to = side(&blob);
+                        change.from = old.and_then(side);
+                        change.to = side(blob);
                     }
                 }
-            }
-        }
+            },
+        )?;
         changes.retain(|c| c.from != c.to);
         changes.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(changes)
-    }
-
-    /// The raw tree of the pipeline folder (the prefix) in the root tree
-    /// `root`, `None` when the commit has no such folder.
-    fn pipeline_tree(&mut self, root: Oid) -> Result<Option<std::rc::Rc<Vec<u8>>>> {
-        let mut tree = self.objects.tree(&id(root))?;
-        for name in &self.prefix {
-            match tree_diff::find_folder(&tree, name.as_bytes())? {
-                Some(sub) => tree = self.objects.tree(&sub)?,
-                None => return Ok(None),
-            }
-        }
-        Ok(Some(tree))
     }
 }
 

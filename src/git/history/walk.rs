@@ -169,6 +169,10 @@ pub(super) fn timestamp(seconds: i64) -> Timestamp {
     Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
+/// What [`Differ::changes`] calls for each differing deal file: the stage's
+/// index, then as [`diff_trees`]'s `emit`.
+pub(super) type StageEmit<'e> = dyn FnMut(u16, Kind, &str, Id, Option<Id>) + 'e;
+
 /// Diffs commits against their parents, keeping the folder trees of the
 /// last two commits (the next commit of a newest-first walk is usually the
 /// parent just read).
@@ -278,35 +282,52 @@ impl<'o, 'r> Differ<'o, 'r> {
     /// Adds the change list of `tree` against `parent` (or the empty tree).
     fn diff(&mut self, store: &mut Store, parent: Option<Id>, tree: Id) -> Result<()> {
         let start = store.changes.len() as u32;
-        if parent != Some(tree) {
-            let new = self.stage_folders(&tree)?;
-            let old = match parent {
-                Some(parent) => self.stage_folders(&parent)?,
-                None => vec![None; self.stages.len()].into(),
-            };
-            for (stage, (a, b)) in old.iter().zip(new.iter()).enumerate() {
-                if a == b {
-                    continue;
-                }
-                for tree in [a, b].into_iter().flatten() {
-                    self.keep_tree(tree)?;
-                }
-                let a = a.as_ref().map_or(&[][..], |tree| &self.trees[tree]);
-                let b = b.as_ref().map_or(&[][..], |tree| &self.trees[tree]);
-                let stage = stage as u16;
-                let stems = &mut store.stems;
-                let changes = &mut store.changes;
-                diff_trees(a, b, &mut |kind, stem, blob, _| {
-                    changes.push(Change {
-                        stem: stems.intern(stem),
-                        stage,
-                        kind,
-                        blob,
-                    });
-                })?;
-            }
-        }
+        let stems = &mut store.stems;
+        let changes = &mut store.changes;
+        self.changes(parent, tree, &mut |stage, kind, stem, blob, _| {
+            changes.push(Change {
+                stem: stems.intern(stem),
+                stage,
+                kind,
+                blob,
+            });
+        })?;
         store.lists.push((start, store.changes.len() as u32));
+        Ok(())
+    }
+
+    /// Calls `emit(stage, kind, stem, blob, parent's blob)` for each deal
+    /// file that differs between the root trees `parent` (or the empty
+    /// tree) and `tree`, stage folder by stage folder; a folder whose tree
+    /// is the same on both sides is not read.
+    pub(super) fn changes(
+        &mut self,
+        parent: Option<Id>,
+        tree: Id,
+        emit: &mut StageEmit<'_>,
+    ) -> Result<()> {
+        if parent == Some(tree) {
+            return Ok(());
+        }
+        let new = self.stage_folders(&tree)?;
+        let old = match parent {
+            Some(parent) => self.stage_folders(&parent)?,
+            None => vec![None; self.stages.len()].into(),
+        };
+        for (stage, (a, b)) in old.iter().zip(new.iter()).enumerate() {
+            if a == b {
+                continue;
+            }
+            for tree in [a, b].into_iter().flatten() {
+                self.keep_tree(tree)?;
+            }
+            let a = a.as_ref().map_or(&[][..], |tree| &self.trees[tree]);
+            let b = b.as_ref().map_or(&[][..], |tree| &self.trees[tree]);
+            let stage = stage as u16;
+            diff_trees(a, b, &mut |kind, stem, blob, old| {
+                emit(stage, kind, stem, blob, old)
+            })?;
+        }
         Ok(())
     }
 
