@@ -442,15 +442,10 @@ impl Repo {
         Ok(())
     }
 
-    /// The deal files `commit` changed against its first parent.
+    /// The deal files `commit` changed against its first parent, read as
+    /// the history reads them (`log` keeps one reader for its whole walk).
     pub fn deal_changes(&self, commit: CommitId, stages: &[&str]) -> Result<Vec<DealChange>> {
-        let commit = self.repo.find_commit(commit.0)?;
-        let new = commit.tree()?;
-        let old = match commit.parent(0) {
-            Ok(parent) => Some(parent.tree()?),
-            Err(_) => None,
-        };
-        self.tree_changes(old.as_ref(), &new, stages)
+        history::with_tree_reader(self, stages, |trees| trees.commit_changes(commit))
     }
 
     /// The deal files that differ between two revisions (`diff A..B`).
