@@ -228,6 +228,7 @@ mod tests {
             config: Config::parse(DEFAULT).unwrap(),
             deals: vec![deal],
             problems: Vec::new(),
+            hidden: 0,
         };
         let today = jiff::civil::date(2026, 11, 27);
         assert_eq!(

@@ -664,6 +664,7 @@ new_value = { amount = 7000, per = "week" }
             config: Config::parse(config).expect("test config"),
             deals,
             problems: Vec::new(),
+            hidden: 0,
         }
     }
 

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::analysis::filter::DealFacts;
 use crate::analysis::metrics::DealRecord;
-use crate::git::history::{History, Timeline};
+use crate::git::history::{Briefs, History, Timeline};
 use crate::model::config::Config;
 use crate::model::deal::Deal;
 use crate::model::deal::VersionValue;
@@ -43,17 +43,47 @@ pub fn deal_facts(pipeline: &Pipeline, history: &History) -> HashMap<String, Dea
                 .entries
                 .last()
                 .filter(|e| e.stage == deal.stage)
-                .map(|e| day(config, e.at));
+                .map(|e| e.at);
             Some((
                 deal.id.clone(),
-                DealFacts {
-                    created: Some(day(config, timeline.added_at)),
-                    last_change: Some(day(config, timeline.last_change)),
-                    entered_stage: entered,
-                },
+                facts_of(config, timeline.added_at, timeline.last_change, entered),
             ))
         })
         .collect()
+}
+
+/// [`deal_facts`] from the briefs of the history (the same facts: a brief
+/// is what they need of a timeline).
+pub fn brief_facts(pipeline: &Pipeline, briefs: &Briefs) -> HashMap<String, DealFacts> {
+    let config = &pipeline.config;
+    pipeline
+        .deals
+        .iter()
+        .filter_map(|deal| {
+            let brief = briefs.deals.get(&deal.id)?;
+            let entered = brief
+                .entered
+                .filter(|_| briefs.stage(brief) == Some(deal.stage.as_str()))
+                .map(|(_, at)| at);
+            Some((
+                deal.id.clone(),
+                facts_of(config, brief.added_at, brief.last_change, entered),
+            ))
+        })
+        .collect()
+}
+
+fn facts_of(
+    config: &Config,
+    added: Timestamp,
+    last_change: Timestamp,
+    entered: Option<Timestamp>,
+) -> DealFacts {
+    DealFacts {
+        created: Some(day(config, added)),
+        last_change: Some(day(config, last_change)),
+        entered_stage: entered.map(|at| day(config, at)),
+    }
 }
 
 /// The top-level keys of a deal file that [`records`] reads, besides the
@@ -303,15 +333,17 @@ pub fn field_changes(
 /// Deals whose stage entries go back in time (a move dated before the
 /// previous one, by clock skew, a rebase or a late `--at`): the graph order
 /// wins and the stay counts 0 days. One line per contradiction.
-pub fn contradictions(config: &Config, history: &History) -> Vec<crate::model::problem::Note> {
+pub fn contradictions<'t>(
+    config: &Config,
+    timelines: impl IntoIterator<Item = &'t Timeline>,
+) -> Vec<crate::model::problem::Note> {
     let show = |at: Timestamp| {
         at.to_zoned_datetime(config.timezone.clone())
             .strftime("%Y-%m-%d %H:%M")
             .to_string()
     };
-    let mut out: Vec<crate::model::problem::Note> = history
-        .deals
-        .values()
+    let mut out: Vec<crate::model::problem::Note> = timelines
+        .into_iter()
         .flat_map(|timeline| {
             timeline.entries.windows(2).filter(|pair| pair[1].at < pair[0].at).map(|pair| {
                 crate::model::problem::Note::new(
@@ -374,6 +406,7 @@ mod tests {
             .unwrap(),
             deals,
             problems: Vec::new(),
+            hidden: 0,
         }
     }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::analysis::facts;
 use crate::analysis::filter::DealFacts;
 use crate::error::Result;
-use crate::git::history::{self, History};
+use crate::git::history::{self, Briefs, History};
 use crate::git::{CommitId, Repo};
 use crate::store::deal_cache::VersionFile;
 use crate::store::pipeline::Pipeline;
@@ -22,6 +22,10 @@ pub struct Snapshot {
     pub repo: Option<Repo>,
     /// Where funnel caches for this work tree (`.git/funnel/`).
     pub cache: Option<PathBuf>,
+    /// For a snapshot opened with [`Snapshot::open_briefed`]: the briefs
+    /// of the history, which then stand in for its timelines (`history`
+    /// has none).
+    pub briefs: Option<Briefs>,
     facts: std::cell::OnceCell<HashMap<String, DealFacts>>,
 }
 
@@ -55,8 +59,80 @@ impl Snapshot {
             history: history?,
             repo,
             cache,
+            briefs: None,
             facts: std::cell::OnceCell::new(),
         })
+    }
+
+    /// [`Snapshot::open`] for a command that prints no timeline (`board`,
+    /// `doctor`, `next`, `list`, `check`): the history as its briefs (see
+    /// [`history::load_briefs`]), one small file read while HEAD stays
+    /// where it was, instead of the history cache and a chase of every
+    /// deal. What [`Snapshot::facts`] gives is the same.
+    pub fn open_briefed(
+        root: &Path,
+        repo: Option<Repo>,
+        keys: Option<&[&str]>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Snapshot> {
+        let outline = Pipeline::config_only(root)?;
+        let cache = repo.as_ref().map(history::cache_dir);
+        let (pipeline, briefs) = crate::parallel::join(
+            || Pipeline::load_cached(root, cache.as_deref(), keys),
+            || match &repo {
+                None => Ok(Briefs::default()),
+                Some(repo) => {
+                    let stages: Vec<&str> = outline.config.stage_ids().collect();
+                    history::load_briefs(repo, &stages, progress)
+                }
+            },
+        );
+        let briefs = briefs?;
+        Ok(Snapshot {
+            pipeline: pipeline?,
+            history: History {
+                partial: briefs.partial.clone(),
+                ..History::default()
+            },
+            repo,
+            cache,
+            briefs: Some(briefs),
+            facts: std::cell::OnceCell::new(),
+        })
+    }
+
+    /// Whether every deal file in the work tree is the one committed at
+    /// HEAD, in the same stage folder, and no committed one is missing:
+    /// then the figures are HEAD's and git's status has nothing to say of
+    /// the work tree. Known without git from the deal files' blob ids and
+    /// the briefs; `false` when it cannot be told (no briefs, broken or
+    /// hidden files, deals set aside by [`Snapshot::retain`]).
+    pub fn matches_head(&self) -> bool {
+        let Some(briefs) = &self.briefs else {
+            return false;
+        };
+        let pipeline = &self.pipeline;
+        pipeline.problems.is_empty()
+            && pipeline.hidden == 0
+            && pipeline.deals.len() == briefs.deals.len()
+            && pipeline.deals.iter().all(|deal| {
+                briefs.deals.get(&deal.id).is_some_and(|brief| {
+                    brief
+                        .blob
+                        .zip(deal.blob)
+                        .is_some_and(|(a, b)| a.as_bytes() == b)
+                        && briefs.stage(brief) == Some(deal.stage.as_str())
+                })
+            })
+    }
+
+    /// The timelines whose stage entries contradict their order (see
+    /// [`facts::contradictions`]), from the briefs or the history.
+    pub fn skewed_timelines(&self) -> Vec<&history::Timeline> {
+        match &self.briefs {
+            Some(briefs) => briefs.skewed.iter().collect(),
+            None => self.history.deals.values().collect(),
+        }
     }
 
     /// The pipeline as it was at `commit` of `repo`: its files then (with
@@ -81,6 +157,7 @@ impl Snapshot {
             history,
             repo: Some(repo),
             cache: None,
+            briefs: None,
             facts: std::cell::OnceCell::new(),
         })
     }
@@ -106,6 +183,7 @@ impl Snapshot {
             history,
             repo,
             cache,
+            briefs: None,
             facts: std::cell::OnceCell::new(),
         })
     }
@@ -135,12 +213,14 @@ impl Snapshot {
             config: today.config,
             deals,
             problems,
+            hidden: 0,
         };
         Snapshot {
             pipeline,
             history,
             repo,
             cache,
+            briefs: None,
             facts: std::cell::OnceCell::new(),
         }
     }
@@ -169,6 +249,7 @@ impl Snapshot {
             history,
             repo,
             cache,
+            briefs: None,
             facts: std::cell::OnceCell::new(),
         };
         Ok(snapshot.as_of(end, keys))
@@ -213,8 +294,10 @@ impl Snapshot {
     pub fn facts(&self) -> &HashMap<String, DealFacts> {
         // Worked out once: a filter and the command both ask (removing
         // deals later leaves entries no one asks for).
-        self.facts
-            .get_or_init(|| facts::deal_facts(&self.pipeline, &self.history))
+        self.facts.get_or_init(|| match &self.briefs {
+            Some(briefs) => facts::brief_facts(&self.pipeline, briefs),
+            None => facts::deal_facts(&self.pipeline, &self.history),
+        })
     }
 
     /// What each committed version says for a forecast of the past, by

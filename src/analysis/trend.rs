@@ -74,6 +74,7 @@ pub fn trend(
                 config: config.clone(),
                 deals,
                 problems,
+                hidden: 0,
             };
             let records = facts::records(&then, &history, end, sources.values, false);
             let figures = report(config, &records, &period, end);

@@ -61,7 +61,9 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
 /// Prints the board and returns it (for `demo`'s summary).
 pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
     env.look_back(&args.as_of)?;
-    let mut snapshot = env.snapshot(None)?;
+    let mut snapshot = env.briefed_snapshot()?;
+    // Before deals are set aside: whether the work tree is HEAD's.
+    let committed = snapshot.matches_head();
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     snapshot.retain(&filter);
     let pipeline = &snapshot.pipeline;
@@ -106,7 +108,7 @@ pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
         open.idle.to_string(),
         String::new(),
     ]);
-    if let Some(repo) = &snapshot.repo {
+    if let Some(repo) = snapshot.repo.as_ref().filter(|_| !committed) {
         let stages: Vec<&str> = config.stage_ids().collect();
         let changed = repo.uncommitted(&stages)?;
         if !changed.is_empty() {

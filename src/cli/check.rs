@@ -48,7 +48,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
-    let snapshot = match env.open_snapshot(None) {
+    let snapshot = match env.open_briefed_snapshot() {
         Ok(snapshot) => snapshot,
         Err(funnel::error::Error::Problems(problems)) => {
             // The configuration itself is broken: report it like any file.
@@ -66,7 +66,8 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     }
     let history = &snapshot.history;
-    let mut notes = funnel::analysis::facts::contradictions(&pipeline.config, history);
+    let mut notes =
+        funnel::analysis::facts::contradictions(&pipeline.config, snapshot.skewed_timelines());
     if let Some(why) = &history.partial {
         notes.insert(
             0,
@@ -95,9 +96,15 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
             .flatten()
             .collect();
         notes.extend(
-            funnel::store::write::state_notes(repo, &stages, hook_of, in_git_hook)?
-                .into_iter()
-                .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(p))),
+            funnel::store::write::state_notes(
+                repo,
+                &stages,
+                hook_of,
+                in_git_hook,
+                snapshot.matches_head(),
+            )?
+            .into_iter()
+            .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(p))),
         );
     }
     // The editor schemas, when the pipeline keeps them, follow funnel.toml.

@@ -192,7 +192,29 @@ impl Env {
     /// bar when a first walk is long), after finishing an interrupted
     /// command, warning about files it had to skip.
     pub fn snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
-        let snapshot = self.open_snapshot(keys)?;
+        self.warned(self.open_snapshot(keys)?)
+    }
+
+    /// [`Env::snapshot`] for a command that prints no timeline (`board`,
+    /// `doctor`, `next`, `list`): the history as briefs, see
+    /// [`Snapshot::open_briefed`].
+    pub fn briefed_snapshot(&self) -> Result<Snapshot, Error> {
+        self.warned(self.open_briefed_snapshot()?)
+    }
+
+    /// [`Env::open_snapshot`] with the history as briefs (`check`).
+    pub fn open_briefed_snapshot(&self) -> Result<Snapshot, Error> {
+        if self.as_of.is_some() {
+            return self.open_snapshot(None);
+        }
+        let root = self.root()?;
+        let repo = self.recover(&root)?;
+        self.with_progress(|progress| Snapshot::open_briefed(&root, repo, None, progress))
+    }
+
+    /// `snapshot` after the warnings about skipped files and a partial
+    /// history.
+    fn warned(&self, snapshot: Snapshot) -> Result<Snapshot, Error> {
         self.warn_skipped(&snapshot.pipeline);
         if let Some(why) = &snapshot.history.partial {
             self.warn_partial(why);
@@ -297,10 +319,17 @@ impl Env {
     /// What the history says about each deal (when it was created, entered
     /// its stage, last changed).
     pub fn facts(&self, pipeline: &Pipeline) -> Result<HashMap<String, DealFacts>, Error> {
-        Ok(funnel::analysis::facts::deal_facts(
-            pipeline,
-            &self.history(pipeline)?,
-        ))
+        let Some(repo) = funnel::git::Repo::open(&pipeline.root)? else {
+            return Ok(HashMap::new());
+        };
+        let stages: Vec<&str> = pipeline.config.stage_ids().collect();
+        let briefs = self.with_progress(|progress| {
+            funnel::git::history::load_briefs(&repo, &stages, progress)
+        })?;
+        if let Some(why) = &briefs.partial {
+            self.warn_partial(why);
+        }
+        Ok(funnel::analysis::facts::brief_facts(pipeline, &briefs))
     }
 
     /// "Now" for reports: the clock, or the last second of `--today`, so a

@@ -166,6 +166,10 @@ pub struct Deal {
     pub path: PathBuf,
     /// Every key of the file, custom ones included.
     pub fields: toml::Table,
+    /// The git object id of the file's bytes as read (a blob's id), when
+    /// the deal was loaded from a work-tree file: whether the file is the
+    /// committed version is then one comparison.
+    pub blob: Option<[u8; 20]>,
 }
 
 impl Deal {
@@ -209,6 +213,7 @@ impl Deal {
             stage,
             path: path.to_path_buf(),
             fields,
+            blob: None,
         }
     }
 

@@ -45,7 +45,8 @@ use crate::model::deal::VersionValue;
 const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
 // 2: deals that load are checked for bounded money, a negative value, a
 // blank title and dates before 1970.
-const DEALS_VERSION: u32 = 2;
+// 3: each file's blob id before its table.
+const DEALS_VERSION: u32 = 3;
 const CLOSES_MAGIC: &[u8; 8] = b"FNLCLOSE";
 const CLOSES_VERSION: u32 = 3;
 
@@ -83,6 +84,18 @@ impl Stat {
             let _ = meta;
             None
         }
+    }
+
+    /// The stat data as five numbers: inode, size, the two times' seconds,
+    /// and their nanoseconds together.
+    pub fn parts(&self) -> [u64; 5] {
+        [
+            self.ino,
+            self.size,
+            self.mtime.0 as u64,
+            self.ctime.0 as u64,
+            (u64::from(self.mtime.1) << 32) | u64::from(self.ctime.1),
+        ]
     }
 
     /// Whether the file had been still for [`SETTLED_SECONDS`] at `started`.
@@ -154,17 +167,23 @@ impl DealCache {
         self.entries.is_empty()
     }
 
-    /// The table of the deal file `rel` (relative to the root), when it
-    /// was recorded with exactly `stat` and had settled by then; with only
-    /// the top-level `keys` when given.
-    pub fn table(&self, rel: &str, stat: &Stat, keys: Option<&[&str]>) -> Option<toml::Table> {
+    /// The table and blob id of the deal file `rel` (relative to the
+    /// root), when it was recorded with exactly `stat` and had settled by
+    /// then; with only the top-level `keys` when given.
+    pub fn table(
+        &self,
+        rel: &str,
+        stat: &Stat,
+        keys: Option<&[&str]>,
+    ) -> Option<(toml::Table, [u8; 20])> {
         let (recorded, encoded) = self.find(rel)?;
         if recorded != *stat || !recorded.settled(self.started) {
             return None;
         }
         let mut r = Reader::new(encoded);
+        let blob = r.array()?;
         let table = read_table(&mut r, keys)?;
-        r.done().then_some(table)
+        r.done().then_some((table, blob))
     }
 
     /// The encoded table of the deal file `rel` as recorded with exactly
@@ -216,15 +235,16 @@ impl DealCache {
     }
 }
 
-/// A deal's table as the deal cache holds it.
-pub fn encode_table(table: &toml::Table) -> Vec<u8> {
+/// A deal file as the deal cache holds it: its blob id and its table.
+pub fn encode_deal(blob: [u8; 20], table: &toml::Table) -> Vec<u8> {
     let mut w = Writer::piece(512);
+    w.bytes(&blob);
     put_table(&mut w, table);
     w.into_bytes()
 }
 
 /// Writes the deal cache of the pipeline at `root` to `dir`: each file as
-/// (path relative to the root, stat data, [`encode_table`]), recorded by a
+/// (path relative to the root, stat data, [`encode_deal`]), recorded by a
 /// run that started at `started`. Files that had not settled by then are
 /// left out.
 pub fn save_deals<'a>(
@@ -614,8 +634,9 @@ mod tests {
 
     fn round_trip(text: &str) -> (String, String) {
         let table = crate::model::deal::parse_table(text).unwrap();
-        let bytes = encode_table(&table);
+        let bytes = encode_deal([7; 20], &table);
         let mut r = Reader::new(&bytes);
+        assert_eq!(r.array::<20>(), Some([7; 20]));
         let back = read_table(&mut r, None).unwrap();
         assert!(r.done());
         // Debug strings, so NaN equals NaN; the order of keys counts.
@@ -639,7 +660,8 @@ mod tests {
     fn damaged_bytes_never_decode_into_a_table() {
         let table = crate::model::deal::parse_table("title = \"Acme\"\nd = 2026-11-20T10:00:00Z\n")
             .unwrap();
-        let bytes = encode_table(&table);
+        let bytes = encode_deal([7; 20], &table);
+        let bytes = &bytes[20..];
         for n in 0..bytes.len() {
             let mut r = Reader::new(&bytes[..n]);
             assert!(read_table(&mut r, None).is_none(), "length {n}");

@@ -34,6 +34,9 @@ pub struct Pipeline {
     /// Files that could not be loaded, folders that are not stages, and IDs
     /// found in two stages (the later copy is set aside).
     pub problems: Vec<Problem>,
+    /// Hidden `.toml` files and hidden folders in the stage folders: no
+    /// deal to funnel, but files git may track or list as untracked.
+    pub hidden: usize,
 }
 
 /// The nearest folder from `start` upward that holds `funnel.toml`.
@@ -92,7 +95,7 @@ impl Pipeline {
     ) -> Result<Pipeline> {
         let started = cache.and_then(|_| deal_cache::instant(started));
         let config = load_config(root)?;
-        let (files, problems) = deal_files(root, &config)?;
+        let (files, problems, hidden) = deal_files(root, &config)?;
         let known = match (cache, started) {
             (Some(dir), Some(_)) => Some(DealCache::open(dir, root)),
             _ => None,
@@ -119,7 +122,10 @@ impl Pipeline {
             }
         }
         let results = loaded.into_iter().map(|l| l.deal).collect();
-        Ok(assemble(root, config, results, problems))
+        Ok(Pipeline {
+            hidden,
+            ..assemble(root, config, results, problems)
+        })
     }
 
     /// The pipeline that `files` make (paths relative to the root, as
@@ -171,6 +177,7 @@ impl Pipeline {
             config: load_config(root)?,
             deals: Vec::new(),
             problems: Vec::new(),
+            hidden: 0,
         })
     }
 
@@ -205,7 +212,7 @@ impl Pipeline {
             }
         }
         let Some(rel) = file else {
-            let (files, _) = deal_files(&self.root, &self.config)?;
+            let (files, _, _) = deal_files(&self.root, &self.config)?;
             let ids: Vec<&str> = files
                 .iter()
                 .filter_map(|f| f.file_stem().and_then(|s| s.to_str()))
@@ -285,9 +292,10 @@ pub fn deal_paths(root: &Path, config: &Config) -> Result<Vec<PathBuf>> {
     Ok(deal_files(root, config)?.0)
 }
 
-fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem>)> {
+fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem>, usize)> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut hidden = 0;
     for stage in &config.stages {
         let dir = root.join(&stage.id);
         if is_link(&dir) {
@@ -310,10 +318,13 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
                 problems.push(Problem::file(rel(), "file name is not valid UTF-8"));
                 continue;
             };
+            let file_type = entry.file_type().ok();
             if name.starts_with('.') {
+                if name.ends_with(".toml") || file_type.is_some_and(|t| t.is_dir()) {
+                    hidden += 1;
+                }
                 continue;
             }
-            let file_type = entry.file_type().ok();
             if file_type.is_some_and(|t| t.is_symlink()) {
                 let at = if name.ends_with(".toml") {
                     LinkAt::DealFile
@@ -390,7 +401,7 @@ fn deal_files(root: &Path, config: &Config) -> Result<(Vec<PathBuf>, Vec<Problem
             );
         }
     }
-    Ok((files, problems))
+    Ok((files, problems, hidden))
 }
 
 /// Where a symbolic link was found, for its message.
@@ -451,7 +462,13 @@ fn holds_toml(dir: &Path) -> bool {
 fn read_deal(root: &Path, rel: &Path) -> Result<Deal, Vec<Problem>> {
     match std::fs::read(root.join(rel)) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Deal::parse(rel, &text),
+            Ok(text) => Deal::parse(rel, &text).map(|mut deal| {
+                deal.blob = crate::git::BlobId::of(text.as_bytes())
+                    .as_bytes()
+                    .try_into()
+                    .ok();
+                deal
+            }),
             Err(_) => Err(vec![
                 Problem::file(rel, "the file is not valid UTF-8").with_hint("save it as UTF-8"),
             ]),
@@ -488,10 +505,12 @@ fn load_deal_file(
             .and_then(|meta| Stat::of(&meta))
     });
     if let (Some((cache, _)), Some(stat), Some(key)) = (cache, &stat, rel.to_str())
-        && let Some(fields) = cache.table(key, stat, keys)
+        && let Some((fields, blob)) = cache.table(key, stat, keys)
     {
+        let mut deal = Deal::from_table(rel, fields);
+        deal.blob = Some(blob);
         return Loaded {
-            deal: Ok(Deal::from_table(rel, fields)),
+            deal: Ok(deal),
             stat: Some(*stat),
             cached: true,
             encoded: None,
@@ -499,9 +518,9 @@ fn load_deal_file(
     }
     let mut deal = read_deal(root, rel);
     let encoded = match (&deal, cache, &stat) {
-        (Ok(deal), Some((_, started)), Some(stat)) if stat.settled(started) => {
-            Some(deal_cache::encode_table(&deal.fields))
-        }
+        (Ok(deal), Some((_, started)), Some(stat)) if stat.settled(started) => deal
+            .blob
+            .map(|blob| deal_cache::encode_deal(blob, &deal.fields)),
         _ => None,
     };
     if let (Ok(deal), Some(keys)) = (&mut deal, keys) {
@@ -566,6 +585,7 @@ fn assemble(
         config,
         deals,
         problems,
+        hidden: 0,
     }
 }
 

@@ -6,6 +6,7 @@
 mod support;
 
 mod asof;
+mod briefs;
 mod check;
 mod cli;
 mod corpus;

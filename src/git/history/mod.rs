@@ -41,6 +41,7 @@
 //! libgit2, without its re-hashing of every object read: see
 //! `read_without_hash_check`, the one place that turns it off.
 
+mod briefs;
 mod cache;
 mod chase;
 mod store;
@@ -56,6 +57,7 @@ use git2::{Oid, Repository};
 use crate::git::{BlobId, CommitId};
 use jiff::Timestamp;
 
+pub use self::briefs::{Brief, Briefs};
 use self::cache::{VERSION, decode, encode};
 use self::chase::chase;
 use self::store::Store;
@@ -168,6 +170,50 @@ fn load_inner(
     walk_from(repo, &head, stages, only, partial, grafts, true, progress)
 }
 
+/// The briefs of the deals at HEAD (see [`briefs`]): from the briefs file
+/// when it was made at HEAD, else from a whole [`load`] (calling
+/// `progress` as it goes), after which the file is written for the next
+/// run.
+pub fn load_briefs(
+    repo: &Repo,
+    stages: &[&str],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Briefs> {
+    let (partial, grafts) = graft_state(&repo.repo);
+    let head = match repo.repo.head().and_then(|h| h.peel_to_commit()) {
+        Ok(head) => CommitId(head.id()),
+        Err(_) => return Ok(Briefs::of(&load(repo, stages)?, stages)),
+    };
+    let key = cache_key(&prefix_components(&repo.prefix)?, stages, grafts);
+    let path = cache_dir(repo).join(format!(
+        "briefs-{:016x}",
+        crate::cache_file::checksum(key.as_bytes())
+    ));
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    if let Some(briefs) = briefs::decode(&bytes, head, &key, stages, partial) {
+        return Ok(briefs);
+    }
+    let history = load_with_progress(repo, stages, progress)?;
+    let briefs = Briefs::of(&history, stages);
+    // Written only when HEAD has not moved meanwhile (another process's
+    // commit): the briefs are those of the commit the load started from.
+    if repo.repo.head().ok().and_then(|h| h.target()) == Some(head.0) {
+        // A file that cannot be written only costs time on the next run.
+        let _ = crate::cache_file::write_atomically(&path, &briefs::encode(&briefs, head, &key));
+    }
+    Ok(briefs)
+}
+
+/// What the history cache and the briefs are made for: the pipeline's
+/// prefix, its stage folders and what rewrites the graph.
+fn cache_key(prefix: &[String], stages: &[&str], grafts: u64) -> String {
+    format!(
+        "prefix={}\nstages={}\ngrafts={grafts:016x}\n",
+        prefix.join("/"),
+        stages.join(",")
+    )
+}
+
 /// The history as it stood at commit `tip` (of every deal present there),
 /// for comparing two states of the pipeline. The cache is read, never
 /// written: it stays the cache of HEAD.
@@ -206,11 +252,7 @@ fn walk_from(
     let head_tree = id(head.tree_id());
     let head = head.id();
     let prefix = prefix_components(&repo.prefix)?;
-    let key = format!(
-        "prefix={}\nstages={}\ngrafts={grafts:016x}\n",
-        prefix.join("/"),
-        stages.join(",")
-    );
+    let key = cache_key(&prefix, stages, grafts);
     let cache_path = cache_dir(repo).join(format!(
         "history-v{VERSION}-{:016x}",
         crate::cache_file::checksum(key.as_bytes())

@@ -1,0 +1,327 @@
+//! Briefs: the little of each deal's history that the commands which print
+//! no timeline need (`board`, `doctor`, `next`, `list`, `check`), kept per
+//! HEAD commit in the git dir, so that they read one small file instead of
+//! the history cache and a chase of every deal.
+//!
+//! A brief is fixed by the commit it was made at: HEAD's id is in the file,
+//! and a file made at another commit (or for another prefix, stage list or
+//! grafts, which key it as they key the history cache) is not used; the
+//! history is then loaded whole, and the briefs made from it are written
+//! for the next run. The layout is [`crate::cache_file`]'s: a file that is
+//! damaged, foreign or does not decode to its end is ignored and rebuilt.
+//! The mailmap is not part of a brief (it holds no author), so editing
+//! `.mailmap` needs no rebuild.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+
+use super::{History, StageEntry, Timeline};
+use crate::cache_file::{Reader, Writer};
+use crate::git::{BlobId, CommitId};
+
+/// The format version of the briefs file; bump it when the layout changes.
+const VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"FNLBRIEF";
+
+/// What the history says of one deal at HEAD, short of its timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Brief {
+    /// When the file was first added.
+    pub added_at: Timestamp,
+    /// When a commit last changed the file.
+    pub last_change: Timestamp,
+    /// The stage folder the file was in at HEAD (its number in the stage
+    /// list) and when the deal entered it.
+    pub entered: Option<(u16, Timestamp)>,
+    /// The file's blob at HEAD.
+    pub blob: Option<BlobId>,
+}
+
+/// The briefs of every deal at HEAD.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Briefs {
+    /// By the deal's ID at HEAD.
+    pub deals: HashMap<String, Brief>,
+    /// The stage folders, in funnel order: a brief's stage is a number here.
+    pub stages: Vec<String>,
+    /// The timelines whose stage entries contradict their order (an entry
+    /// dated before the one it follows), with their entries alone: what
+    /// `check` says about clock skew.
+    pub skewed: Vec<Timeline>,
+    /// Why the history is incomplete (a shallow clone, grafts), if it is.
+    pub partial: Option<String>,
+}
+
+impl Briefs {
+    /// The briefs of `history`'s deals; `stages` as the history was loaded.
+    pub fn of(history: &History, stages: &[&str]) -> Briefs {
+        let deals = history
+            .deals
+            .iter()
+            .map(|(id, timeline)| {
+                let entered = timeline.entries.last().and_then(|entry| {
+                    let stage = stages.iter().position(|s| *s == entry.stage)?;
+                    Some((u16::try_from(stage).ok()?, entry.at))
+                });
+                let brief = Brief {
+                    added_at: timeline.added_at,
+                    last_change: timeline.last_change,
+                    entered,
+                    blob: timeline.versions.last().map(|v| v.2),
+                };
+                (id.clone(), brief)
+            })
+            .collect();
+        let mut skewed: Vec<Timeline> = history
+            .deals
+            .values()
+            .filter(|t| skewed(t))
+            .map(|t| Timeline {
+                id: t.id.clone(),
+                added_at: t.added_at,
+                added_in: t.added_in,
+                entries: t.entries.clone(),
+                last_change: t.last_change,
+                renamed_from: Vec::new(),
+                versions: Vec::new(),
+                version_authors: Vec::new(),
+                removed: None,
+            })
+            .collect();
+        skewed.sort_by(|a, b| a.id.cmp(&b.id));
+        Briefs {
+            deals,
+            stages: stages.iter().map(|s| s.to_string()).collect(),
+            skewed,
+            partial: history.partial.clone(),
+        }
+    }
+
+    /// The stage a brief's file was in at HEAD.
+    pub fn stage(&self, brief: &Brief) -> Option<&str> {
+        let (stage, _) = brief.entered?;
+        self.stages.get(usize::from(stage)).map(String::as_str)
+    }
+}
+
+/// Whether a timeline has an entry dated before the one it follows.
+fn skewed(timeline: &Timeline) -> bool {
+    timeline
+        .entries
+        .windows(2)
+        .any(|pair| pair[1].at < pair[0].at)
+}
+
+fn put_time(out: &mut Writer, at: Timestamp) {
+    out.i64(at.as_second());
+    out.varint(u64::from(at.subsec_nanosecond().unsigned_abs()));
+}
+
+fn get_time(input: &mut Reader<'_>) -> Option<Timestamp> {
+    let seconds = input.i64()?;
+    let nanos = i32::try_from(input.varint()?).ok()?;
+    let nanos = if seconds < 0 { -nanos } else { nanos };
+    Timestamp::new(seconds, nanos).ok()
+}
+
+fn put_id(out: &mut Writer, id: Option<&git2::Oid>) {
+    match id {
+        Some(oid) => {
+            out.byte(1);
+            out.bytes(oid.as_bytes());
+        }
+        None => out.byte(0),
+    }
+}
+
+fn get_id(input: &mut Reader<'_>) -> Option<Option<git2::Oid>> {
+    match input.byte()? {
+        0 => Some(None),
+        1 => git2::Oid::from_bytes(&input.array::<20>()?).ok().map(Some),
+        _ => None,
+    }
+}
+
+/// The briefs file for `head`, with the key the history cache has.
+pub(super) fn encode(briefs: &Briefs, head: CommitId, key: &str) -> Vec<u8> {
+    let mut out = Writer::file(Vec::new(), MAGIC, VERSION, key);
+    out.reserve(64 + briefs.deals.len() * 64);
+    out.bytes(head.0.as_bytes());
+    out.count(briefs.deals.len());
+    for (id, brief) in &briefs.deals {
+        out.str(id);
+        put_time(&mut out, brief.added_at);
+        put_time(&mut out, brief.last_change);
+        match brief.entered {
+            Some((stage, at)) => {
+                out.varint(u64::from(stage) + 1);
+                put_time(&mut out, at);
+            }
+            None => out.varint(0),
+        }
+        put_id(&mut out, brief.blob.as_ref().map(|b| &b.0));
+    }
+    out.count(briefs.skewed.len());
+    for timeline in &briefs.skewed {
+        out.str(&timeline.id);
+        put_time(&mut out, timeline.added_at);
+        put_id(&mut out, Some(&timeline.added_in.0));
+        put_time(&mut out, timeline.last_change);
+        out.count(timeline.entries.len());
+        for entry in &timeline.entries {
+            out.str(&entry.stage);
+            put_time(&mut out, entry.at);
+            put_id(&mut out, Some(&entry.commit.0));
+            out.str(&entry.author_email);
+        }
+    }
+    out.seal()
+}
+
+/// The briefs in `bytes` when they were made at `head` for `key` and
+/// decode to the end; `stages` and `partial` are this load's.
+pub(super) fn decode(
+    bytes: &[u8],
+    head: CommitId,
+    key: &str,
+    stages: &[&str],
+    partial: Option<String>,
+) -> Option<Briefs> {
+    let mut input = Reader::open(bytes, MAGIC, VERSION, key)?;
+    if input.array::<20>()? != *head.0.as_bytes() {
+        return None;
+    }
+    let count = input.count()?;
+    let mut deals = HashMap::with_capacity(count);
+    for _ in 0..count {
+        let id = input.str()?.to_string();
+        let added_at = get_time(&mut input)?;
+        let last_change = get_time(&mut input)?;
+        let entered = match input.varint()? {
+            0 => None,
+            n => {
+                let stage = u16::try_from(n - 1)
+                    .ok()
+                    .filter(|&s| usize::from(s) < stages.len())?;
+                Some((stage, get_time(&mut input)?))
+            }
+        };
+        let blob = get_id(&mut input)?.map(BlobId);
+        let brief = Brief {
+            added_at,
+            last_change,
+            entered,
+            blob,
+        };
+        deals.insert(id, brief);
+    }
+    let count = input.count()?;
+    let mut skewed = Vec::with_capacity(count);
+    for _ in 0..count {
+        let id = input.str()?.to_string();
+        let added_at = get_time(&mut input)?;
+        let added_in = CommitId(get_id(&mut input)??);
+        let last_change = get_time(&mut input)?;
+        let entries = (0..input.count()?)
+            .map(|_| {
+                Some(StageEntry {
+                    stage: input.str()?.to_string(),
+                    at: get_time(&mut input)?,
+                    commit: CommitId(get_id(&mut input)??),
+                    author_email: input.str()?.to_string(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        skewed.push(Timeline {
+            id,
+            added_at,
+            added_in,
+            entries,
+            last_change,
+            renamed_from: Vec::new(),
+            versions: Vec::new(),
+            version_authors: Vec::new(),
+            removed: None,
+        });
+    }
+    input.done().then(|| Briefs {
+        deals,
+        stages: stages.iter().map(|s| s.to_string()).collect(),
+        skewed,
+        partial,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_second(seconds).unwrap()
+    }
+
+    fn briefs() -> Briefs {
+        let commit = CommitId(git2::Oid::from_bytes(&[3; 20]).unwrap());
+        let entry = |stage: &str, seconds| StageEntry {
+            stage: stage.to_string(),
+            at: at(seconds),
+            commit,
+            author_email: "ana@example.com".to_string(),
+        };
+        let mut deals = HashMap::new();
+        deals.insert(
+            "acme".to_string(),
+            Brief {
+                added_at: at(1_000),
+                last_change: at(5_000),
+                entered: Some((1, at(2_000))),
+                blob: Some(BlobId(git2::Oid::from_bytes(&[9; 20]).unwrap())),
+            },
+        );
+        deals.insert(
+            "bare".to_string(),
+            Brief {
+                added_at: Timestamp::new(-10, -5).unwrap(),
+                last_change: at(0),
+                entered: None,
+                blob: None,
+            },
+        );
+        Briefs {
+            deals,
+            stages: vec!["lead".into(), "won".into()],
+            skewed: vec![Timeline {
+                id: "acme".into(),
+                added_at: at(1_000),
+                added_in: commit,
+                entries: vec![entry("lead", 3_000), entry("won", 2_000)],
+                last_change: at(5_000),
+                renamed_from: Vec::new(),
+                versions: Vec::new(),
+                version_authors: Vec::new(),
+                removed: None,
+            }],
+            partial: None,
+        }
+    }
+
+    #[test]
+    fn briefs_read_back_only_for_their_head_and_key_and_never_damaged() {
+        let head = CommitId(git2::Oid::from_bytes(&[1; 20]).unwrap());
+        let other = CommitId(git2::Oid::from_bytes(&[2; 20]).unwrap());
+        let stages = ["lead", "won"];
+        let bytes = encode(&briefs(), head, "key");
+        assert_eq!(decode(&bytes, head, "key", &stages, None), Some(briefs()));
+        assert_eq!(decode(&bytes, other, "key", &stages, None), None);
+        assert_eq!(decode(&bytes, head, "other key", &stages, None), None);
+        // A stage number past the stage list is not believed.
+        assert_eq!(decode(&bytes, head, "key", &stages[..1], None), None);
+        for n in 0..bytes.len() {
+            assert_eq!(decode(&bytes[..n], head, "key", &stages, None), None);
+            let mut damaged = bytes.clone();
+            damaged[n] ^= 0x20;
+            assert_eq!(decode(&damaged, head, "key", &stages, None), None, "{n}");
+        }
+    }
+}
