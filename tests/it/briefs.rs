@@ -23,12 +23,15 @@ fn outputs(env: &TestEnv) -> Vec<(String, String)> {
     .collect()
 }
 
-/// What the commands print with no cache, the same again from the caches
-/// they wrote, and that the briefs were written.
+/// What the commands print from the caches of the commit before (briefs
+/// brought forward), the same with no cache, the same again from the
+/// caches they wrote, and that the briefs were written.
 #[track_caller]
 fn same_cold_and_warm(env: &TestEnv) -> Vec<(String, String)> {
+    let warm = outputs(env);
     let _ = std::fs::remove_dir_all(env.path(".git/funnel"));
     let cold = outputs(env);
+    assert_eq!(warm, cold);
     assert!(
         std::fs::read_dir(env.path(".git/funnel"))
             .unwrap()
@@ -101,6 +104,34 @@ fn brief_reads_match_a_cold_load_and_follow_every_new_commit() {
     env.git(&["rm", "-q", "won/globex.toml"]);
     commit_at(&env, "globex gone", "2026-11-23T09:00:00Z");
     same_cold_and_warm(&env);
+
+    // funnel's own commits, one after another and several between runs.
+    env.funnel(&["add", "Hooli", "--value", "300", "--at", "2026-11-24"])
+        .success();
+    same_cold_and_warm(&env);
+    env.funnel(&["move", "hooli", "contact", "--at", "2026-11-25"])
+        .success();
+    env.funnel(&["set", "hooli", "value=450"]).success();
+    env.funnel(&["add", "Umbrella", "--at", "2026-11-25"])
+        .success();
+    same_cold_and_warm(&env);
+    env.funnel(&["rename", "hooli", "hooli-xyz"]).success();
+    let renamed = same_cold_and_warm(&env);
+    assert!(renamed[3].0.contains("hooli-xyz"), "{}", renamed[3].0);
+    env.funnel(&["rm", "umbrella"]).success();
+    same_cold_and_warm(&env);
+
+    // A merge of a branch that moved a deal.
+    env.git(&["checkout", "-qb", "side"]);
+    env.git(&["mv", "contact/hooli-xyz.toml", "negotiation/hooli-xyz.toml"]);
+    commit_at(&env, "hooli on a branch", "2026-11-26T09:00:00Z");
+    env.git(&["checkout", "-q", "main"]);
+    env.funnel(&["add", "Stark", "--at", "2026-11-26"])
+        .success();
+    env.git_output(&["merge", "-q", "--no-edit", "side"], &[])
+        .success();
+    let merged = same_cold_and_warm(&env);
+    assert!(merged[3].0.contains("negotiation\t"), "{}", merged[3].0);
 
     // A damaged or foreign briefs file is not believed.
     let briefs = std::fs::read_dir(env.path(".git/funnel"))

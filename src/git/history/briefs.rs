@@ -18,7 +18,7 @@ use jiff::Timestamp;
 
 use super::{History, StageEntry, Timeline};
 use crate::cache_file::{Reader, Writer};
-use crate::git::{BlobId, CommitId};
+use crate::git::{BlobId, CommitId, DealChange};
 
 /// The format version of the briefs file; bump it when the layout changes.
 const VERSION: u32 = 1;
@@ -96,6 +96,70 @@ impl Briefs {
             skewed,
             partial: history.partial.clone(),
         }
+    }
+
+    /// The briefs one commit later: `changes` are what the commit (whose
+    /// only parent the briefs were made at) changed, at author time `at`.
+    /// The same as a chase gives for a commit on top of a line, for the
+    /// changes it can follow; `false`, leaving the briefs half changed,
+    /// for one it cannot (a deal whose entries contradict their order, an
+    /// ID added in a second stage, a change of a file the briefs do not
+    /// have there, an entry dated before the one it follows): the caller
+    /// then loads the history.
+    pub(super) fn advance(&mut self, changes: &[DealChange], at: Timestamp) -> bool {
+        let stages = &self.stages;
+        let number = |stage: &str| {
+            let n = stages.iter().position(|s| s == stage)?;
+            u16::try_from(n).ok()
+        };
+        for change in changes {
+            if self.skewed.iter().any(|t| t.id == change.id) {
+                return false;
+            }
+            let brief = self.deals.get(&change.id);
+            let stage_of =
+                |brief: &Brief| brief.entered.and_then(|(n, _)| stages.get(usize::from(n)));
+            let was = brief.and_then(stage_of);
+            match (&change.from, &change.to) {
+                (None, None) => {}
+                (None, Some((stage, blob))) => {
+                    let Some(n) = number(stage).filter(|_| brief.is_none()) else {
+                        return false;
+                    };
+                    let brief = Brief {
+                        added_at: at,
+                        last_change: at,
+                        entered: Some((n, at)),
+                        blob: Some(*blob),
+                    };
+                    self.deals.insert(change.id.clone(), brief);
+                }
+                (Some((from, _)), None) => {
+                    if was != Some(from) {
+                        return false;
+                    }
+                    self.deals.remove(&change.id);
+                }
+                (Some((from, _)), Some((to, blob))) => {
+                    let (Some(brief), Some(n)) = (self.deals.get_mut(&change.id), number(to))
+                    else {
+                        return false;
+                    };
+                    if was != Some(from) {
+                        return false;
+                    }
+                    if from != to {
+                        if brief.entered.is_some_and(|(_, then)| at < then) {
+                            return false;
+                        }
+                        brief.entered = Some((n, at));
+                    }
+                    brief.last_change = at;
+                    brief.blob = Some(*blob);
+                }
+            }
+        }
+        true
     }
 
     /// The stage a brief's file was in at HEAD.
@@ -179,19 +243,17 @@ pub(super) fn encode(briefs: &Briefs, head: CommitId, key: &str) -> Vec<u8> {
     out.seal()
 }
 
-/// The briefs in `bytes` when they were made at `head` for `key` and
-/// decode to the end; `stages` and `partial` are this load's.
+/// The commit the briefs in `bytes` were made at, and the briefs, when
+/// they were made for `key` and decode to the end; `stages` and `partial`
+/// are this load's.
 pub(super) fn decode(
     bytes: &[u8],
-    head: CommitId,
     key: &str,
     stages: &[&str],
     partial: Option<String>,
-) -> Option<Briefs> {
+) -> Option<(CommitId, Briefs)> {
     let mut input = Reader::open(bytes, MAGIC, VERSION, key)?;
-    if input.array::<20>()? != *head.0.as_bytes() {
-        return None;
-    }
+    let head = CommitId(git2::Oid::from_bytes(&input.array::<20>()?).ok()?);
     let count = input.count()?;
     let mut deals = HashMap::with_capacity(count);
     for _ in 0..count {
@@ -245,12 +307,13 @@ pub(super) fn decode(
             removed: None,
         });
     }
-    input.done().then(|| Briefs {
+    let briefs = Briefs {
         deals,
         stages: stages.iter().map(|s| s.to_string()).collect(),
         skewed,
         partial,
-    })
+    };
+    input.done().then_some((head, briefs))
 }
 
 #[cfg(test)]
@@ -307,21 +370,21 @@ mod tests {
     }
 
     #[test]
-    fn briefs_read_back_only_for_their_head_and_key_and_never_damaged() {
+    fn briefs_read_back_with_their_head_for_their_key_and_never_damaged() {
         let head = CommitId(git2::Oid::from_bytes(&[1; 20]).unwrap());
         let other = CommitId(git2::Oid::from_bytes(&[2; 20]).unwrap());
         let stages = ["lead", "won"];
         let bytes = encode(&briefs(), head, "key");
-        assert_eq!(decode(&bytes, head, "key", &stages, None), Some(briefs()));
-        assert_eq!(decode(&bytes, other, "key", &stages, None), None);
-        assert_eq!(decode(&bytes, head, "other key", &stages, None), None);
+        assert_eq!(decode(&bytes, "key", &stages, None), Some((head, briefs())));
+        assert_ne!(encode(&briefs(), other, "key"), bytes);
+        assert_eq!(decode(&bytes, "other key", &stages, None), None);
         // A stage number past the stage list is not believed.
-        assert_eq!(decode(&bytes, head, "key", &stages[..1], None), None);
+        assert_eq!(decode(&bytes, "key", &stages[..1], None), None);
         for n in 0..bytes.len() {
-            assert_eq!(decode(&bytes[..n], head, "key", &stages, None), None);
+            assert_eq!(decode(&bytes[..n], "key", &stages, None), None);
             let mut damaged = bytes.clone();
             damaged[n] ^= 0x20;
-            assert_eq!(decode(&damaged, head, "key", &stages, None), None, "{n}");
+            assert_eq!(decode(&damaged, "key", &stages, None), None, "{n}");
         }
     }
 }

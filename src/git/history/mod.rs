@@ -190,11 +190,15 @@ pub fn load_briefs(
         crate::cache_file::checksum(key.as_bytes())
     ));
     let bytes = std::fs::read(&path).unwrap_or_default();
-    if let Some(briefs) = briefs::decode(&bytes, head, &key, stages, partial) {
-        return Ok(briefs);
-    }
-    let history = load_with_progress(repo, stages, progress)?;
-    let briefs = Briefs::of(&history, stages);
+    let briefs = match briefs::decode(&bytes, &key, stages, partial) {
+        Some((made_at, briefs)) if made_at == head => return Ok(briefs),
+        Some((made_at, briefs)) => advance(repo, stages, briefs, made_at, head),
+        None => None,
+    };
+    let briefs = match briefs {
+        Some(briefs) => briefs,
+        None => Briefs::of(&load_with_progress(repo, stages, progress)?, stages),
+    };
     // Written only when HEAD has not moved meanwhile (another process's
     // commit): the briefs are those of the commit the load started from.
     if repo.repo.head().ok().and_then(|h| h.target()) == Some(head.0) {
@@ -203,6 +207,51 @@ pub fn load_briefs(
     }
     Ok(briefs)
 }
+
+/// `briefs`, made at `from`, brought up to `head` commit by commit, when
+/// `head` is at most [`ADVANCE`] single-parent commits past `from` on its
+/// first-parent line and every commit on the way can be followed (see
+/// [`Briefs::advance`]; no `funnel rename`). Each commit's changes come
+/// from the tree reader `log` uses: a command after a `move` or a `git
+/// commit` reads two stage-folder trees per commit, not the history.
+fn advance(
+    repo: &Repo,
+    stages: &[&str],
+    mut briefs: Briefs,
+    from: CommitId,
+    head: CommitId,
+) -> Option<Briefs> {
+    let git = &repo.repo;
+    let mut line = Vec::new();
+    let mut at = git.find_commit(head.0).ok()?;
+    while at.id() != from.0 {
+        if at.parent_count() != 1 || line.len() == ADVANCE {
+            return None;
+        }
+        line.push(at.id());
+        at = at.parent(0).ok()?;
+    }
+    with_tree_reader(repo, stages, |trees| {
+        for &commit in line.iter().rev() {
+            let found = git.find_commit(commit)?;
+            if !super::trailers::renames(found.message_bytes()).is_empty() {
+                return Ok(None);
+            }
+            let when = Timestamp::from_second(found.author().when().seconds())
+                .map_err(|e| Error::data(e.to_string()))?;
+            if !briefs.advance(&trees.commit_changes(CommitId(commit))?, when) {
+                return Ok(None);
+            }
+        }
+        Ok(Some(briefs))
+    })
+    .ok()
+    .flatten()
+}
+
+/// How many commits briefs are brought forward before the history is
+/// loaded instead.
+const ADVANCE: usize = 64;
 
 /// What the history cache and the briefs are made for: the pipeline's
 /// prefix, its stage folders and what rewrites the graph.
