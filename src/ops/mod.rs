@@ -154,19 +154,18 @@ impl Workspace {
             return Err(OpError::AtInFuture { at: shown(at) }.into());
         }
         let Some(id) = id else { return Ok(()) };
+        // The briefs know when each deal entered its stage: no history walk.
         let stages: Vec<&str> = self.config().stage_ids().collect();
-        let history = crate::git::history::load(&self.repo, &stages)?;
-        if let Some(entry) = history
-            .deals
-            .get(id)
-            .and_then(|timeline| timeline.entries.last())
-            && at < entry.at
+        let briefs = crate::git::history::load_briefs(&self.repo, &stages, &mut |_, _| {})?;
+        if let Some(brief) = briefs.deals.get(id)
+            && let Some((_, entered)) = brief.entered
+            && at < entered
         {
             return Err(OpError::AtBeforeEntry {
                 at: shown(at),
                 id: id.into(),
-                stage: entry.stage.clone(),
-                entered: shown(entry.at),
+                stage: briefs.stage(brief).unwrap_or_default().to_string(),
+                entered: shown(entered),
             }
             .into());
         }
