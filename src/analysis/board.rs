@@ -60,6 +60,16 @@ fn serialize_wip<S: serde::Serializer>(wip: &Wip, serializer: S) -> Result<S::Ok
 
 /// The board of `pipeline` on `today`, with what the history says of each
 /// deal (`facts`; a deal git has not seen counts from its created date).
+/// The top-level keys [`board`] reads of a deal: a pipeline loaded with
+/// only these gives the same board.
+pub const KEYS: &[&str] = &[
+    "value",
+    "currency",
+    "probability",
+    "created",
+    "snooze_until",
+];
+
 pub fn board(pipeline: &Pipeline, facts: &HashMap<String, DealFacts>, today: Date) -> Board {
     let config = &pipeline.config;
     let none = DealFacts::default();
@@ -121,5 +131,51 @@ pub fn board(pipeline: &Pipeline, facts: &HashMap<String, DealFacts>, today: Dat
         today,
         stages,
         open,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::model::config::{Config, DEFAULT};
+    use crate::model::deal::Deal;
+
+    #[test]
+    fn deals_loaded_with_the_board_keys_alone_give_the_same_board() {
+        let deal = |path: &str, text: &str| Deal::parse(Path::new(path), text).unwrap();
+        let whole = vec![
+            deal(
+                "lead/acme.toml",
+                "title = \"Acme\"\nvalue = 1200\ncurrency = \"EUR\"\nowner = \"ann\"\ncreated = 2026-08-01\nnotes = \"n\"\n",
+            ),
+            deal(
+                "proposal/globex.toml",
+                "title = \"Globex\"\nvalue = \"800.50\"\nprobability = 70\ncreated = 2026-10-01\nexpected_close = 2026-12-01\nsnooze_until = 2026-12-01\n[qualification]\nneed = \"x\"\n",
+            ),
+            deal("won/initech.toml", "title = \"Initech\"\nvalue = 300\n"),
+        ];
+        let mut some = whole.clone();
+        for deal in &mut some {
+            deal.fields.retain(|key, _| KEYS.contains(&key));
+        }
+        let board_of = |deals: Vec<Deal>| {
+            let pipeline = Pipeline {
+                root: PathBuf::new(),
+                config: Config::parse(&format!("{DEFAULT}\n[fx]\nEUR = \"1.1\"\n")).unwrap(),
+                deals,
+                problems: Vec::new(),
+                hidden: 0,
+            };
+            let today = jiff::civil::date(2026, 11, 27);
+            format!("{:?}", board(&pipeline, &HashMap::new(), today))
+        };
+        let whole_board = board_of(whole);
+        assert!(
+            whole_board.contains("oldest_days: Some(118)"),
+            "{whole_board}"
+        );
+        assert_eq!(board_of(some), whole_board);
     }
 }

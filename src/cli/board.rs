@@ -61,7 +61,13 @@ pub fn run(env: &mut Env, args: BoardArgs) -> CmdResult {
 /// Prints the board and returns it (for `demo`'s summary).
 pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
     env.look_back(&args.as_of)?;
-    let mut snapshot = env.briefed_snapshot()?;
+    // Without filter terms a deal's other keys are never read.
+    let keys = args
+        .filter
+        .terms
+        .is_empty()
+        .then_some(funnel::analysis::board::KEYS);
+    let mut snapshot = env.briefed_snapshot(keys)?;
     // Before deals are set aside: whether the work tree is HEAD's.
     let committed = snapshot.matches_head();
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;

@@ -48,7 +48,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
-    let snapshot = match env.open_briefed_snapshot() {
+    let snapshot = match env.open_briefed_snapshot(None) {
         Ok(snapshot) => snapshot,
         Err(funnel::error::Error::Problems(problems)) => {
             // The configuration itself is broken: report it like any file.

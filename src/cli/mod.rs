@@ -198,18 +198,20 @@ impl Env {
     /// [`Env::snapshot`] for a command that prints no timeline (`board`,
     /// `doctor`, `next`, `list`): the history as briefs, see
     /// [`Snapshot::open_briefed`].
-    pub fn briefed_snapshot(&self) -> Result<Snapshot, Error> {
-        self.warned(self.open_briefed_snapshot()?)
+    /// With `keys`, deals keep only those top-level keys (see
+    /// [`Snapshot::open`]).
+    pub fn briefed_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
+        self.warned(self.open_briefed_snapshot(keys)?)
     }
 
     /// [`Env::open_snapshot`] with the history as briefs (`check`).
-    pub fn open_briefed_snapshot(&self) -> Result<Snapshot, Error> {
+    pub fn open_briefed_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
         if self.as_of.is_some() {
-            return self.open_snapshot(None);
+            return self.open_snapshot(keys);
         }
         let root = self.root()?;
         let repo = self.recover(&root)?;
-        self.with_progress(|progress| Snapshot::open_briefed(&root, repo, None, progress))
+        self.with_progress(|progress| Snapshot::open_briefed(&root, repo, keys, progress))
     }
 
     /// `snapshot` after the warnings about skipped files and a partial

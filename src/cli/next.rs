@@ -38,7 +38,7 @@ pub struct NextArgs {
 
 pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
     env.look_back(&args.as_of)?;
-    let mut snapshot = env.briefed_snapshot()?;
+    let mut snapshot = env.briefed_snapshot(None)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     let today = env.today(&snapshot.pipeline.config)?;
     let owner = match (args.all, args.owner) {
