@@ -44,6 +44,37 @@ pub struct Finding {
     pub at_stake: Option<Decimal>,
 }
 
+/// The top-level keys of a deal file that [`diagnose`] and `next` read,
+/// for `config` (whose stages name the keys they require): a pipeline
+/// loaded with only these gives the same findings.
+pub fn keys(config: &crate::model::config::Config) -> Vec<&str> {
+    let mut keys: Vec<&str> = [
+        "value",
+        "currency",
+        "probability",
+        "owner",
+        "account",
+        "product",
+        "created",
+        "expected_close",
+        "last_contact",
+        "next_step",
+        "next_step_due",
+        "snooze_until",
+        "snooze_reason",
+        "qualification",
+    ]
+    .into();
+    for stage in &config.stages {
+        for key in &stage.require {
+            keys.push(key.split('.').next().unwrap_or(key));
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// Every finding for the pipeline on `today`, most severe first, then by
 /// value at stake.
 pub fn diagnose(
@@ -1033,5 +1064,52 @@ new_value = { amount = 7000, per = "week" }
             found(&pipeline(CONFIG, Vec::new()), &[], Kind::NotProspecting),
             []
         );
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use std::collections::{HashMap, HashSet};
+    use std::path::Path;
+
+    use super::*;
+
+    /// The example pipeline's deals with every key, and with only
+    /// [`keys`]: the same findings and the same work for each owner, on
+    /// days that make different findings.
+    #[test]
+    fn deals_loaded_with_the_doctor_keys_alone_give_the_same_findings_and_work() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-pipeline");
+        let whole = Pipeline::load(&root).unwrap();
+        let keys = keys(&whole.config);
+        let some = Pipeline::load_cached(&root, None, Some(&keys)).unwrap();
+        assert_eq!(some.deals.len(), whole.deals.len());
+        let facts = HashMap::new();
+        let owners: HashSet<&str> = whole.deals.iter().filter_map(|d| d.owner()).collect();
+        let mut kinds = HashSet::new();
+        for today in [
+            jiff::civil::date(2026, 11, 27),
+            jiff::civil::date(2027, 3, 1),
+        ] {
+            let findings = diagnose(&whole, &facts, today);
+            kinds.extend(findings.iter().map(|f| f.kind));
+            assert_eq!(
+                format!("{:?}", diagnose(&some, &facts, today)),
+                format!("{findings:?}")
+            );
+            for owner in owners.iter().copied().chain(["all"]) {
+                assert_eq!(
+                    format!(
+                        "{:?}",
+                        crate::analysis::next::next(&some, &facts, today, owner)
+                    ),
+                    format!(
+                        "{:?}",
+                        crate::analysis::next::next(&whole, &facts, today, owner)
+                    ),
+                );
+            }
+        }
+        assert!(kinds.len() >= 6, "{kinds:?}");
     }
 }

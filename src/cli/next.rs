@@ -38,7 +38,11 @@ pub struct NextArgs {
 
 pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
     env.look_back(&args.as_of)?;
-    let mut snapshot = env.briefed_snapshot(None)?;
+    // Without filter terms a deal's other keys are never read.
+    let config = funnel::store::pipeline::load_config(&env.root()?)?;
+    let keys = funnel::analysis::doctor::keys(&config);
+    let keys = args.filter.terms.is_empty().then_some(&keys[..]);
+    let mut snapshot = env.briefed_snapshot(keys)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     let today = env.today(&snapshot.pipeline.config)?;
     let owner = match (args.all, args.owner) {

@@ -377,20 +377,28 @@ fn deal_files(
                 );
                 continue;
             }
-            let stat = stat
-                .then(|| entry.metadata().ok().and_then(|meta| Stat::of(&meta)))
-                .flatten();
-            names.push((file_name, stat));
+            names.push((file_name, entry));
         }
         // Sorting the names as strings (they are UTF-8), not as paths
         // (component by component), is the same order at a tenth of the
         // cost.
         names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let split = crate::parallel::Split {
+            threads: 8,
+            min_chunk: 1024,
+        };
+        let stats = match stat {
+            true => crate::parallel::map(&names, split, |(_, entry)| {
+                entry.metadata().ok().and_then(|meta| Stat::of(&meta))
+            }),
+            false => vec![None; names.len()],
+        };
         let stage_dir = Path::new(&stage.id);
         files.extend(
             names
                 .into_iter()
-                .map(|(name, stat)| (stage_dir.join(name), stat)),
+                .zip(stats)
+                .map(|((name, _), stat)| (stage_dir.join(name), stat)),
         );
     }
     for entry in folders_in(root)? {
