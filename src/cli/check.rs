@@ -58,10 +58,15 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
     };
     let pipeline = &snapshot.pipeline;
     let mut problems = funnel::analysis::check::check_on(pipeline, env.today(&pipeline.config)?);
-    if let Some(repo) = &snapshot.repo {
+    let stages: Vec<&str> = pipeline.config.stage_ids().collect();
+    // When nothing can differ from HEAD there is no conflict to read git's
+    // index for.
+    let clean = snapshot.repo.as_ref().is_some_and(|repo| {
+        funnel::store::status::known_clean(repo, &stages, snapshot.matches_head())
+    });
+    if let Some(repo) = snapshot.repo.as_ref().filter(|_| !clean) {
         // After a merge or rebase that stopped: the deals git could not
         // merge, each with the commands that resolve it.
-        let stages: Vec<&str> = pipeline.config.stage_ids().collect();
         problems.extend(funnel::analysis::conflicts::problems(repo, &stages)?);
         problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     }
@@ -80,7 +85,6 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         );
     }
     if let Some(repo) = &snapshot.repo {
-        let stages: Vec<&str> = pipeline.config.stage_ids().collect();
         let hook_of = std::env::var("FUNNEL_WRITER")
             .ok()
             .and_then(|p| p.parse().ok());
@@ -89,22 +93,19 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         let in_git_hook = std::env::var_os("GIT_INDEX_FILE").is_some();
         // Files git stopped on are problems above; "not committed" about
         // them would only point the wrong way.
-        let conflicted: Vec<String> = repo
-            .conflicts()?
-            .into_iter()
-            .flat_map(|c| [c.base, c.ours, c.theirs])
-            .flatten()
-            .collect();
+        let conflicted: Vec<String> = match clean {
+            true => Vec::new(),
+            false => repo
+                .conflicts()?
+                .into_iter()
+                .flat_map(|c| [c.base, c.ours, c.theirs])
+                .flatten()
+                .collect(),
+        };
         notes.extend(
-            funnel::store::write::state_notes(
-                repo,
-                &stages,
-                hook_of,
-                in_git_hook,
-                snapshot.matches_head(),
-            )?
-            .into_iter()
-            .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(p))),
+            funnel::store::write::state_notes(repo, &stages, hook_of, in_git_hook, clean)?
+                .into_iter()
+                .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(p))),
         );
     }
     // The editor schemas, when the pipeline keeps them, follow funnel.toml.
@@ -122,7 +123,9 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
     for note in &notes {
         env.ui.warning(&note.to_string());
     }
-    finish(env, args.format, pipeline.deals.len(), &problems, &notes)
+    let deals = pipeline.deals.len();
+    snapshot.leave();
+    finish(env, args.format, deals, &problems, &notes)
 }
 
 fn finish(

@@ -34,23 +34,11 @@ pub fn deal_status(
     stages: &[&str],
     tree_matches_head: bool,
 ) -> Result<Vec<PathStatus>> {
-    let memo = repo.git_dir().join("funnel").join("clean");
-    let key = format!(
-        "prefix={}\nstages={}\n",
-        repo.prefix.display(),
-        stages.join(",")
-    );
-    let state = index_state(repo);
-    if tree_matches_head
-        && let Some(state) = &state
-        && std::fs::read(&memo)
-            .ok()
-            .as_deref()
-            .and_then(|b| read(b, &key))
-            == Some(*state)
-    {
+    if known_clean(repo, stages, tree_matches_head) {
         return Ok(Vec::new());
     }
+    let (memo, key) = (memo_path(repo), memo_key(repo, stages));
+    let state = index_state(repo);
     let status = repo.deal_status(stages)?;
     // Remembered only when the index did not change while git looked.
     if status.is_empty()
@@ -64,6 +52,32 @@ pub fn deal_status(
         let _ = crate::cache_file::write_atomically(&memo, &out.seal());
     }
     Ok(status)
+}
+
+/// Whether nothing can differ from HEAD: the work tree is HEAD's (as the
+/// caller knows, `tree_matches_head`) and the index is the one a status
+/// that found nothing saw, at this HEAD. Then the index holds no conflict
+/// either (git's status lists a conflicted file).
+pub fn known_clean(repo: &Repo, stages: &[&str], tree_matches_head: bool) -> bool {
+    tree_matches_head
+        && index_state(repo).is_some_and(|state| {
+            std::fs::read(memo_path(repo))
+                .ok()
+                .and_then(|bytes| read(&bytes, &memo_key(repo, stages)))
+                == Some(state)
+        })
+}
+
+fn memo_path(repo: &Repo) -> std::path::PathBuf {
+    repo.git_dir().join("funnel").join("clean")
+}
+
+fn memo_key(repo: &Repo, stages: &[&str]) -> String {
+    format!(
+        "prefix={}\nstages={}\n",
+        repo.prefix.display(),
+        stages.join(",")
+    )
 }
 
 /// HEAD's commit id and the index file's stat data, encoded.
