@@ -29,6 +29,31 @@ pub struct Snapshot {
     facts: std::cell::OnceCell<HashMap<String, DealFacts>>,
 }
 
+/// The pipeline at `root` through the deal cache in `cache` (on another
+/// core) beside what `history` reads of `repo` for its stage folders (on
+/// this one; the default outside a repository).
+fn load_beside<H: Default>(
+    root: &Path,
+    repo: &Option<Repo>,
+    cache: &Option<PathBuf>,
+    keys: Option<&[&str]>,
+    history: impl FnOnce(&Repo, &[&str]) -> Result<H>,
+) -> Result<(Pipeline, H)> {
+    // The configuration alone first: the history needs only its stages.
+    let outline = Pipeline::config_only(root)?;
+    let (pipeline, history) = crate::parallel::join(
+        || Pipeline::load_cached(root, cache.as_deref(), keys),
+        || match repo {
+            None => Ok(H::default()),
+            Some(repo) => {
+                let stages: Vec<&str> = outline.config.stage_ids().collect();
+                history(repo, &stages)
+            }
+        },
+    );
+    Ok((pipeline?, history?))
+}
+
 impl Snapshot {
     /// Loads the pipeline at `root` in `repo` (the repository that holds
     /// it, already open; `None` outside one). With `keys`, deals keep only those
@@ -41,22 +66,13 @@ impl Snapshot {
         keys: Option<&[&str]>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Snapshot> {
-        // The configuration alone first: the history needs only its stages.
-        let outline = Pipeline::config_only(root)?;
         let cache = repo.as_ref().map(history::cache_dir);
-        let (pipeline, history) = crate::parallel::join(
-            || Pipeline::load_cached(root, cache.as_deref(), keys),
-            || match &repo {
-                None => Ok(History::default()),
-                Some(repo) => {
-                    let stages: Vec<&str> = outline.config.stage_ids().collect();
-                    history::load_with_progress(repo, &stages, progress)
-                }
-            },
-        );
+        let (pipeline, history) = load_beside(root, &repo, &cache, keys, |repo, stages| {
+            history::load_with_progress(repo, stages, progress)
+        })?;
         Ok(Snapshot {
-            pipeline: pipeline?,
-            history: history?,
+            pipeline,
+            history,
             repo,
             cache,
             briefs: None,
@@ -75,21 +91,12 @@ impl Snapshot {
         keys: Option<&[&str]>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Snapshot> {
-        let outline = Pipeline::config_only(root)?;
         let cache = repo.as_ref().map(history::cache_dir);
-        let (pipeline, briefs) = crate::parallel::join(
-            || Pipeline::load_cached(root, cache.as_deref(), keys),
-            || match &repo {
-                None => Ok(Briefs::default()),
-                Some(repo) => {
-                    let stages: Vec<&str> = outline.config.stage_ids().collect();
-                    history::load_briefs(repo, &stages, progress)
-                }
-            },
-        );
-        let briefs = briefs?;
+        let (pipeline, briefs) = load_beside(root, &repo, &cache, keys, |repo, stages| {
+            history::load_briefs(repo, stages, progress)
+        })?;
         Ok(Snapshot {
-            pipeline: pipeline?,
+            pipeline,
             history: History {
                 partial: briefs.partial.clone(),
                 ..History::default()
