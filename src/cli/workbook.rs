@@ -20,8 +20,25 @@ use super::export::{DEAL_FACTS, FIELD_CHANGES, STAGE_LOG, What};
 use super::report::{Unit, lines};
 use funnel::model::money::amount;
 
-/// Excel's longest cell text.
+/// Excel's longest cell text, in UTF-16 units.
 const MAX_TEXT: usize = 32_767;
+
+/// `text` cut to Excel's longest cell text (counted in UTF-16 units, as
+/// Excel counts: a text of emoji cut by characters made a workbook Excel
+/// refuses).
+fn cut(text: &str) -> &str {
+    if text.len() <= MAX_TEXT {
+        return text;
+    }
+    let mut units = 0;
+    for (at, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units > MAX_TEXT {
+            return &text[..at];
+        }
+    }
+    text
+}
 
 /// The widest a column gets, in characters.
 const MAX_WIDTH: usize = 60;
@@ -121,10 +138,7 @@ impl<'w> Sheet<'w> {
         if text.is_empty() {
             return Ok(());
         }
-        let text = match text.char_indices().nth(MAX_TEXT) {
-            Some((cut, _)) => &text[..cut],
-            None => text,
-        };
+        let text = cut(text);
         self.width(
             col,
             text.lines().map(|l| l.chars().count()).max().unwrap_or(0),
@@ -497,5 +511,23 @@ impl Workbook<'_> {
             sheet.insert_chart(below, 0, &chart)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_to_excels_limit_in_utf16_units() {
+        let short = "Acme ü";
+        assert_eq!(cut(short), short);
+        let plain = "a".repeat(MAX_TEXT + 10);
+        assert_eq!(cut(&plain).len(), MAX_TEXT);
+        // Each emoji is two UTF-16 units: 16,383 of them fit (32,766 units).
+        let emoji = "😀".repeat(20_000);
+        let kept = cut(&emoji);
+        assert_eq!(kept.chars().count(), 16_383);
+        assert!(kept.encode_utf16().count() <= MAX_TEXT);
     }
 }
