@@ -57,7 +57,11 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
         let facts = snapshot.facts().clone();
         (snapshot.pipeline, Some(facts))
     } else {
-        (env.load()?, None)
+        // A table of deals without terms or a sort reads its columns' keys
+        // alone (JSON prints every key).
+        let keys = (args.filters.is_empty() && args.sort.is_none() && args.format != Format::Json)
+            .then_some(COLUMN_KEYS);
+        (env.load(keys)?, None)
     };
     let config = &pipeline.config;
     let filter = env.filter(&pipeline, &args.filters)?;
@@ -140,6 +144,17 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     std::mem::forget(pipeline);
     Ok(())
 }
+
+/// The keys the table's columns read.
+const COLUMN_KEYS: &[&str] = &[
+    "title",
+    "owner",
+    "value",
+    "currency",
+    "expected_close",
+    "next_step",
+    "next_step_due",
+];
 
 /// Orders two deals by `key`: numbers and dates by value, text
 /// case-insensitively, stages by their order; a missing value sorts last

@@ -162,7 +162,9 @@ impl Env {
 
     /// Loads the pipeline for a read-only command, warning about files it
     /// had to skip.
-    pub fn load(&self) -> Result<Pipeline, Error> {
+    /// With `keys`, deals keep only those top-level keys (see
+    /// [`Pipeline::load_cached`]).
+    pub fn load(&self, keys: Option<&[&str]>) -> Result<Pipeline, Error> {
         let root = self.root()?;
         // Deal files unchanged since the last run come from the deal cache.
         let cache = self
@@ -170,7 +172,7 @@ impl Env {
             .ok()
             .flatten()
             .map(|repo| funnel::git::history::cache_dir(&repo));
-        let pipeline = Pipeline::load_cached(&root, cache.as_deref(), None)?;
+        let pipeline = Pipeline::load_cached(&root, cache.as_deref(), keys)?;
         self.warn_skipped(&pipeline);
         Ok(pipeline)
     }

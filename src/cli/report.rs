@@ -194,7 +194,7 @@ impl WindowArgs {
 pub(super) fn window(env: &Env, args: &WindowArgs) -> Result<(Window, Timestamp), Error> {
     let outline = Pipeline::config_only(&env.root()?)?;
     window_in(env, &outline.config, args).or_else(|e| {
-        env.load()?;
+        env.load(None)?;
         Err(e)
     })
 }
