@@ -31,6 +31,7 @@ pub(super) type Id = [u8; 20];
 
 /// Bytes of resolved objects the delta base cache keeps.
 const CACHE_BUDGET: usize = 64 << 20;
+const COMMIT: u8 = 1;
 const TREE: u8 = 2;
 const BLOB: u8 = 3;
 /// The bytes first read of an entry: its header and, for most deltas
@@ -114,6 +115,19 @@ impl<'o, 'r> Objects<'o, 'r> {
         Ok(Rc::new(object.data().to_vec()))
     }
 
+    /// The raw bytes of the commit `id`. Commits are read once per walk,
+    /// so they are not kept in the cache; libgit2 reads only loose ones.
+    pub(super) fn commit(&mut self, id: &Id) -> Result<Rc<Vec<u8>>> {
+        if let Some(data) = self.packed_kind(id, COMMIT) {
+            return Ok(data);
+        }
+        let object = self.odb.read(Oid::from_bytes(id)?)?;
+        if object.kind() != git2::ObjectType::Commit {
+            return Err(git2::Error::from_str("not a commit").into());
+        }
+        Ok(Rc::new(object.data().to_vec()))
+    }
+
     /// Makes every pack index be read whole at its next look-up.
     #[cfg(test)]
     pub(super) fn read_indexes_whole(&mut self) {
@@ -180,7 +194,7 @@ impl<'o, 'r> Objects<'o, 'r> {
     }
 
     fn remember(&mut self, pack: u32, offset: u64, kind: u8, data: &Rc<Vec<u8>>) {
-        if data.len() > CACHE_BUDGET / 8 {
+        if data.len() > CACHE_BUDGET / 8 || kind == COMMIT {
             return;
         }
         self.tick += 1;

@@ -28,6 +28,8 @@
 //!
 //! The parts, in the order a load uses them:
 //!
+//! - `commits`: a commit's tree, parents, author and message, and the
+//!   topological order of a full walk;
 //! - `walk`: which commits, in what order, and what each changed against
 //!   each parent (reading commits and their stage folders);
 //! - `tree_diff`: the deal files that differ between two raw tree objects;
@@ -36,14 +38,16 @@
 //! - `cache`: the store on disk between loads;
 //! - `chase`: the backward chase from the deals at HEAD to their timelines.
 //!
-//! Trees and blobs come from the pack reader (`git::pack`); commits (the
-//! revwalk's and each commit's parents and author) and loose objects from
+//! Commits, trees and blobs come from the pack reader (`git::pack`), which
+//! neither maps the pack files nor keeps commits; loose objects, and the
+//! few commits an incremental walk finds new (libgit2's revwalk), come from
 //! libgit2, without its re-hashing of every object read: see
 //! `read_without_hash_check`, the one place that turns it off.
 
 mod briefs;
 mod cache;
 mod chase;
+mod commits;
 mod store;
 mod tree_diff;
 mod walk;
