@@ -151,13 +151,11 @@ fn signature(line: &[u8]) -> Option<(&[u8], &[u8], i64)> {
 /// The commits reachable from `head`, newest first in topological order:
 /// the order of libgit2's topological revwalk from one tip, which keeps a
 /// stack of the commits all of whose children are out (pushed in parent
-/// order, so a merge's last parent is followed first). Fills `trees` with
-/// each commit's tree.
+/// order, so a merge's last parent is followed first).
 pub(super) fn topological(
     objects: &mut Objects<'_, '_>,
     grafts: &Grafts,
     head: Id,
-    trees: &mut FxMap<Id, Id>,
 ) -> Result<Vec<Id>> {
     let mut index: FxMap<Id, u32> = FxMap::default();
     let mut ids = vec![head];
@@ -167,7 +165,6 @@ pub(super) fn topological(
     while let Some(&id) = ids.get(spans.len()) {
         let raw = objects.commit(&id)?;
         let commit = parse(&raw, &id, grafts)?;
-        trees.insert(id, commit.tree);
         let start = parents.len() as u32;
         for parent in commit.parents {
             let next = ids.len() as u32;

@@ -107,14 +107,15 @@ pub(super) fn full_walk(
         .enumerate()
         .map(|(n, c)| (c.id, n as u32))
         .collect();
-    let commits = commits::topological(
-        &mut differ.objects,
-        &differ.grafts,
-        id(head),
-        &mut differ.commit_trees,
-    )?;
+    let commits = commits::topological(&mut differ.objects, &differ.grafts, id(head))?;
     let mut order = Vec::with_capacity(commits.len());
     let total = commits.len();
+    // Most commits have one parent and one change list: the store's
+    // vectors sized once rather than doubled (a third of them unused).
+    let new = total.saturating_sub(store.commits.len());
+    store.commits.reserve_exact(new);
+    store.parents.reserve_exact(new);
+    store.lists.reserve_exact(new);
     for (done, commit) in commits.into_iter().enumerate() {
         if done % 1024 == 0 {
             progress(done, total);
@@ -125,7 +126,6 @@ pub(super) fn full_walk(
         };
         order.push(n);
     }
-    differ.commit_trees = FxMap::default();
     Ok(order)
 }
 
@@ -189,9 +189,9 @@ pub(super) struct Differ<'o, 'r> {
     pub(super) git: &'r Repository,
     objects: Objects<'o, 'r>,
     grafts: Grafts,
-    /// Commits' trees known from reading the graph, so that a commit's
-    /// parents are not read again for theirs.
-    commit_trees: FxMap<Id, Id>,
+    /// The parents of the commit last recorded, read for their trees: the
+    /// next commit of a newest-first walk is usually one of them.
+    parent_commits: Vec<(Id, Rc<Vec<u8>>)>,
     prefix: Vec<String>,
     stages: Vec<String>,
     trees: FxMap<Id, Rc<Vec<u8>>>,
@@ -211,7 +211,7 @@ impl<'o, 'r> Differ<'o, 'r> {
             git,
             objects: Objects::new(odb, &git.commondir().join("objects")),
             grafts: Grafts::read(git.commondir()),
-            commit_trees: FxMap::default(),
+            parent_commits: Vec::new(),
             prefix,
             stages: stages.iter().map(|s| s.to_string()).collect(),
             trees: FxMap::default(),
@@ -229,7 +229,15 @@ impl<'o, 'r> Differ<'o, 'r> {
         self.folders.clear();
 
         let commit_id = id(commit);
-        let raw = self.objects.commit(&commit_id)?;
+        let raw = match self
+            .parent_commits
+            .iter()
+            .position(|(id, _)| *id == commit_id)
+        {
+            Some(at) => self.parent_commits.swap_remove(at).1,
+            None => self.objects.commit(&commit_id)?,
+        };
+        self.parent_commits.clear();
         let commit = commits::parse(&raw, &commit_id, &self.grafts)?;
         let email = store.authors.intern(&format!(
             "{} <{}>",
@@ -293,12 +301,12 @@ impl<'o, 'r> Differ<'o, 'r> {
         Ok(store.commits.len() as u32 - 1)
     }
 
-    /// The tree of the commit `id`.
+    /// The tree of the commit `id`, a parent of the commit being recorded.
     fn commit_tree(&mut self, id: &Id) -> Result<Id> {
-        if let Some(tree) = self.commit_trees.get(id) {
-            return Ok(*tree);
-        }
-        commits::tree(&self.objects.commit(id)?, id)
+        let raw = self.objects.commit(id)?;
+        let tree = commits::tree(&raw, id)?;
+        self.parent_commits.push((*id, raw));
+        Ok(tree)
     }
 
     /// Adds the change list of `tree` against `parent` (or the empty tree).
