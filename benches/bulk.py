@@ -24,7 +24,8 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
+
+from interactive import run
 
 STAGES = ["lead", "qualified", "contact", "proposal", "negotiation", "won", "lost"]
 
@@ -96,17 +97,6 @@ def build(path, deals, commits):
         commit(commits + n, f"move {len(part)} deals on", [(new, text) for _, new, text in part], [old for old, _, _ in part])
     subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=b"".join(out), check=True)
     git("checkout", "-q", "-f", "main")
-
-
-def run(cmd, cwd):
-    """Wall seconds and peak resident memory (MB) of one command."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd)} failed in {cwd}")
-    return wall, usage.ru_maxrss / 1024
 
 
 def main():
