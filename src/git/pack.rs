@@ -14,6 +14,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use git2::{Odb, Oid};
 use miniz_oxide::inflate::TINFLStatus;
@@ -31,6 +32,10 @@ pub(super) type Id = [u8; 20];
 
 /// Bytes of resolved objects the delta base cache keeps.
 const CACHE_BUDGET: usize = 64 << 20;
+/// The same for each of the readers that share another's packs: blobs of
+/// deal files, each a few hundred bytes.
+const SHARED_CACHE_BUDGET: usize = 16 << 20;
+const COMMIT: u8 = 1;
 const TREE: u8 = 2;
 const BLOB: u8 = 3;
 /// The bytes first read of an entry: its header and, for most deltas
@@ -43,6 +48,7 @@ pub(super) struct Objects<'o, 'r> {
     packs: Option<Vec<Pack>>,
     cache: FxMap<(u32, u64), Cached>,
     cached_bytes: usize,
+    budget: usize,
     tick: u64,
     /// Reused for every entry: it holds its Huffman tables (11 KB), which
     /// a fresh one would zero each time.
@@ -55,17 +61,23 @@ struct Cached {
     used: u64,
 }
 
+/// The pack files one reader opened, for readers on other threads: their
+/// indexes, once read whole, are shared rather than read again by each.
+#[derive(Clone)]
+pub(super) struct Packs(Vec<Pack>);
+
+#[derive(Clone)]
 struct Pack {
     /// The index: read whole once many objects were looked up (it is
     /// 14 MB for 500,000 objects); until then a look-up reads the few
     /// bytes it needs.
-    idx: Option<Vec<u8>>,
-    idx_file: File,
+    idx: Option<Arc<[u8]>>,
+    idx_file: Arc<File>,
     idx_len: usize,
     fanout: [u32; 256],
     lookups: usize,
     count: usize,
-    file: File,
+    file: Arc<File>,
     /// Where the objects end and the trailing checksum starts.
     end: u64,
 }
@@ -84,9 +96,30 @@ impl<'o, 'r> Objects<'o, 'r> {
             packs: None,
             cache: FxMap::default(),
             cached_bytes: 0,
+            budget: CACHE_BUDGET,
             tick: 0,
             inflater: Box::default(),
         }
+    }
+
+    /// A reader of the packs `packs` (another reader's, see
+    /// [`Objects::packs`]) with a smaller delta cache, for one of several
+    /// threads reading blobs.
+    pub(super) fn sharing(odb: &'o Odb<'r>, objects_dir: &Path, packs: &Packs) -> Objects<'o, 'r> {
+        Objects {
+            packs: Some(packs.0.clone()),
+            budget: SHARED_CACHE_BUDGET,
+            ..Objects::new(odb, objects_dir)
+        }
+    }
+
+    /// The pack files as this reader has opened them.
+    pub(super) fn packs(&mut self) -> Packs {
+        Packs(
+            self.packs
+                .get_or_insert_with(|| open_packs(&self.dir))
+                .clone(),
+        )
     }
 
     /// The raw bytes of the tree `id`.
@@ -102,14 +135,28 @@ impl<'o, 'r> Objects<'o, 'r> {
         self.packed_kind(id, TREE)
     }
 
-    /// The content of the blob `id`.
-    pub(super) fn blob(&mut self, id: &Id) -> Result<Rc<Vec<u8>>> {
-        if let Some(data) = self.packed_kind(id, BLOB) {
+    /// The content of the blob `id`, at `place` in the packs (from
+    /// [`Objects::places`]) when it is packed.
+    pub(super) fn blob_at(&mut self, id: &Id, place: Option<(u32, u64)>) -> Result<Rc<Vec<u8>>> {
+        if let Some((BLOB, data)) = place.and_then(|(pack, offset)| self.resolve(pack, offset)) {
             return Ok(data);
         }
         let object = self.odb.read(Oid::from_bytes(id)?)?;
         if object.kind() != git2::ObjectType::Blob {
             return Err(git2::Error::from_str("not a blob").into());
+        }
+        Ok(Rc::new(object.data().to_vec()))
+    }
+
+    /// The raw bytes of the commit `id`. Commits are read once per walk,
+    /// so they are not kept in the cache; libgit2 reads only loose ones.
+    pub(super) fn commit(&mut self, id: &Id) -> Result<Rc<Vec<u8>>> {
+        if let Some(data) = self.packed_kind(id, COMMIT) {
+            return Ok(data);
+        }
+        let object = self.odb.read(Oid::from_bytes(id)?)?;
+        if object.kind() != git2::ObjectType::Commit {
+            return Err(git2::Error::from_str("not a commit").into());
         }
         Ok(Rc::new(object.data().to_vec()))
     }
@@ -127,6 +174,26 @@ impl<'o, 'r> Objects<'o, 'r> {
     pub(super) fn place(&mut self, id: &Id) -> Option<(u32, u64)> {
         let packs = self.packs.get_or_insert_with(|| open_packs(&self.dir));
         find(packs, id)
+    }
+
+    /// [`Objects::place`] of each of `ids`. Many are found in one pass
+    /// over each pack index in id order, a piece at a time, so the index
+    /// (34 MB at 50,000 deals) is never held whole.
+    pub(super) fn places(&mut self, ids: &[Id]) -> Vec<Option<(u32, u64)>> {
+        if ids.len() <= PIECEMEAL_LOOKUPS {
+            return ids.iter().map(|id| self.place(id)).collect();
+        }
+        let packs = self.packs.get_or_insert_with(|| open_packs(&self.dir));
+        let mut sorted: Vec<usize> = (0..ids.len()).collect();
+        sorted.sort_unstable_by_key(|&n| ids[n]);
+        let mut places = vec![None; ids.len()];
+        for (p, pack) in packs.iter().enumerate() {
+            sorted.retain(|&n| places[n].is_none());
+            pack.sweep(ids, &sorted, SWEEP_PIECE, &mut |n, offset| {
+                places[n] = Some((p as u32, offset));
+            });
+        }
+        places
     }
 
     fn packed_kind(&mut self, id: &Id, want: u8) -> Option<Rc<Vec<u8>>> {
@@ -180,7 +247,7 @@ impl<'o, 'r> Objects<'o, 'r> {
     }
 
     fn remember(&mut self, pack: u32, offset: u64, kind: u8, data: &Rc<Vec<u8>>) {
-        if data.len() > CACHE_BUDGET / 8 {
+        if data.len() > self.budget / 8 || kind == COMMIT {
             return;
         }
         self.tick += 1;
@@ -196,7 +263,7 @@ impl<'o, 'r> Objects<'o, 'r> {
         if let Some(old) = old {
             self.cached_bytes -= old.data.len();
         }
-        if self.cached_bytes > CACHE_BUDGET {
+        if self.cached_bytes > self.budget {
             // Drop the least recently used quarter.
             let mut uses: Vec<u64> = self.cache.values().map(|c| c.used).collect();
             uses.sort_unstable();
@@ -241,6 +308,8 @@ fn be32(bytes: &[u8], at: usize) -> u32 {
 /// Look-ups answered by reading the index piecemeal before it is read
 /// whole: a dozen small reads each, against reading 14 MB once.
 const PIECEMEAL_LOOKUPS: usize = 1024;
+/// Index entries [`Pack::sweep`] reads at a time (1.5 MB).
+const SWEEP_PIECE: usize = 1 << 16;
 
 impl Pack {
     fn open(idx_path: &Path) -> Option<Pack> {
@@ -264,12 +333,12 @@ impl Pack {
         let end = file.metadata().ok()?.len().checked_sub(20)?;
         Some(Pack {
             idx: None,
-            idx_file,
+            idx_file: Arc::new(idx_file),
             idx_len,
             fanout,
             lookups: 0,
             count,
-            file,
+            file: Arc::new(file),
             end,
         })
     }
@@ -288,12 +357,65 @@ impl Pack {
         Some(())
     }
 
+    /// Calls `found(n, offset)` for each `ids[n]` in this pack, `sorted`
+    /// listing the `n` in id order, reading the index a piece at a time
+    /// alongside.
+    fn sweep(&self, ids: &[Id], sorted: &[usize], piece: usize, found: &mut dyn FnMut(usize, u64)) {
+        let names = 8 + 1024;
+        let offsets = names + self.count * 24;
+        let mut wanted = sorted.iter().peekable();
+        let (mut name_buf, mut offset_buf) = (Vec::new(), Vec::new());
+        for start in (0..self.count).step_by(piece) {
+            let len = piece.min(self.count - start);
+            name_buf.resize(len * 20, 0);
+            offset_buf.resize(len * 4, 0);
+            if self.idx_bytes(names + start * 20, &mut name_buf).is_none()
+                || self
+                    .idx_bytes(offsets + start * 4, &mut offset_buf)
+                    .is_none()
+            {
+                return;
+            }
+            let mut at = 0;
+            while let Some(&&n) = wanted.peek() {
+                let id = &ids[n][..];
+                // Names below `id` in this piece are passed by.
+                while at < len && &name_buf[at * 20..at * 20 + 20] < id {
+                    at += 1;
+                }
+                if at == len {
+                    break; // `id` is in a later piece, if anywhere
+                }
+                wanted.next();
+                if &name_buf[at * 20..at * 20 + 20] == id {
+                    let small = be32(&offset_buf, at * 4);
+                    if let Some(offset) = self.offset(small) {
+                        found(n, offset);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A pack offset from its entry in the index's table of 4-byte
+    /// offsets: the offset, or where in the table of 8-byte ones it is.
+    fn offset(&self, small: u32) -> Option<u64> {
+        if small & 0x8000_0000 == 0 {
+            return Some(u64::from(small));
+        }
+        let at = 8 + 1024 + self.count * 28 + (small & 0x7fff_ffff) as usize * 8;
+        let mut word = [0u8; 8];
+        self.idx_bytes(at, &mut word)?;
+        Some(u64::from_be_bytes(word))
+    }
+
     fn find(&mut self, oid: &[u8]) -> Option<u64> {
         if self.idx.is_none() {
             self.lookups += 1;
             if self.lookups > PIECEMEAL_LOOKUPS {
-                let mut idx = vec![0; self.idx_len];
-                read_at(&self.idx_file, &mut idx, 0)?;
+                // Made in place: a Vec turned into an Arc would be copied.
+                let mut idx: Arc<[u8]> = std::iter::repeat_n(0, self.idx_len).collect();
+                read_at(&self.idx_file, Arc::get_mut(&mut idx)?, 0)?;
                 self.idx = Some(idx);
             }
         }
@@ -319,14 +441,7 @@ impl Pack {
                     let offsets = names + self.count * 24;
                     let mut word = [0u8; 4];
                     self.idx_bytes(offsets + mid * 4, &mut word)?;
-                    let small = u32::from_be_bytes(word);
-                    if small & 0x8000_0000 == 0 {
-                        return Some(u64::from(small));
-                    }
-                    let at = offsets + self.count * 4 + (small & 0x7fff_ffff) as usize * 8;
-                    let mut word = [0u8; 8];
-                    self.idx_bytes(at, &mut word)?;
-                    return Some(u64::from_be_bytes(word));
+                    return self.offset(u32::from_be_bytes(word));
                 }
             }
         }
@@ -515,6 +630,23 @@ mod tests {
             true
         })
         .unwrap();
+        // Every object's place, looked up one by one and swept in pieces
+        // that end anywhere in the index.
+        let mut reader = Objects::new(&odb, &git.commondir().join("objects"));
+        let ids: Vec<Id> = all.iter().map(|&oid| oid_bytes(oid)).collect();
+        let one_by_one: Vec<_> = ids.iter().map(|id| reader.place(id)).collect();
+        let packs = reader.packs.take().unwrap();
+        for piece in [1, 7, SWEEP_PIECE] {
+            let mut sorted: Vec<usize> = (0..ids.len()).rev().chain([0, 3]).collect();
+            sorted.sort_unstable_by_key(|&n| ids[n]);
+            let mut swept = vec![None; ids.len()];
+            for (p, pack) in packs.iter().enumerate() {
+                pack.sweep(&ids, &sorted, piece, &mut |n, offset| {
+                    swept[n] = Some((p as u32, offset));
+                });
+            }
+            assert_eq!(swept, one_by_one, "pieces of {piece}");
+        }
         let mut counts = Vec::new();
         for whole in [false, true] {
             let mut reader = Objects::new(&odb, &git.commondir().join("objects"));

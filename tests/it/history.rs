@@ -775,8 +775,8 @@ fn the_history_of_a_generated_pipeline_equals_its_recorded_truth() {
 
 /// A commit that touches many deal files (a bulk import, a mass move, a
 /// rename of many deals) is read with the same rules as a small one: every
-/// move and rename in it is paired (past the size where the pairing uses a
-/// map instead of a scan).
+/// move and rename in it is paired and every removal found (past the size
+/// where the pairing uses a map instead of a scan).
 #[test]
 fn a_commit_that_moves_and_renames_many_deals_at_once() {
     let fx = Fixture::new();
@@ -791,12 +791,23 @@ fn a_commit_that_moves_and_renames_many_deals_at_once() {
         );
     }
     fx.mv("lead/deal-45.toml", "lead/deal-45-renewal.toml");
+    fx.rm("lead/deal-46.toml");
+    fx.rm("lead/deal-47.toml");
     fx.commit(
         D2,
-        "move 40, rename one\n\nFunnel-Deal: deal-45-renewal\nFunnel-Renamed-From: deal-45",
+        "move 40, rename one, remove two\n\nFunnel-Deal: deal-45-renewal\nFunnel-Renamed-From: deal-45",
     );
     let history = fx.history();
-    assert_eq!(history.deals.len(), 50);
+    assert_eq!(history.deals.len(), 48);
+    let removed: Vec<(&str, Option<Timestamp>)> = history
+        .removed
+        .iter()
+        .map(|t| (t.id.as_str(), t.removed.map(|r| r.0)))
+        .collect();
+    assert_eq!(
+        removed,
+        [("deal-46", Some(at(D2))), ("deal-47", Some(at(D2)))]
+    );
     for n in [0, 17, 39] {
         assert_eq!(
             entries(&history, &format!("deal-{n}")),

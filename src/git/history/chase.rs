@@ -21,7 +21,7 @@ use jiff::Timestamp;
 
 use super::super::hasher::FxMap;
 use super::super::pack::Id;
-use super::store::{CommitRec, Kind, NOWHERE, Rename, Store, span};
+use super::store::{Change, CommitRec, Kind, NOWHERE, Rename, Store, span};
 use super::walk::timestamp;
 use super::{StageEntry, Timeline, oid};
 
@@ -214,24 +214,53 @@ fn removals(store: &Store, commit: &CommitRec) -> Vec<(u32, u16)> {
         return Vec::new();
     }
     let renames = store.renames(commit);
+    // Whether a stem was added or modified against the first parent (a
+    // deletion of one is a move) and deleted against each other parent: a
+    // scan of a short list, a set made once for a long one (a mass move),
+    // so that every commit costs time linear in the files it touches.
+    let short = lists.iter().map(|&(a, b)| (b - a) as usize).sum::<usize>() <= SCAN;
+    let stems = |list: (u32, u32), deleted: bool| Stems::new(store, list, deleted, short);
+    let kept = stems(first, false);
+    let others: Vec<Stems<'_>> = lists[1..].iter().map(|&list| stems(list, true)).collect();
     changes
         .iter()
         .filter(|c| c.kind == Kind::Deleted)
-        .filter(|c| {
-            !changes
-                .iter()
-                .any(|other| other.stem == c.stem && other.kind != Kind::Deleted)
-        })
+        .filter(|c| !kept.has(c.stem))
         .filter(|c| !renames.iter().any(|r| r.old == c.stem))
-        .filter(|c| {
-            lists[1..].iter().all(|&list| {
-                span(&store.changes, list)
-                    .iter()
-                    .any(|o| o.stem == c.stem && o.kind == Kind::Deleted)
-            })
-        })
+        .filter(|c| others.iter().all(|deleted| deleted.has(c.stem)))
         .map(|c| (c.stem, c.stage))
         .collect()
+}
+
+/// The stems of a change list deleted (or, with `deleted` false, added or
+/// modified): the list itself when it is short, else a set.
+enum Stems<'s> {
+    Scan(&'s [Change], bool),
+    Set(FxMap<u32, ()>),
+}
+
+impl<'s> Stems<'s> {
+    fn new(store: &'s Store, list: (u32, u32), deleted: bool, short: bool) -> Stems<'s> {
+        let changes = span(&store.changes, list);
+        if short {
+            return Stems::Scan(changes, deleted);
+        }
+        let set = changes
+            .iter()
+            .filter(|c| (c.kind == Kind::Deleted) == deleted)
+            .map(|c| (c.stem, ()))
+            .collect();
+        Stems::Set(set)
+    }
+
+    fn has(&self, stem: u32) -> bool {
+        match self {
+            Stems::Scan(changes, deleted) => changes
+                .iter()
+                .any(|c| c.stem == stem && (c.kind == Kind::Deleted) == *deleted),
+            Stems::Set(set) => set.contains_key(&stem),
+        }
+    }
 }
 
 impl Chase<'_> {
@@ -369,6 +398,9 @@ impl Chase<'_> {
     }
 }
 
+/// Changes up to which a scan is cheaper than building a map.
+const SCAN: usize = 32;
+
 /// Where the change lists of one commit say each stem was deleted: a scan
 /// for a commit with a few changes, a map built once for one with many (a
 /// bulk import or a mass move), so that every commit costs time linear in
@@ -380,9 +412,6 @@ struct Deletions<'s> {
 }
 
 impl<'s> Deletions<'s> {
-    /// Changes up to which a scan is cheaper than building a map.
-    const SCAN: usize = 32;
-
     fn new(store: &'s Store, lists: &'s [(u32, u32)]) -> Deletions<'s> {
         Deletions {
             store,
@@ -395,7 +424,7 @@ impl<'s> Deletions<'s> {
     fn find(&mut self, stem: u32) -> Option<(usize, u16)> {
         let (store, lists) = (self.store, self.lists);
         let changes: usize = lists.iter().map(|&(a, b)| (b - a) as usize).sum();
-        if changes <= Self::SCAN {
+        if changes <= SCAN {
             return deleted(store, lists, stem);
         }
         let map = self.map.get_or_insert_with(|| {

@@ -28,6 +28,8 @@
 //!
 //! The parts, in the order a load uses them:
 //!
+//! - `commits`: a commit's tree, parents, author and message, and the
+//!   topological order of a full walk;
 //! - `walk`: which commits, in what order, and what each changed against
 //!   each parent (reading commits and their stage folders);
 //! - `tree_diff`: the deal files that differ between two raw tree objects;
@@ -36,14 +38,16 @@
 //! - `cache`: the store on disk between loads;
 //! - `chase`: the backward chase from the deals at HEAD to their timelines.
 //!
-//! Trees and blobs come from the pack reader (`git::pack`); commits (the
-//! revwalk's and each commit's parents and author) and loose objects from
+//! Commits, trees and blobs come from the pack reader (`git::pack`), which
+//! neither maps the pack files nor keeps commits; loose objects, and the
+//! few commits an incremental walk finds new (libgit2's revwalk), come from
 //! libgit2, without its re-hashing of every object read: see
 //! `read_without_hash_check`, the one place that turns it off.
 
 mod briefs;
 mod cache;
 mod chase;
+mod commits;
 mod store;
 mod tree_diff;
 mod walk;
@@ -342,6 +346,9 @@ fn walk_from(
             (store, order, links, folders, true)
         }
     };
+    // The walk's delta cache and pack indexes (100 MB at 50,000 deals) are
+    // not kept through the chase.
+    drop(differ);
     if order.first().map(|&n| store.commits[n as usize].id) != Some(id(head)) {
         return Err(Error::data("the history walk did not start at HEAD"));
     }
@@ -492,16 +499,15 @@ pub fn blob_texts(repo: &Repo, blobs: &[BlobId]) -> Vec<Option<String>> {
     let dir = &git.commondir().join("objects");
     let path = git.path();
     let mut objects = Objects::new(&odb, dir);
-    let mut order: Vec<(Option<(u32, u64)>, usize)> = blobs
-        .iter()
-        .enumerate()
-        .map(|(n, blob)| (objects.place(&id(blob.0)), n))
-        .collect();
-    order.sort_unstable();
-    let order: Vec<usize> = order.into_iter().map(|(_, n)| n).collect();
+    let ids: Vec<Id> = blobs.iter().map(|blob| id(blob.0)).collect();
+    let places = objects.places(&ids);
+    let mut order: Vec<usize> = (0..blobs.len()).collect();
+    order.sort_unstable_by_key(|&n| (places[n], n));
+    // The cores share the pack files as opened here.
+    let packs = objects.packs();
     let read = |objects: &mut Objects<'_, '_>, n: usize| {
         objects
-            .blob(&id(blobs[n].0))
+            .blob_at(&ids[n], places[n])
             .ok()
             .map(|data| String::from_utf8_lossy(&data).into_owned())
     };
@@ -516,7 +522,7 @@ pub fn blob_texts(repo: &Repo, blobs: &[BlobId]) -> Vec<Option<String>> {
         let Some(odb) = opened.as_ref().ok().and_then(|git| git.odb().ok()) else {
             return part.iter().map(|&n| (n, None)).collect();
         };
-        let mut objects = Objects::new(&odb, dir);
+        let mut objects = Objects::sharing(&odb, dir, &packs);
         part.iter().map(|&n| (n, read(&mut objects, n))).collect()
     };
     let mut texts = vec![None; blobs.len()];

@@ -253,6 +253,27 @@ fn merge_join<'a>(
         if rest == b.len() - pb && rest <= suffix {
             return true;
         }
+        if let (Some(x), Some(y)) = (&ea, &eb)
+            && a[pa..x.end] == b[pb..y.end]
+        {
+            // The same entry on both sides, and likely a run of them (a
+            // folder where a commit added a few files here and there):
+            // the bytes both sides share from here are skipped whole
+            // entries at a time, parsed on one side only, never compared
+            // or checked as deals.
+            let same = pa + common_prefix(&a[pa..], &b[pb..]);
+            let mut end = x.end;
+            while let Some(entry) = entry_at(a, end).filter(|e| e.end <= same) {
+                end = entry.end;
+            }
+            pb += end - pa;
+            pa = end;
+            let (Some(x), Some(y)) = (next(a, pa), next(b, pb)) else {
+                return false;
+            };
+            (ea, eb) = (x, y);
+            continue;
+        }
         let (step_a, step_b) = match (&ea, &eb) {
             (None, None) => return true,
             (Some(x), None) => {

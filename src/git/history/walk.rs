@@ -16,12 +16,15 @@ use jiff::Timestamp;
 
 use super::super::hasher::FxMap;
 use super::super::pack::{Id, Objects};
+use super::commits::{self, Grafts};
 use super::store::{Change, CommitRec, Kind, NOWHERE, Names, Rename, Store, span};
 use super::tree_diff::{corrupt, diff_trees, entry_at, find_folder};
 use super::{Folders, id, oid};
 use crate::error::Result;
 
-/// The commits reachable from `head`, newest first in topological order.
+/// The commits reachable from `head` and not from `hide`, newest first in
+/// topological order (libgit2's revwalk: the few commits new since the
+/// cache was written).
 fn walk(git: &Repository, head: Oid, hide: Option<Oid>) -> Result<Vec<Oid>> {
     let mut walk = git.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL)?;
@@ -104,16 +107,22 @@ pub(super) fn full_walk(
         .enumerate()
         .map(|(n, c)| (c.id, n as u32))
         .collect();
-    let commits = walk(differ.git, head, None)?;
+    let commits = commits::topological(&mut differ.objects, &differ.grafts, id(head))?;
     let mut order = Vec::with_capacity(commits.len());
     let total = commits.len();
+    // Most commits have one parent and one change list: the store's
+    // vectors sized once rather than doubled (a third of them unused).
+    let new = total.saturating_sub(store.commits.len());
+    store.commits.reserve_exact(new);
+    store.parents.reserve_exact(new);
+    store.lists.reserve_exact(new);
     for (done, commit) in commits.into_iter().enumerate() {
         if done % 1024 == 0 {
             progress(done, total);
         }
-        let n = match known.entry(id(commit)) {
+        let n = match known.entry(commit) {
             MapEntry::Occupied(found) => *found.get(),
-            MapEntry::Vacant(slot) => *slot.insert(differ.record(store, commit)?),
+            MapEntry::Vacant(slot) => *slot.insert(differ.record(store, oid(&commit))?),
         };
         order.push(n);
     }
@@ -179,6 +188,10 @@ pub(super) type StageEmit<'e> = dyn FnMut(u16, Kind, &str, Id, Option<Id>) + 'e;
 pub(super) struct Differ<'o, 'r> {
     pub(super) git: &'r Repository,
     objects: Objects<'o, 'r>,
+    grafts: Grafts,
+    /// The parents of the commit last recorded, read for their trees: the
+    /// next commit of a newest-first walk is usually one of them.
+    parent_commits: Vec<(Id, Rc<Vec<u8>>)>,
     prefix: Vec<String>,
     stages: Vec<String>,
     trees: FxMap<Id, Rc<Vec<u8>>>,
@@ -197,6 +210,8 @@ impl<'o, 'r> Differ<'o, 'r> {
         Differ {
             git,
             objects: Objects::new(odb, &git.commondir().join("objects")),
+            grafts: Grafts::read(git.commondir()),
+            parent_commits: Vec::new(),
             prefix,
             stages: stages.iter().map(|s| s.to_string()).collect(),
             trees: FxMap::default(),
@@ -213,30 +228,37 @@ impl<'o, 'r> Differ<'o, 'r> {
         std::mem::swap(&mut self.folders, &mut self.older_folders);
         self.folders.clear();
 
-        let commit = self.git.find_commit(commit)?;
-        let author = commit.author();
-        let time = author.when().seconds();
+        let commit_id = id(commit);
+        let raw = match self
+            .parent_commits
+            .iter()
+            .position(|(id, _)| *id == commit_id)
+        {
+            Some(at) => self.parent_commits.swap_remove(at).1,
+            None => self.objects.commit(&commit_id)?,
+        };
+        self.parent_commits.clear();
+        let commit = commits::parse(&raw, &commit_id, &self.grafts)?;
         let email = store.authors.intern(&format!(
             "{} <{}>",
-            String::from_utf8_lossy(author.name_bytes()),
-            String::from_utf8_lossy(author.email_bytes())
+            String::from_utf8_lossy(commit.author_name),
+            String::from_utf8_lossy(commit.author_email)
         ));
-        let tree = id(commit.tree_id());
         let parents_start = store.parents.len() as u32;
         let lists_start = store.lists.len() as u32;
-        for parent in commit.parent_ids() {
-            store.parents.push(id(parent));
-            let parent_tree = id(self.git.find_commit(parent)?.tree_id());
-            self.diff(store, Some(parent_tree), tree)?;
+        for parent in &commit.parents {
+            store.parents.push(*parent);
+            let parent_tree = self.commit_tree(parent)?;
+            self.diff(store, Some(parent_tree), commit.tree)?;
         }
         let parents = (parents_start, store.parents.len() as u32);
         if parents.0 == parents.1 {
-            self.diff(store, None, tree)?;
+            self.diff(store, None, commit.tree)?;
         }
         let lists = (lists_start, store.lists.len() as u32);
         let renames_start = store.renames.len() as u32;
         for crate::git::trailers::Rename { new, old } in
-            crate::git::trailers::renames(commit.message_bytes())
+            crate::git::trailers::renames(commit.message)
         {
             let Some(old) = store.stems.get(&old) else {
                 continue;
@@ -269,14 +291,22 @@ impl<'o, 'r> Differ<'o, 'r> {
         }
         let renames = (renames_start, store.renames.len() as u32);
         store.commits.push(CommitRec {
-            id: id(commit.id()),
-            time,
+            id: commit_id,
+            time: commit.time,
             email,
             parents,
             renames,
             lists,
         });
         Ok(store.commits.len() as u32 - 1)
+    }
+
+    /// The tree of the commit `id`, a parent of the commit being recorded.
+    fn commit_tree(&mut self, id: &Id) -> Result<Id> {
+        let raw = self.objects.commit(id)?;
+        let tree = commits::tree(&raw, id)?;
+        self.parent_commits.push((*id, raw));
+        Ok(tree)
     }
 
     /// Adds the change list of `tree` against `parent` (or the empty tree).
