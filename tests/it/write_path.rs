@@ -405,3 +405,37 @@ fn a_symlinked_deal_file_is_reported_and_never_followed() {
     );
     assert_eq!(env.status(), "");
 }
+
+#[test]
+fn a_write_is_refused_while_the_index_holds_conflicts() {
+    // `git stash pop` onto a changed file leaves conflicts in the index
+    // with no merge under way: the write path itself must refuse.
+    let env = TestEnv::pipeline();
+    env.funnel(&["add", "Acme", "--value", "100"]).success();
+    env.funnel(&["add", "Initech"]).success();
+    let acme = env.read("lead/acme.toml");
+    env.write("lead/acme.toml", &acme.replace("100", "200"));
+    env.git(&["stash", "-q"]);
+    env.write("lead/acme.toml", &acme.replace("100", "300"));
+    env.git(&["commit", "-qam", "300"]);
+    assert_ne!(env.git_output(&["stash", "pop"], &[]).status, 0);
+    let before = env.commit_count();
+    let conflicted = env.read("lead/acme.toml");
+    for args in [
+        &["set", "acme", "owner=ann"][..],
+        &["set", "initech", "owner=ann"],
+        &["move", "initech", "contact"],
+        &["add", "Globex"],
+    ] {
+        let run = env.funnel(args);
+        run.failure(1);
+        assert_eq!(
+            run.stderr,
+            "error: the index holds unresolved conflicts: funnel changes nothing until they are resolved\nhint: edit the conflicted files, `git add` them and commit; `funnel check` shows conflict markers\n",
+            "{args:?}"
+        );
+    }
+    assert_eq!(env.commit_count(), before);
+    assert_eq!(env.read("lead/acme.toml"), conflicted);
+    assert!(!env.path("lead/globex.toml").exists());
+}
