@@ -4,8 +4,10 @@
 //!
 //! Two files in the git dir's `funnel/` folder, never in the work tree:
 //!
-//! - `deals-v2-KEY` (KEY: a hash of the pipeline root): the table of each
-//!   deal file that loaded, with the file's stat data. A file is taken from
+//! - `deals-vN-KEY` (KEY: a hash of the pipeline root): the blob id and
+//!   table of each deal file that loaded, with the file's stat data (the
+//!   blob id tells, without git, whether the file is the one committed at
+//!   HEAD: `Snapshot::matches_head`). A file is taken from
 //!   the cache only when its inode, size, modification and change times (to
 //!   the nanosecond) are those recorded, *and* both times were more than
 //!   [`SETTLED_SECONDS`] older than the start of the run that recorded them.
