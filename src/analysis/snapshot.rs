@@ -55,6 +55,24 @@ fn load_beside<H: Default>(
 }
 
 impl Snapshot {
+    /// A snapshot of these parts, with no briefs and its facts not yet
+    /// worked out.
+    fn of(
+        pipeline: Pipeline,
+        history: History,
+        repo: Option<Repo>,
+        cache: Option<PathBuf>,
+    ) -> Snapshot {
+        Snapshot {
+            pipeline,
+            history,
+            repo,
+            cache,
+            briefs: None,
+            facts: std::cell::OnceCell::new(),
+        }
+    }
+
     /// Loads the pipeline at `root` in `repo` (the repository that holds
     /// it, already open; `None` outside one). With `keys`, deals keep only those
     /// top-level keys (a report reads a few of each of 20,000 deals).
@@ -70,14 +88,7 @@ impl Snapshot {
         let (pipeline, history) = load_beside(root, &repo, &cache, keys, |repo, stages| {
             history::load_with_progress(repo, stages, progress)
         })?;
-        Ok(Snapshot {
-            pipeline,
-            history,
-            repo,
-            cache,
-            briefs: None,
-            facts: std::cell::OnceCell::new(),
-        })
+        Ok(Snapshot::of(pipeline, history, repo, cache))
     }
 
     /// [`Snapshot::open`] for a command that prints no timeline (`board`,
@@ -95,16 +106,13 @@ impl Snapshot {
         let (pipeline, briefs) = load_beside(root, &repo, &cache, keys, |repo, stages| {
             history::load_briefs(repo, stages, progress)
         })?;
+        let history = History {
+            partial: briefs.partial.clone(),
+            ..History::default()
+        };
         Ok(Snapshot {
-            pipeline,
-            history: History {
-                partial: briefs.partial.clone(),
-                ..History::default()
-            },
-            repo,
-            cache,
             briefs: Some(briefs),
-            facts: std::cell::OnceCell::new(),
+            ..Snapshot::of(pipeline, history, repo, cache)
         })
     }
 
@@ -159,14 +167,7 @@ impl Snapshot {
         let root = repo.workdir.join(&repo.prefix);
         let pipeline = Pipeline::from_files(&root, then.clone(), &files);
         let history = history::load_at(&repo, commit, &stages, progress)?;
-        Ok(Snapshot {
-            pipeline,
-            history,
-            repo: Some(repo),
-            cache: None,
-            briefs: None,
-            facts: std::cell::OnceCell::new(),
-        })
+        Ok(Snapshot::of(pipeline, history, Some(repo), None))
     }
 
     /// The snapshot of one deal (`show ID`): the configuration, that deal's
@@ -185,14 +186,7 @@ impl Snapshot {
         };
         pipeline.deals.push(deal);
         let cache = repo.as_ref().map(history::cache_dir);
-        Ok(Snapshot {
-            pipeline,
-            history,
-            repo,
-            cache,
-            briefs: None,
-            facts: std::cell::OnceCell::new(),
-        })
+        Ok(Snapshot::of(pipeline, history, repo, cache))
     }
 
     /// The pipeline as it stood at `end` (see [`crate::analysis::asof`]):
@@ -222,14 +216,7 @@ impl Snapshot {
             problems,
             hidden: 0,
         };
-        Snapshot {
-            pipeline,
-            history,
-            repo,
-            cache,
-            briefs: None,
-            facts: std::cell::OnceCell::new(),
-        }
+        Snapshot::of(pipeline, history, repo, cache)
     }
 
     /// [`Snapshot::open`] for a view of the past: the configuration and
@@ -251,14 +238,7 @@ impl Snapshot {
                 history::load_with_progress(repo, &stages, progress)?
             }
         };
-        let snapshot = Snapshot {
-            pipeline,
-            history,
-            repo,
-            cache,
-            briefs: None,
-            facts: std::cell::OnceCell::new(),
-        };
+        let snapshot = Snapshot::of(pipeline, history, repo, cache);
         Ok(snapshot.as_of(end, keys))
     }
 
