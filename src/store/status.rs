@@ -15,8 +15,8 @@
 //!   index whole through a lock file renamed into place, so any `git add`,
 //!   `git rm --cached` or commit gives it a new inode and times.
 //!
-//! When both hold, nothing is staged, changed or untracked; otherwise git
-//! is asked, as before.
+//! When both hold ([`known_clean`]), nothing is staged, changed,
+//! untracked or conflicted; otherwise git is asked ([`deal_status`]).
 
 use crate::cache_file::{Reader, Writer};
 use crate::error::Result;
@@ -26,17 +26,10 @@ use crate::store::deal_cache::Stat;
 const MAGIC: &[u8; 8] = b"FNLCLEAN";
 const VERSION: u32 = 1;
 
-/// The deal files under `stages` that differ from HEAD, as
-/// [`Repo::deal_status`] gives them; `tree_matches_head` as the caller
-/// knows it (see the module documentation).
-pub fn deal_status(
-    repo: &Repo,
-    stages: &[&str],
-    tree_matches_head: bool,
-) -> Result<Vec<PathStatus>> {
-    if known_clean(repo, stages, tree_matches_head) {
-        return Ok(Vec::new());
-    }
+/// The deal files under `stages` that differ from HEAD, from git's status
+/// ([`Repo::deal_status`]); a status that finds nothing is remembered for
+/// [`known_clean`].
+pub fn deal_status(repo: &Repo, stages: &[&str]) -> Result<Vec<PathStatus>> {
     let (memo, key) = (memo_path(repo), memo_key(repo, stages));
     let state = index_state(repo);
     let status = repo.deal_status(stages)?;

@@ -748,14 +748,14 @@ fn oid<T: std::str::FromStr<Err = Error>>(hex: &str) -> Result<T> {
 /// `hook_of` is the pid a hook's environment names in `FUNNEL_WRITER`: a
 /// `check` run by the hooks of that command says nothing of its work.
 /// `in_git_hook` leaves out the changes not committed (a pre-commit hook
-/// sees the commit being made); `tree_matches_head` as
-/// [`super::status::deal_status`] takes it.
+/// sees the commit being made); `clean` says nothing can differ from HEAD
+/// ([`super::status::known_clean`]), so git's status is not asked.
 pub fn state_notes(
     repo: &Repo,
     stages: &[&str],
     hook_of: Option<u32>,
     in_git_hook: bool,
-    tree_matches_head: bool,
+    clean: bool,
 ) -> Result<Vec<Note>> {
     let mut notes = Vec::new();
     if let Some(pid) = super::lock::held_by(repo.common_dir()) {
@@ -776,10 +776,10 @@ pub fn state_notes(
         ));
         return Ok(notes);
     }
-    let status = if in_git_hook {
+    let status = if in_git_hook || clean {
         Vec::new()
     } else {
-        super::status::deal_status(repo, stages, tree_matches_head)?
+        super::status::deal_status(repo, stages)?
     };
     let (mut untracked, mut staged, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     for status in status {
