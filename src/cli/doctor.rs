@@ -68,11 +68,7 @@ pub struct DoctorArgs {
 
 pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     env.look_back(&args.as_of)?;
-    // Without filter terms a deal's other keys are never read.
-    let config = funnel::store::pipeline::load_config(&env.root()?)?;
-    let keys = funnel::analysis::doctor::keys(&config);
-    let keys = args.filter.terms.is_empty().then_some(&keys[..]);
-    let snapshot = env.briefed_snapshot(keys)?;
+    let snapshot = env.doctor_snapshot(&args.filter.terms)?;
     let pipeline = &snapshot.pipeline;
     let today = env.today(&pipeline.config)?;
     let filter = env.filter(pipeline, &args.filter.terms)?;

@@ -206,6 +206,17 @@ impl Env {
         self.warned(self.open_briefed_snapshot(keys)?)
     }
 
+    /// [`Env::briefed_snapshot`] for `doctor` and `next`: without filter
+    /// terms (which may name any key) deals keep only the keys doctor's
+    /// checks read ([`funnel::analysis::doctor::keys`]).
+    pub fn doctor_snapshot(&self, terms: &[String]) -> Result<Snapshot, Error> {
+        if !terms.is_empty() {
+            return self.briefed_snapshot(None);
+        }
+        let config = funnel::store::pipeline::load_config(&self.root()?)?;
+        self.briefed_snapshot(Some(&funnel::analysis::doctor::keys(&config)))
+    }
+
     /// [`Env::open_snapshot`] with the history as briefs (`check`).
     pub fn open_briefed_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
         if self.as_of.is_some() {

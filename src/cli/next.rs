@@ -38,11 +38,7 @@ pub struct NextArgs {
 
 pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
     env.look_back(&args.as_of)?;
-    // Without filter terms a deal's other keys are never read.
-    let config = funnel::store::pipeline::load_config(&env.root()?)?;
-    let keys = funnel::analysis::doctor::keys(&config);
-    let keys = args.filter.terms.is_empty().then_some(&keys[..]);
-    let mut snapshot = env.briefed_snapshot(keys)?;
+    let mut snapshot = env.doctor_snapshot(&args.filter.terms)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     let today = env.today(&snapshot.pipeline.config)?;
     let owner = match (args.all, args.owner) {
