@@ -225,25 +225,21 @@ fn advance(
     from: CommitId,
     head: CommitId,
 ) -> Option<Briefs> {
-    let git = &repo.repo;
+    // Each commit on the way, newest first, with its author time.
     let mut line = Vec::new();
-    let mut at = git.find_commit(head.0).ok()?;
+    let mut at = repo.repo.find_commit(head.0).ok()?;
     while at.id() != from.0 {
-        if at.parent_count() != 1 || line.len() == ADVANCE {
+        let renamed = !super::trailers::renames(at.message_bytes()).is_empty();
+        if at.parent_count() != 1 || line.len() == ADVANCE || renamed {
             return None;
         }
-        line.push(at.id());
+        let when = Timestamp::from_second(at.author().when().seconds()).ok()?;
+        line.push((CommitId(at.id()), when));
         at = at.parent(0).ok()?;
     }
     with_tree_reader(repo, stages, |trees| {
-        for &commit in line.iter().rev() {
-            let found = git.find_commit(commit)?;
-            if !super::trailers::renames(found.message_bytes()).is_empty() {
-                return Ok(None);
-            }
-            let when = Timestamp::from_second(found.author().when().seconds())
-                .map_err(|e| Error::data(e.to_string()))?;
-            if !briefs.advance(&trees.commit_changes(CommitId(commit))?, when) {
+        for &(commit, when) in line.iter().rev() {
+            if !briefs.advance(&trees.commit_changes(commit)?, when) {
                 return Ok(None);
             }
         }
