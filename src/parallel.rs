@@ -62,6 +62,47 @@ pub fn map_chunks<'a, T: Sync, R: Send>(
     })
 }
 
+/// `f` of each item, in the items' order, for items of very different
+/// sizes: each of up to `threads` threads (fewer when the machine has
+/// fewer cores) takes the next item not yet taken, so one big item does
+/// not hold up a chunk of others. Give the biggest items first.
+pub fn map_uneven<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    threads: usize,
+    f: impl Fn(&'a T) -> R + Sync,
+) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.min(threads).min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(item) = items.get(n) else {
+                return done;
+            };
+            done.push((n, f(item)));
+        }
+    };
+    let mut done = std::thread::scope(|scope| {
+        let theirs: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut done = work();
+        for handle in theirs {
+            done.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        done
+    });
+    done.sort_unstable_by_key(|(n, _)| *n);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Runs `there` on another thread while `here` runs on this one, and
 /// returns both results.
 pub fn join<A: Send, B>(there: impl FnOnce() -> A + Send, here: impl FnOnce() -> B) -> (A, B) {
@@ -114,6 +155,33 @@ mod tests {
                 .iter()
                 .all(|x| *x)
         );
+    }
+
+    #[test]
+    fn an_uneven_map_keeps_the_order_of_its_items() {
+        let items: Vec<u64> = (0..200).rev().collect();
+        let slow = |n: &u64| {
+            // Big items take longer, as they would.
+            std::thread::sleep(std::time::Duration::from_micros(*n));
+            n * 2
+        };
+        let doubled = map_uneven(&items, 8, slow);
+        assert_eq!(doubled, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        assert_eq!(map_uneven(&[] as &[u64], 8, slow), Vec::<u64>::new());
+        assert_eq!(map_uneven(&[3], 8, slow), [6]);
+    }
+
+    #[test]
+    #[should_panic(expected = "uneven worker")]
+    fn a_panic_in_an_uneven_worker_reaches_the_caller() {
+        let items: Vec<u32> = (0..100).collect();
+        map_uneven(&items, 8, |n| {
+            if *n == 99 {
+                panic!("uneven worker")
+            } else {
+                *n
+            }
+        });
     }
 
     #[test]

@@ -304,103 +304,43 @@ fn deal_files(
     config: &Config,
     stat: bool,
 ) -> Result<(Vec<(PathBuf, Option<Stat>)>, Vec<Problem>, usize)> {
-    let mut files = Vec::new();
+    // The biggest folder first (a folder's size grows with its entries),
+    // each listed on a core of its own.
+    let mut order: Vec<(u64, usize)> = (config.stages.iter().enumerate())
+        .map(|(n, stage)| {
+            let size = std::fs::symlink_metadata(root.join(&stage.id)).map_or(0, |m| m.len());
+            (size, n)
+        })
+        .collect();
+    order.sort_unstable_by_key(|(size, _)| std::cmp::Reverse(*size));
+    let listed =
+        crate::parallel::map_uneven(&order, 8, |(_, n)| list_stage(root, &config.stages[*n]));
+    let mut listings: Vec<_> = order.iter().map(|(_, n)| *n).zip(listed).collect();
+    listings.sort_unstable_by_key(|(n, _)| *n);
     let mut problems = Vec::new();
     let mut hidden = 0;
-    for stage in &config.stages {
-        let dir = root.join(&stage.id);
-        if is_link(&dir) {
-            let (message, hint) = link_problem(Path::new(&stage.id), LinkAt::Stage);
-            problems.push(Problem::file(&stage.id, message).with_hint(hint));
-            continue;
+    let mut entries = Vec::new();
+    let mut paths = Vec::new();
+    for (_, listing) in listings {
+        let listing = listing?;
+        problems.extend(listing.problems);
+        hidden += listing.hidden;
+        for (path, entry) in listing.names {
+            paths.push(path);
+            entries.push(entry);
         }
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(Error::io(dir, e)),
-        };
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            let file_name = entry.file_name();
-            // Made only for a problem: 20,000 paths cost more than the rest.
-            let rel = || Path::new(&stage.id).join(&file_name);
-            let Some(name) = file_name.to_str() else {
-                problems.push(Problem::file(rel(), "file name is not valid UTF-8"));
-                continue;
-            };
-            let file_type = entry.file_type().ok();
-            if name.starts_with('.') {
-                if name.ends_with(".toml") || file_type.is_some_and(|t| t.is_dir()) {
-                    hidden += 1;
-                }
-                continue;
-            }
-            if file_type.is_some_and(|t| t.is_symlink()) {
-                let at = if name.ends_with(".toml") {
-                    LinkAt::DealFile
-                } else {
-                    LinkAt::Other
-                };
-                let rel = rel();
-                let (message, hint) = link_problem(&rel, at);
-                problems.push(Problem::file(&rel, message).with_hint(hint));
-                continue;
-            }
-            let is_dir = file_type.is_some_and(|t| t.is_dir());
-            if is_dir {
-                if holds_toml(&entry.path()) {
-                    let rel = rel();
-                    problems.push(
-                        Problem::file(&rel, "deal files are one level deep: STAGE/ID.toml")
-                            .with_hint(format!(
-                                "move the files in {}/ up into {}/",
-                                rel.display(),
-                                stage.id
-                            )),
-                    );
-                }
-                continue;
-            }
-            let Some(id) = name.strip_suffix(".toml") else {
-                continue;
-            };
-            if let Some(reason) = crate::model::ident::invalid_reason(id) {
-                let fixed = crate::model::ident::slug(id);
-                let rel = rel();
-                problems.push(
-                    Problem::file(&rel, format!("invalid ID `{id}`: {reason}")).with_hint(format!(
-                        "rename the file: git mv {} {}/{fixed}.toml",
-                        rel.display(),
-                        stage.id
-                    )),
-                );
-                continue;
-            }
-            names.push((file_name, entry));
-        }
-        // Sorting the names as strings (they are UTF-8), not as paths
-        // (component by component), is the same order at a tenth of the
-        // cost.
-        names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let split = crate::parallel::Split {
-            threads: 8,
-            min_chunk: 1024,
-        };
-        let stats = match stat {
-            true => crate::parallel::map(&names, split, |(_, entry)| {
-                entry.metadata().ok().and_then(|meta| Stat::of(&meta))
-            }),
-            false => vec![None; names.len()],
-        };
-        let stage_dir = Path::new(&stage.id);
-        files.extend(
-            names
-                .into_iter()
-                .zip(stats)
-                .map(|((name, _), stat)| (stage_dir.join(name), stat)),
-        );
     }
+    let split = crate::parallel::Split {
+        threads: 8,
+        min_chunk: 1024,
+    };
+    let stats = match stat {
+        true => crate::parallel::map(&entries, split, |entry| {
+            entry.metadata().ok().and_then(|meta| Stat::of(&meta))
+        }),
+        false => vec![None; entries.len()],
+    };
+    let files = paths.into_iter().zip(stats).collect();
     for entry in folders_in(root)? {
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -428,6 +368,104 @@ fn deal_files(
         }
     }
     Ok((files, problems, hidden))
+}
+
+/// One stage folder's deal files (`STAGE/ID.toml`, by name, each with its
+/// entry to stat it through the open folder), and what is wrong there.
+#[derive(Default)]
+struct Listing {
+    names: Vec<(PathBuf, std::fs::DirEntry)>,
+    problems: Vec<Problem>,
+    /// Hidden `.toml` files and folders.
+    hidden: usize,
+}
+
+/// The listing of `stage`'s folder under `root` (none when it is missing).
+fn list_stage(root: &Path, stage: &crate::model::config::Stage) -> Result<Listing> {
+    let mut problems = Vec::new();
+    let mut hidden = 0;
+    let dir = root.join(&stage.id);
+    if is_link(&dir) {
+        let (message, hint) = link_problem(Path::new(&stage.id), LinkAt::Stage);
+        return Ok(Listing {
+            problems: vec![Problem::file(&stage.id, message).with_hint(hint)],
+            ..Listing::default()
+        });
+    }
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Listing::default()),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let file_name = entry.file_name();
+        // Made only for a problem: 20,000 paths cost more than the rest.
+        let rel = || Path::new(&stage.id).join(&file_name);
+        let Some(name) = file_name.to_str() else {
+            problems.push(Problem::file(rel(), "file name is not valid UTF-8"));
+            continue;
+        };
+        let file_type = entry.file_type().ok();
+        if name.starts_with('.') {
+            if name.ends_with(".toml") || file_type.is_some_and(|t| t.is_dir()) {
+                hidden += 1;
+            }
+            continue;
+        }
+        if file_type.is_some_and(|t| t.is_symlink()) {
+            let at = if name.ends_with(".toml") {
+                LinkAt::DealFile
+            } else {
+                LinkAt::Other
+            };
+            let rel = rel();
+            let (message, hint) = link_problem(&rel, at);
+            problems.push(Problem::file(&rel, message).with_hint(hint));
+            continue;
+        }
+        let is_dir = file_type.is_some_and(|t| t.is_dir());
+        if is_dir {
+            if holds_toml(&entry.path()) {
+                let rel = rel();
+                problems.push(
+                    Problem::file(&rel, "deal files are one level deep: STAGE/ID.toml").with_hint(
+                        format!("move the files in {}/ up into {}/", rel.display(), stage.id),
+                    ),
+                );
+            }
+            continue;
+        }
+        let Some(id) = name.strip_suffix(".toml") else {
+            continue;
+        };
+        if let Some(reason) = crate::model::ident::invalid_reason(id) {
+            let fixed = crate::model::ident::slug(id);
+            let rel = rel();
+            problems.push(
+                Problem::file(&rel, format!("invalid ID `{id}`: {reason}")).with_hint(format!(
+                    "rename the file: git mv {} {}/{fixed}.toml",
+                    rel.display(),
+                    stage.id
+                )),
+            );
+            continue;
+        }
+        names.push((file_name, entry));
+    }
+    // Sorting the names as strings (they are UTF-8), not as paths
+    // (component by component), is the same order at a tenth of the
+    // cost.
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let stage_dir = Path::new(&stage.id);
+    Ok(Listing {
+        names: (names.into_iter())
+            .map(|(name, entry)| (stage_dir.join(name), entry))
+            .collect(),
+        problems,
+        hidden,
+    })
 }
 
 /// Where a symbolic link was found, for its message.
