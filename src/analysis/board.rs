@@ -3,14 +3,11 @@
 //! stage's balance against its WIP limits; with the open stages' totals.
 //! One typed result for the table and the JSON.
 
-use std::collections::HashMap;
-
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::analysis::doctor::Pace;
-use crate::analysis::filter::DealFacts;
 use crate::model::config::{StageKind, Wip};
 use crate::store::pipeline::Pipeline;
 
@@ -58,8 +55,6 @@ fn serialize_wip<S: serde::Serializer>(wip: &Wip, serializer: S) -> Result<S::Ok
     serializer.serialize_str(wip.name())
 }
 
-/// The board of `pipeline` on `today`, with what the history says of each
-/// deal (`facts`; a deal git has not seen counts from its created date).
 /// The top-level keys [`board`] reads of a deal: a pipeline loaded with
 /// only these gives the same board.
 pub const KEYS: &[&str] = &[
@@ -70,9 +65,42 @@ pub const KEYS: &[&str] = &[
     "snooze_until",
 ];
 
-pub fn board(pipeline: &Pipeline, facts: &HashMap<String, DealFacts>, today: Date) -> Board {
+/// The board of `pipeline` on `today`, with what the history says of each
+/// deal (its facts; a deal git has not seen counts from its created date).
+pub fn board(pipeline: &Pipeline, today: Date) -> Board {
     let config = &pipeline.config;
-    let none = DealFacts::default();
+    let mut tallies: Vec<Tally<'_>> = config.stages.iter().map(|_| Tally::default()).collect();
+    // Deals come stage by stage: the last one's stage is tried first.
+    let mut at = 0;
+    for deal in &pipeline.deals {
+        if config.stages.get(at).is_none_or(|s| s.id != deal.stage) {
+            match config.stages.iter().position(|s| s.id == deal.stage) {
+                Some(n) => at = n,
+                None => continue,
+            }
+        }
+        let tally = &mut tallies[at];
+        tally.deals += 1;
+        let figures = deal.figures();
+        if let Some(value) = figures.value(config) {
+            tally.value += value;
+            let probability = figures.probability(&deal.stage, config);
+            if let Some(weighted) = crate::model::money::weighted(value, probability) {
+                tally.weighted += weighted;
+            }
+        }
+        let pace = Pace::of(config, deal, today);
+        // The most days in the stage; of those, the first ID.
+        if let Some(days) = pace.in_stage
+            && tally
+                .oldest
+                .is_none_or(|(most, id)| days > most || (days == most && deal.id.as_str() < id))
+        {
+            tally.oldest = Some((days, &deal.id));
+        }
+        tally.stalled += usize::from(pace.stalled.is_some());
+        tally.idle += usize::from(pace.idle.is_some());
+    }
     let mut open = Totals {
         deals: 0,
         value: Decimal::ZERO,
@@ -81,47 +109,26 @@ pub fn board(pipeline: &Pipeline, facts: &HashMap<String, DealFacts>, today: Dat
         idle: 0,
     };
     let mut stages = Vec::new();
-    for stage in &config.stages {
-        let deals: Vec<_> = pipeline
-            .deals
-            .iter()
-            .filter(|d| d.stage == stage.id)
-            .collect();
-        let value: Decimal = deals.iter().filter_map(|d| d.value(config)).sum();
-        let weighted: Decimal = deals.iter().filter_map(|d| d.weighted_value(config)).sum();
-        let paces: Vec<(Pace, &String)> = deals
-            .iter()
-            .map(|d| {
-                let facts = facts.get(&d.id).unwrap_or(&none);
-                (Pace::of(config, d, facts, today), &d.id)
-            })
-            .collect();
-        // The longest stay; on a tie, the first ID.
-        let oldest = paces
-            .iter()
-            .filter_map(|(p, id)| Some((p.in_stage?, *id)))
-            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)));
-        let stalled = paces.iter().filter(|(p, _)| p.stalled.is_some()).count();
-        let idle = paces.iter().filter(|(p, _)| p.idle.is_some()).count();
+    for (stage, tally) in config.stages.iter().zip(tallies) {
         let is_open = stage.kind == StageKind::Open;
         if is_open {
-            open.deals += deals.len();
-            open.value += value;
-            open.weighted_value += weighted;
-            open.stalled += stalled;
-            open.idle += idle;
+            open.deals += tally.deals;
+            open.value += tally.value;
+            open.weighted_value += tally.weighted;
+            open.stalled += tally.stalled;
+            open.idle += tally.idle;
         }
-        let wip = stage.wip(deals.len());
+        let wip = stage.wip(tally.deals);
         stages.push(StageRow {
             stage: stage.id.clone(),
             kind: stage.kind,
-            deals: deals.len(),
-            value,
-            weighted_value: is_open.then_some(weighted),
-            oldest_deal: oldest.map(|(_, id)| id.clone()),
-            oldest_days: oldest.map(|(days, _)| days),
-            stalled,
-            idle,
+            deals: tally.deals,
+            value: tally.value,
+            weighted_value: is_open.then_some(tally.weighted),
+            oldest_deal: tally.oldest.map(|(_, id)| id.to_string()),
+            oldest_days: tally.oldest.map(|(days, _)| days),
+            stalled: tally.stalled,
+            idle: tally.idle,
             wip,
             wip_limit: wip.limit(),
         });
@@ -132,6 +139,18 @@ pub fn board(pipeline: &Pipeline, facts: &HashMap<String, DealFacts>, today: Dat
         stages,
         open,
     }
+}
+
+/// One stage's deals, as [`board`] counts them.
+#[derive(Default)]
+struct Tally<'a> {
+    deals: usize,
+    value: Decimal,
+    weighted: Decimal,
+    /// Days in the stage and the deal's ID.
+    oldest: Option<(i64, &'a str)>,
+    stalled: usize,
+    idle: usize,
 }
 
 #[cfg(test)]
@@ -169,7 +188,7 @@ mod tests {
                 hidden: 0,
             };
             let today = jiff::civil::date(2026, 11, 27);
-            format!("{:?}", board(&pipeline, &HashMap::new(), today))
+            format!("{:?}", board(&pipeline, today))
         };
         let whole_board = board_of(whole);
         assert!(

@@ -7,7 +7,7 @@
 //! [`LEADERS`] groups and [`FINDINGS_SHOWN`] findings are listed, the
 //! rest summed, so the page stays small whatever the pipeline's size.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -16,7 +16,6 @@ use serde::Serialize;
 
 use crate::analysis::board::{self, Board};
 use crate::analysis::doctor::{Finding, Kind, Severity};
-use crate::analysis::filter::DealFacts;
 use crate::analysis::metrics::{self, Breakdown, DealRecord, Report, UnknownKey, Window, split_by};
 use crate::store::pipeline::Pipeline;
 
@@ -105,12 +104,11 @@ pub struct Scope<'a> {
     pub by: &'a str,
 }
 
-/// The dashboard of `pipeline` (its deals already filtered) with its
-/// history `facts` and metric `records`, and `findings` (doctor's, already
+/// The dashboard of `pipeline` (its deals already filtered, with their
+/// history facts) and metric `records`, and `findings` (doctor's, already
 /// filtered as doctor filters them).
 pub fn dashboard(
     pipeline: &Pipeline,
-    facts: &HashMap<String, DealFacts>,
     records: &[DealRecord],
     findings: Vec<Finding>,
     scope: Scope<'_>,
@@ -178,7 +176,7 @@ pub fn dashboard(
         today: scope.today,
         report: metrics::report(config, records, &scope.window, scope.now),
         breakdown: metrics::breakdown(config, records, &scope.window, scope.now),
-        board: board::board(pipeline, facts, scope.today),
+        board: board::board(pipeline, scope.today),
         limits: config
             .stages
             .iter()

@@ -9,14 +9,13 @@
 //! names its deals, the numbers behind it, a severity and the exact command
 //! that resolves it. Pure: "today" and the history facts are passed in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::analysis::filter::DealFacts;
 use crate::analysis::metrics::{PROJECTION_MONTHS, ahead};
 use crate::model::config::{Config, Period, Stage, StageKind, Wip};
 use crate::model::deal::Deal;
@@ -77,32 +76,26 @@ pub fn keys(config: &crate::model::config::Config) -> Vec<&str> {
 
 /// Every finding for the pipeline on `today`, most severe first, then by
 /// value at stake.
-pub fn diagnose(
-    pipeline: &Pipeline,
-    facts: &HashMap<String, DealFacts>,
-    today: Date,
-) -> Vec<Finding> {
+pub fn diagnose(pipeline: &Pipeline, today: Date) -> Vec<Finding> {
     let config = &pipeline.config;
     let mut out = Findings {
         config,
         findings: Vec::new(),
     };
-    let none = DealFacts::default();
     for deal in &pipeline.deals {
         let Some(stage) = config.stage(&deal.stage) else {
             continue;
         };
-        let facts = facts.get(&deal.id).unwrap_or(&none);
         if stage.kind == StageKind::Open {
-            open_deal(&mut out, pipeline, deal, facts, today);
+            open_deal(&mut out, pipeline, deal, today);
         } else {
-            follow_ups(&mut out, deal, facts, today);
+            follow_ups(&mut out, deal, today);
         }
     }
     balance(&mut out, pipeline);
-    prospecting(&mut out, pipeline, facts, today);
-    customers(&mut out, pipeline, facts, today);
-    products(&mut out, pipeline, facts, today);
+    prospecting(&mut out, pipeline, today);
+    customers(&mut out, pipeline, today);
+    products(&mut out, pipeline, today);
     let mut findings = out.findings;
     findings.sort_by(|a, b| {
         b.severity
@@ -156,7 +149,8 @@ pub struct Pace {
 }
 
 impl Pace {
-    pub fn of(config: &Config, deal: &Deal, facts: &DealFacts, today: Date) -> Pace {
+    pub fn of(config: &Config, deal: &Deal, today: Date) -> Pace {
+        let facts = &deal.facts;
         let Some(stage) = config
             .stage(&deal.stage)
             .filter(|s| s.kind == StageKind::Open)
@@ -208,13 +202,7 @@ fn days(from: Date, to: Date) -> i64 {
     (to - from).get_days() as i64
 }
 
-fn open_deal(
-    out: &mut Findings<'_>,
-    pipeline: &Pipeline,
-    deal: &Deal,
-    facts: &DealFacts,
-    today: Date,
-) {
+fn open_deal(out: &mut Findings<'_>, pipeline: &Pipeline, deal: &Deal, today: Date) {
     let config = out.config;
     let id = &deal.id;
     let snoozed = deal.date("snooze_until").filter(|until| *until >= today);
@@ -252,7 +240,7 @@ fn open_deal(
         }
     }
     // 3. Stalled and idle, unless snoozed.
-    let pace = Pace::of(config, deal, facts, today);
+    let pace = Pace::of(config, deal, today);
     let stalled = pace
         .stalled
         .map(|max| (max, pace.in_stage.unwrap_or_default()));
@@ -361,7 +349,8 @@ fn open_deal(
 /// Follow-ups of a closed deal: each step of its stage's follow_up list is
 /// due `after_days` after the close and done once `last_contact` is on or
 /// after its due date.
-fn follow_ups(out: &mut Findings<'_>, deal: &Deal, facts: &DealFacts, today: Date) {
+fn follow_ups(out: &mut Findings<'_>, deal: &Deal, today: Date) {
+    let facts = &deal.facts;
     let Some(stage) = out.config.stage(&deal.stage) else {
         return;
     };
@@ -432,26 +421,20 @@ fn period_days(period: Period) -> Decimal {
     Decimal::from(period.nominal_days())
 }
 
-fn created(deal: &Deal, facts: &HashMap<String, DealFacts>) -> Option<Date> {
-    deal.date("created")
-        .or_else(|| facts.get(&deal.id).and_then(|f| f.created))
+fn created(deal: &Deal) -> Option<Date> {
+    deal.date("created").or(deal.facts.created)
 }
 
 /// Lead generation: this week's and this month's pace against the targets,
 /// with what the pipeline gains at that pace in 1, 3 and 6 months.
-fn prospecting(
-    out: &mut Findings<'_>,
-    pipeline: &Pipeline,
-    facts: &HashMap<String, DealFacts>,
-    today: Date,
-) {
+fn prospecting(out: &mut Findings<'_>, pipeline: &Pipeline, today: Date) {
     let config = out.config;
     let week_start = today - i64::from(config.week_start.until(today.weekday())).days();
     let month_start = today.first_of_month();
     let created: Vec<(Date, Option<Decimal>)> = pipeline
         .deals
         .iter()
-        .filter_map(|d| Some((created(d, facts)?, d.value(config))))
+        .filter_map(|d| Some((created(d)?, d.value(config))))
         .collect();
     let since = |start: Date| {
         created
@@ -518,12 +501,7 @@ fn prospecting(
 
 /// Won accounts whose last contact (the newest `last_contact` of their won
 /// deals, else the win) is older than `checkin_days`.
-fn customers(
-    out: &mut Findings<'_>,
-    pipeline: &Pipeline,
-    facts: &HashMap<String, DealFacts>,
-    today: Date,
-) {
+fn customers(out: &mut Findings<'_>, pipeline: &Pipeline, today: Date) {
     let Some(limit) = out.config.customers.checkin_days else {
         return;
     };
@@ -537,10 +515,7 @@ fn customers(
             continue;
         }
         let account = deal.text("account").unwrap_or(&deal.id);
-        let Some(contact) = deal
-            .date("last_contact")
-            .or_else(|| facts.get(&deal.id).and_then(|f| f.entered_stage))
-        else {
+        let Some(contact) = deal.date("last_contact").or(deal.facts.entered_stage) else {
             continue;
         };
         let entry = accounts.entry(account).or_insert((contact, deal));
@@ -568,12 +543,7 @@ fn customers(
 
 /// Products below their targets this month (targets per other periods are
 /// scaled to the days elapsed in the period).
-fn products(
-    out: &mut Findings<'_>,
-    pipeline: &Pipeline,
-    facts: &HashMap<String, DealFacts>,
-    today: Date,
-) {
+fn products(out: &mut Findings<'_>, pipeline: &Pipeline, today: Date) {
     let config = out.config;
     for (product, target) in &config.targets.products {
         let start = today
@@ -588,7 +558,7 @@ fn products(
             .collect();
         let new = of_product
             .iter()
-            .filter(|d| created(d, facts).is_some_and(|c| c >= start))
+            .filter(|d| created(d).is_some_and(|c| c >= start))
             .count();
         let won = of_product
             .iter()
@@ -597,12 +567,7 @@ fn products(
                     .stage(&d.stage)
                     .is_some_and(|s| s.kind == StageKind::Won)
             })
-            .filter(|d| {
-                facts
-                    .get(&d.id)
-                    .and_then(|f| f.entered_stage)
-                    .is_some_and(|e| e >= start)
-            })
+            .filter(|d| d.facts.entered_stage.is_some_and(|e| e >= start))
             .count();
         let mut gaps = Vec::new();
         if let Some(t) = target.new_deals.filter(|t| new < *t as usize) {
@@ -633,6 +598,7 @@ mod tests {
     use jiff::civil::date;
 
     use super::*;
+    use crate::model::deal::DealFacts;
 
     /// Two open stages with limits, won and lost with follow-ups, and
     /// targets of 10 new deals and 7,000 of new value a week.
@@ -714,9 +680,21 @@ new_value = { amount = 7000, per = "week" }
         facts: &[(&str, DealFacts)],
         kind: Kind,
     ) -> Vec<(String, String, String)> {
-        let facts: HashMap<String, DealFacts> =
-            facts.iter().map(|(id, f)| (id.to_string(), *f)).collect();
-        diagnose(pipeline, &facts, today())
+        let deals = (pipeline.deals.iter())
+            .map(|deal| Deal {
+                facts: (facts.iter().find(|(id, _)| *id == deal.id))
+                    .map_or(deal.facts, |(_, f)| *f),
+                ..deal.clone()
+            })
+            .collect();
+        let pipeline = Pipeline {
+            root: pipeline.root.clone(),
+            config: pipeline.config.clone(),
+            deals,
+            problems: Vec::new(),
+            hidden: 0,
+        };
+        diagnose(&pipeline, today())
             .into_iter()
             .filter(|f| f.kind == kind)
             .map(|f| (f.deals.join(","), f.message, f.fix))
@@ -1069,7 +1047,7 @@ new_value = { amount = 7000, per = "week" }
 
 #[cfg(test)]
 mod key_tests {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashSet;
     use std::path::Path;
 
     use super::*;
@@ -1084,29 +1062,22 @@ mod key_tests {
         let keys = keys(&whole.config);
         let some = Pipeline::load_cached(&root, None, Some(&keys)).unwrap();
         assert_eq!(some.deals.len(), whole.deals.len());
-        let facts = HashMap::new();
         let owners: HashSet<&str> = whole.deals.iter().filter_map(|d| d.owner()).collect();
         let mut kinds = HashSet::new();
         for today in [
             jiff::civil::date(2026, 11, 27),
             jiff::civil::date(2027, 3, 1),
         ] {
-            let findings = diagnose(&whole, &facts, today);
+            let findings = diagnose(&whole, today);
             kinds.extend(findings.iter().map(|f| f.kind));
             assert_eq!(
-                format!("{:?}", diagnose(&some, &facts, today)),
+                format!("{:?}", diagnose(&some, today)),
                 format!("{findings:?}")
             );
             for owner in owners.iter().copied().chain(["all"]) {
                 assert_eq!(
-                    format!(
-                        "{:?}",
-                        crate::analysis::next::next(&some, &facts, today, owner)
-                    ),
-                    format!(
-                        "{:?}",
-                        crate::analysis::next::next(&whole, &facts, today, owner)
-                    ),
+                    format!("{:?}", crate::analysis::next::next(&some, today, owner)),
+                    format!("{:?}", crate::analysis::next::next(&whole, today, owner)),
                 );
             }
         }

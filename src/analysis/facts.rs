@@ -10,12 +10,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::analysis::filter::DealFacts;
 use crate::analysis::metrics::DealRecord;
 use crate::git::history::{Briefs, History, Timeline};
 use crate::model::config::Config;
-use crate::model::deal::Deal;
 use crate::model::deal::VersionValue;
+use crate::model::deal::{Deal, DealFacts};
 use crate::model::money::round;
 use crate::parallel::{self, Split};
 use crate::store::deal_cache::{CloseCache, VersionFile};
@@ -31,46 +30,40 @@ fn day(config: &Config, at: Timestamp) -> Date {
     at.to_zoned_datetime(config.timezone.clone()).date()
 }
 
-/// Facts per deal ID.
-pub fn deal_facts(pipeline: &Pipeline, history: &History) -> HashMap<String, DealFacts> {
-    let config = &pipeline.config;
-    pipeline
-        .deals
-        .iter()
-        .filter_map(|deal| {
-            let timeline = history.deals.get(&deal.id)?;
-            let entered = timeline
-                .entries
-                .last()
-                .filter(|e| e.stage == deal.stage)
-                .map(|e| e.at);
-            Some((
-                deal.id.clone(),
-                facts_of(config, timeline.added_at, timeline.last_change, entered),
-            ))
-        })
-        .collect()
+/// Fills in each deal's facts from its timeline in `history` (a deal git
+/// has not seen keeps unknown facts).
+pub fn fill_facts(pipeline: &mut Pipeline, history: &History) {
+    let Pipeline { config, deals, .. } = pipeline;
+    for deal in deals {
+        let Some(timeline) = history.deals.get(&deal.id) else {
+            continue;
+        };
+        let entered = timeline
+            .entries
+            .last()
+            .filter(|e| e.stage == deal.stage)
+            .map(|e| e.at);
+        deal.facts = facts_of(config, timeline.added_at, timeline.last_change, entered);
+    }
 }
 
-/// [`deal_facts`] from the briefs of the history (the same facts: a brief
-/// is what they need of a timeline).
-pub fn brief_facts(pipeline: &Pipeline, briefs: &Briefs) -> HashMap<String, DealFacts> {
-    let config = &pipeline.config;
-    pipeline
-        .deals
-        .iter()
-        .filter_map(|deal| {
-            let brief = briefs.deals.get(&deal.id)?;
-            let entered = brief
-                .entered
-                .filter(|_| briefs.stage(brief) == Some(deal.stage.as_str()))
-                .map(|(_, at)| at);
-            Some((
-                deal.id.clone(),
-                facts_of(config, brief.added_at, brief.last_change, entered),
-            ))
-        })
-        .collect()
+/// [`fill_facts`] from the briefs of the history (the same facts: a brief
+/// is what they need of a timeline). Returns how many deals are the file
+/// committed at HEAD, in the stage folder it is in there (the same blob id).
+pub fn fill_brief_facts(pipeline: &mut Pipeline, briefs: &Briefs) -> usize {
+    let Pipeline { config, deals, .. } = pipeline;
+    let mut committed = 0;
+    for deal in deals {
+        let Some(brief) = briefs.deals.get(&deal.id) else {
+            continue;
+        };
+        let same_stage = briefs.stage(brief) == Some(deal.stage.as_str());
+        let entered = brief.entered.filter(|_| same_stage).map(|(_, at)| at);
+        deal.facts = facts_of(config, brief.added_at, brief.last_change, entered);
+        let same_blob = (brief.blob.zip(deal.blob)).is_some_and(|(a, b)| a.as_bytes() == b);
+        committed += usize::from(same_stage && same_blob);
+    }
+    committed
 }
 
 fn facts_of(

@@ -132,17 +132,6 @@ pub struct Filter {
     today: Date,
 }
 
-/// Facts about a deal that come from outside its file (history); None when unknown.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct DealFacts {
-    /// When the file was added, for a deal without a `created` key.
-    pub created: Option<Date>,
-    /// The date of the last commit that changed the file.
-    pub last_change: Option<Date>,
-    /// When the deal entered the stage it is in now.
-    pub entered_stage: Option<Date>,
-}
-
 impl Filter {
     /// Parses space-separated terms (each CLI argument may itself hold several terms separated by spaces).
     ///
@@ -192,11 +181,11 @@ impl Filter {
         Ok(())
     }
 
-    pub fn matches(&self, deal: &Deal, config: &Config, facts: &DealFacts) -> bool {
+    /// Whether `deal` matches; terms on its history read `deal.facts`.
+    pub fn matches(&self, deal: &Deal, config: &Config) -> bool {
         let context = Context {
             deal,
             config,
-            facts,
             today: self.today,
         };
         self.terms.iter().all(|term| term.holds(&context))
@@ -447,9 +436,9 @@ impl Key {
         let Context {
             deal,
             config,
-            facts,
             today,
         } = *context;
+        let facts = &deal.facts;
         let created = || deal.date("created").or(facts.created);
         let days_since = |date: Date| {
             today
@@ -565,7 +554,6 @@ impl Operand {
 struct Context<'a> {
     deal: &'a Deal,
     config: &'a Config,
-    facts: &'a DealFacts,
     today: Date,
 }
 
@@ -618,6 +606,7 @@ mod tests {
     use jiff::tz::TimeZone;
 
     use super::*;
+    use crate::model::deal::DealFacts;
 
     fn calendar() -> Calendar {
         // A Friday.
@@ -676,9 +665,12 @@ mod tests {
         ];
         let ids: Vec<String> = deals
             .iter()
-            .map(|(path, text, facts)| (Deal::parse(Path::new(path), text).unwrap(), facts))
-            .filter(|(deal, facts)| filter.matches(deal, &config, facts))
-            .map(|(deal, _)| deal.id)
+            .map(|(path, text, facts)| Deal {
+                facts: *facts,
+                ..Deal::parse(Path::new(path), text).unwrap()
+            })
+            .filter(|deal| filter.matches(deal, &config))
+            .map(|deal| deal.id)
             .collect();
         ids.join(" ")
     }

@@ -3,14 +3,11 @@
 //! neglected customers), ranked by the value at stake so the biggest deals
 //! come first. One typed result for the table and the JSON.
 
-use std::collections::HashMap;
-
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::analysis::doctor::{Kind, diagnose, follow_up_left_behind};
-use crate::analysis::filter::DealFacts;
 use crate::store::pipeline::Pipeline;
 
 /// The finding kinds that are a rep's work.
@@ -68,12 +65,7 @@ fn serialize_kind<S: serde::Serializer>(kind: &ItemKind, s: S) -> Result<S::Ok, 
 }
 
 /// The work of `owner` (`"all"`: everyone's) on `today`.
-pub fn next(
-    pipeline: &Pipeline,
-    facts: &HashMap<String, DealFacts>,
-    today: Date,
-    owner: &str,
-) -> Work {
+pub fn next(pipeline: &Pipeline, today: Date, owner: &str) -> Work {
     let config = &pipeline.config;
     let mine = |o: Option<&str>| owner == "all" || o == Some(owner);
     let mut items = Vec::new();
@@ -95,7 +87,7 @@ pub fn next(
             });
         }
     }
-    for f in diagnose(pipeline, facts, today) {
+    for f in diagnose(pipeline, today) {
         if KINDS.contains(&f.kind) && mine(f.owner.as_deref()) {
             items.push(Item {
                 deal: f.deals.join(", "),

@@ -92,7 +92,7 @@ pub fn review(
     today: Date,
 ) -> Review {
     let findings = |snapshot: &Snapshot| -> Vec<Finding> {
-        diagnose(&snapshot.pipeline, snapshot.facts(), today)
+        diagnose(&snapshot.pipeline, today)
             .into_iter()
             .filter(|f| f.kind != Kind::Snoozed)
             .collect()

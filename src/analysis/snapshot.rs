@@ -4,11 +4,9 @@
 //! of each deal. `board`, `next`, `doctor`, `show` and `report` take one;
 //! the command's own work is then one core function on it.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::facts;
-use crate::analysis::filter::DealFacts;
 use crate::error::Result;
 use crate::git::history::{self, Briefs, History};
 use crate::git::{CommitId, Repo};
@@ -26,7 +24,9 @@ pub struct Snapshot {
     /// of the history, which then stand in for its timelines (`history`
     /// has none).
     pub briefs: Option<Briefs>,
-    facts: std::cell::OnceCell<HashMap<String, DealFacts>>,
+    /// How many deals were, when the snapshot was opened from briefs, the
+    /// file committed at HEAD in the same stage folder.
+    committed: usize,
 }
 
 /// The pipeline at `root` through the deal cache in `cache` (on another
@@ -55,21 +55,24 @@ fn load_beside<H: Default>(
 }
 
 impl Snapshot {
-    /// A snapshot of these parts, with no briefs and its facts not yet
-    /// worked out.
+    /// A snapshot of these parts, with no briefs, each deal's facts filled
+    /// in from `history`.
     fn of(
-        pipeline: Pipeline,
+        mut pipeline: Pipeline,
         history: History,
         repo: Option<Repo>,
         cache: Option<PathBuf>,
     ) -> Snapshot {
+        if !history.deals.is_empty() {
+            facts::fill_facts(&mut pipeline, &history);
+        }
         Snapshot {
             pipeline,
             history,
             repo,
             cache,
             briefs: None,
-            facts: std::cell::OnceCell::new(),
+            committed: 0,
         }
     }
 
@@ -103,15 +106,17 @@ impl Snapshot {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Snapshot> {
         let cache = repo.as_ref().map(history::cache_dir);
-        let (pipeline, briefs) = load_beside(root, &repo, &cache, keys, |repo, stages| {
+        let (mut pipeline, briefs) = load_beside(root, &repo, &cache, keys, |repo, stages| {
             history::load_briefs(repo, stages, progress)
         })?;
+        let committed = facts::fill_brief_facts(&mut pipeline, &briefs);
         let history = History {
             partial: briefs.partial.clone(),
             ..History::default()
         };
         Ok(Snapshot {
             briefs: Some(briefs),
+            committed,
             ..Snapshot::of(pipeline, history, repo, cache)
         })
     }
@@ -130,15 +135,7 @@ impl Snapshot {
         pipeline.problems.is_empty()
             && pipeline.hidden == 0
             && pipeline.deals.len() == briefs.deals.len()
-            && pipeline.deals.iter().all(|deal| {
-                briefs.deals.get(&deal.id).is_some_and(|brief| {
-                    brief
-                        .blob
-                        .zip(deal.blob)
-                        .is_some_and(|(a, b)| a.as_bytes() == b)
-                        && briefs.stage(brief) == Some(deal.stage.as_str())
-                })
-            })
+            && self.committed == pipeline.deals.len()
     }
 
     /// The timelines whose stage entries contradict their order (see
@@ -256,8 +253,8 @@ impl Snapshot {
         if filter.is_empty() {
             return;
         }
-        let keep = self.matching(filter);
-        self.pipeline.deals.retain(|d| keep.contains(&d.id));
+        let config = &self.pipeline.config;
+        self.pipeline.deals.retain(|d| filter.matches(d, config));
     }
 
     /// The IDs of the deals `filter` matches.
@@ -265,26 +262,13 @@ impl Snapshot {
         &self,
         filter: &crate::analysis::filter::Filter,
     ) -> std::collections::HashSet<String> {
-        let facts = self.facts();
-        let none = DealFacts::default();
         let config = &self.pipeline.config;
         self.pipeline
             .deals
             .iter()
-            .filter(|d| filter.matches(d, config, facts.get(&d.id).unwrap_or(&none)))
+            .filter(|d| filter.matches(d, config))
             .map(|d| d.id.clone())
             .collect()
-    }
-
-    /// What the history says about each deal (created, entered its stage,
-    /// last changed).
-    pub fn facts(&self) -> &HashMap<String, DealFacts> {
-        // Worked out once: a filter and the command both ask (removing
-        // deals later leaves entries no one asks for).
-        self.facts.get_or_init(|| match &self.briefs {
-            Some(briefs) => facts::brief_facts(&self.pipeline, briefs),
-            None => facts::deal_facts(&self.pipeline, &self.history),
-        })
     }
 
     /// What each committed version says for a forecast of the past, by

@@ -75,7 +75,7 @@ pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
     let pipeline = &snapshot.pipeline;
     let config = &pipeline.config;
     let today = env.today(config)?;
-    let board = board(pipeline, snapshot.facts(), today);
+    let board = board(pipeline, today);
     let mut rows = Rows::new(vec![
         "stage", "deals", "value", "weighted", "oldest", "stalled", "idle", "wip",
     ])

@@ -89,7 +89,7 @@ pub fn run(env: &mut Env, args: DashboardArgs) -> CmdResult {
         today,
         by: &args.by,
     };
-    let dashboard = dashboard(pipeline, snapshot.facts(), &records, findings, scope)
+    let dashboard = dashboard(pipeline, &records, findings, scope)
         .map_err(|e| Error::hinted(e.to_string(), e.hint()))?;
     let html = page::render(&page::Page {
         dashboard: &dashboard,

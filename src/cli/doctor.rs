@@ -124,7 +124,7 @@ pub(super) fn findings(
     all: bool,
 ) -> Vec<Finding> {
     let matching = (!filter.is_empty()).then(|| snapshot.matching(filter));
-    diagnose(&snapshot.pipeline, snapshot.facts(), today)
+    diagnose(&snapshot.pipeline, today)
         .into_iter()
         .filter(|f| all || f.kind != Kind::Snoozed)
         .filter(|f| {

@@ -164,7 +164,7 @@ pub fn run(env: &mut Env, args: ExportArgs) -> CmdResult {
         ExportFormat::Xlsx => {
             let path = args.output.as_deref().ok_or_else(no_workbook_file)?;
             let report = funnel::analysis::metrics::report(config, &records, &window, now);
-            let board = funnel::analysis::board::board(&snapshot.pipeline, snapshot.facts(), today);
+            let board = funnel::analysis::board::board(&snapshot.pipeline, today);
             let book = super::workbook::Workbook {
                 config,
                 export: &export,

@@ -3,7 +3,6 @@
 use std::cmp::Ordering;
 
 use clap::Args;
-use funnel::analysis::filter::DealFacts;
 use funnel::error::Error;
 use funnel::model::config::StageKind;
 use funnel::model::deal::Deal;
@@ -52,28 +51,21 @@ pub struct ListArgs {
 pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     env.look_back(&args.as_of)?;
     // The past comes with its history; today's files are read alone.
-    let (pipeline, past) = if env.is_as_of() {
-        let snapshot = env.snapshot(None)?;
-        let facts = snapshot.facts().clone();
-        (snapshot.pipeline, Some(facts))
+    let (mut pipeline, past) = if env.is_as_of() {
+        (env.snapshot(None)?.pipeline, true)
     } else {
         // A table of deals without terms or a sort reads its columns' keys
         // alone (JSON prints every key).
         let keys = (args.filters.is_empty() && args.sort.is_none() && args.format != Format::Json)
             .then_some(COLUMN_KEYS);
-        (env.load(keys)?, None)
+        (env.load(keys)?, false)
     };
-    let config = &pipeline.config;
     let filter = env.filter(&pipeline, &args.filters)?;
+    if !past && filter.needs_history() {
+        env.fill_facts(&mut pipeline)?;
+    }
+    let config = &pipeline.config;
     let show_closed = args.all || filter.names_stage();
-    let facts = if let Some(facts) = past {
-        facts
-    } else if filter.needs_history() {
-        env.facts(&pipeline)?
-    } else {
-        Default::default()
-    };
-    let none = DealFacts::default();
     let mut deals: Vec<&Deal> = pipeline
         .deals
         .iter()
@@ -83,7 +75,7 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
                     .stage(&d.stage)
                     .is_some_and(|s| s.kind == StageKind::Open)
         })
-        .filter(|d| filter.matches(d, config, facts.get(&d.id).unwrap_or(&none)))
+        .filter(|d| filter.matches(d, config))
         .collect();
     if let Some(sort) = &args.sort {
         let (key, descending) = sort

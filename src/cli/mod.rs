@@ -35,11 +35,10 @@ pub mod ui;
 mod undo;
 mod workbook;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use funnel::analysis::filter::{DealFacts, Filter};
+use funnel::analysis::filter::Filter;
 use funnel::error::Error;
 use funnel::model::dates::Lean;
 use funnel::ops::Outcome;
@@ -331,11 +330,11 @@ impl Env {
         loaded
     }
 
-    /// What the history says about each deal (when it was created, entered
-    /// its stage, last changed).
-    pub fn facts(&self, pipeline: &Pipeline) -> Result<HashMap<String, DealFacts>, Error> {
+    /// Fills in what the history says about each deal (when it was
+    /// created, entered its stage, last changed).
+    pub fn fill_facts(&self, pipeline: &mut Pipeline) -> Result<(), Error> {
         let Some(repo) = funnel::git::Repo::open(&pipeline.root)? else {
-            return Ok(HashMap::new());
+            return Ok(());
         };
         let stages: Vec<&str> = pipeline.config.stage_ids().collect();
         let briefs = self.with_progress(|progress| {
@@ -344,7 +343,8 @@ impl Env {
         if let Some(why) = &briefs.partial {
             self.warn_partial(why);
         }
-        Ok(funnel::analysis::facts::brief_facts(pipeline, &briefs))
+        funnel::analysis::facts::fill_brief_facts(pipeline, &briefs);
+        Ok(())
     }
 
     /// "Now" for reports: the clock, or the last second of `--today`, so a

@@ -76,7 +76,7 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
         ));
     }
     snapshot.retain(&filter);
-    let work = next(&snapshot.pipeline, snapshot.facts(), today, &owner);
+    let work = next(&snapshot.pipeline, today, &owner);
     let mut rows = Rows::new(vec!["at stake", "deal", "stage", "what", "fix"])
         .money(&[0], &snapshot.pipeline.config.currency);
     for item in &work.items {

@@ -170,6 +170,22 @@ pub struct Deal {
     /// the deal was loaded from a work-tree file: whether the file is the
     /// committed version is then one comparison.
     pub blob: Option<[u8; 20]>,
+    /// What the history says of the deal, filled in by the snapshot that
+    /// loaded it (unknown, all `None`, until then and for a deal git has
+    /// not seen).
+    pub facts: DealFacts,
+}
+
+/// Facts about a deal that come from outside its file (its history); None
+/// when unknown.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DealFacts {
+    /// When the file was added, for a deal without a `created` key.
+    pub created: Option<Date>,
+    /// The date of the last commit that changed the file.
+    pub last_change: Option<Date>,
+    /// When the deal entered the stage it is in now.
+    pub entered_stage: Option<Date>,
 }
 
 impl Deal {
@@ -214,6 +230,7 @@ impl Deal {
             path: path.to_path_buf(),
             fields,
             blob: None,
+            facts: DealFacts::default(),
         }
     }
 
