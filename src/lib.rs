@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod cache_file;
 pub mod error;
 pub mod git;
+pub mod hasher;
 pub mod model;
 pub mod ops;
 pub mod parallel;
@@ -27,7 +28,7 @@ mod layers {
 
     fn rank(module: &str) -> usize {
         let top = match module {
-            "cache_file" | "parallel" => "error",
+            "cache_file" | "hasher" | "parallel" => "error",
             other => other,
         };
         ORDER.iter().position(|l| *l == top).unwrap_or(0)

@@ -22,13 +22,14 @@
 //! - A version that no longer parses is skipped and named like a broken
 //!   file, with its path and the commit it comes from.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use jiff::Timestamp;
 
 use crate::git::BlobId;
 use crate::git::history::{History, Timeline};
+use crate::hasher::FxMap;
 use crate::model::config::Config;
 use crate::model::deal::Deal;
 use crate::model::problem::Problem;
@@ -76,7 +77,7 @@ pub fn history(history: History, end: Timestamp) -> History {
         partial,
         skew,
     } = history;
-    let mut deals: HashMap<String, Timeline> = at_head
+    let mut deals: FxMap<String, Timeline> = at_head
         .into_iter()
         .filter_map(|(id, timeline)| Some((id, cut(timeline, end)?)))
         .collect();

@@ -51,17 +51,25 @@ pub fn fill_facts(pipeline: &mut Pipeline, history: &History) {
 /// is what they need of a timeline). Returns how many deals are the file
 /// committed at HEAD, in the stage folder it is in there (the same blob id).
 pub fn fill_brief_facts(pipeline: &mut Pipeline, briefs: &Briefs) -> usize {
-    let Pipeline { config, deals, .. } = pipeline;
-    let mut committed = 0;
-    for deal in deals {
-        let Some(brief) = briefs.deals.get(&deal.id) else {
-            continue;
-        };
+    let config = &pipeline.config;
+    // A look-up in a map of every deal waits on memory: on every core.
+    let found = parallel::map(&pipeline.deals, ON_EVERY_CORE, |deal| {
+        let brief = briefs.deals.get(&deal.id)?;
         let same_stage = briefs.stage(brief) == Some(deal.stage.as_str());
         let entered = brief.entered.filter(|_| same_stage).map(|(_, at)| at);
-        deal.facts = facts_of(config, brief.added_at, brief.last_change, entered);
+        let facts = facts_of(config, brief.added_at, brief.last_change, entered);
         let same_blob = (brief.blob.zip(deal.blob)).is_some_and(|(a, b)| a.as_bytes() == b);
-        committed += usize::from(same_stage && same_blob);
+        Some((facts, same_stage && same_blob))
+    });
+    let mut committed = 0;
+    for (deal, (facts, same)) in pipeline
+        .deals
+        .iter_mut()
+        .zip(found)
+        .filter_map(|(d, f)| Some((d, f?)))
+    {
+        deal.facts = facts;
+        committed += usize::from(same);
     }
     committed
 }

@@ -6,7 +6,6 @@
 //! work is never swept in. Reading the history lives in `history`.
 
 pub mod command;
-mod hasher;
 pub mod history;
 mod pack;
 pub mod revs;

@@ -23,8 +23,8 @@ use miniz_oxide::inflate::core::inflate_flags::{
 };
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress};
 
-use super::hasher::FxMap;
 use crate::error::Result;
+use crate::hasher::FxMap;
 
 /// An object id as plain bytes: comparing git2's `Oid` is a call into C,
 /// and the history walk compares ids in every hash probe.

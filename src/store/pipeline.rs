@@ -14,11 +14,11 @@
 //! `walkdir` builds a `PathBuf` per entry, which for 20,000 deal files costs
 //! more than the rest of the scan.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
+use crate::hasher::FxMap;
 use crate::model::config::{self, Config};
 use crate::model::deal::Deal;
 use crate::model::problem::{Problem, did_you_mean};
@@ -95,11 +95,15 @@ impl Pipeline {
     ) -> Result<Pipeline> {
         let started = cache.and_then(|_| deal_cache::instant(started));
         let config = load_config(root)?;
-        let (files, problems, hidden) = deal_files(root, &config, started.is_some())?;
-        let known = match (cache, started) {
-            (Some(dir), Some(_)) => Some(DealCache::open(dir, root)),
-            _ => None,
-        };
+        // The cache is read while the folders are listed.
+        let (known, listed) = crate::parallel::join(
+            || match (cache, started) {
+                (Some(dir), Some(_)) => Some(DealCache::open(dir, root)),
+                _ => None,
+            },
+            || deal_files(root, &config, started.is_some()),
+        );
+        let (files, problems, hidden) = listed?;
         let loaded = parse_all(root, &files, known.as_ref(), started, keys);
         if let (Some(dir), Some(started), Some(known)) = (cache, started, &known) {
             // Rewritten when a file that can be cached was parsed, or one
@@ -605,7 +609,8 @@ fn assemble(
     mut problems: Vec<Problem>,
 ) -> Pipeline {
     // The first copy of each ID, found without copying an ID.
-    let mut first: HashMap<&str, &Path> = HashMap::with_capacity(results.len());
+    let mut first: FxMap<&str, &Path> =
+        FxMap::with_capacity_and_hasher(results.len(), Default::default());
     let mut copy_of: Vec<Option<PathBuf>> = Vec::new();
     for (n, deal) in results.iter().enumerate() {
         if let Ok(deal) = deal

@@ -12,13 +12,12 @@
 //! The mailmap is not part of a brief (it holds no author), so editing
 //! `.mailmap` needs no rebuild.
 
-use std::collections::HashMap;
-
 use jiff::Timestamp;
 
 use super::{History, StageEntry, Timeline};
 use crate::cache_file::{Reader, Writer};
 use crate::git::{BlobId, CommitId, DealChange};
+use crate::hasher::FxMap;
 
 /// The format version of the briefs file; bump it when the layout changes.
 const VERSION: u32 = 1;
@@ -42,7 +41,7 @@ pub struct Brief {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Briefs {
     /// By the deal's ID at HEAD.
-    pub deals: HashMap<String, Brief>,
+    pub deals: FxMap<String, Brief>,
     /// The stage folders, in funnel order: a brief's stage is a number here.
     pub stages: Vec<String>,
     /// The timelines whose stage entries contradict their order (an entry
@@ -255,7 +254,7 @@ pub(super) fn decode(
     let mut input = Reader::open(bytes, MAGIC, VERSION, key)?;
     let head = CommitId(git2::Oid::from_bytes(&input.array::<20>()?).ok()?);
     let count = input.count()?;
-    let mut deals = HashMap::with_capacity(count);
+    let mut deals = FxMap::with_capacity_and_hasher(count, Default::default());
     for _ in 0..count {
         let id = input.str()?.to_string();
         let added_at = get_time(&mut input)?;
@@ -332,7 +331,7 @@ mod tests {
             commit,
             author_email: "ana@example.com".to_string(),
         };
-        let mut deals = HashMap::new();
+        let mut deals = FxMap::default();
         deals.insert(
             "acme".to_string(),
             Brief {

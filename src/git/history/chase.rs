@@ -11,7 +11,6 @@
 //! merge threw away vanishes. Neither a first-parent walk nor diffing every
 //! commit against its first parent gets merged histories right.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry as MapEntry;
 
 use git2::Oid;
@@ -19,11 +18,11 @@ use git2::Oid;
 use crate::git::{BlobId, CommitId};
 use jiff::Timestamp;
 
-use super::super::hasher::FxMap;
 use super::super::pack::Id;
 use super::store::{Change, CommitRec, Kind, NOWHERE, Rename, Store, span};
 use super::walk::timestamp;
 use super::{StageEntry, Timeline, oid};
+use crate::hasher::FxMap;
 
 /// Where a followed deal's events go: one timeline, or several when two
 /// deals share an ancestor file (a rename on one branch, the old ID kept on
@@ -106,7 +105,7 @@ pub(super) fn chase(
     at_head: &[(u32, u16)],
     emails: &[String],
     with_removed: bool,
-) -> (HashMap<String, Timeline>, Vec<Timeline>) {
+) -> (FxMap<String, Timeline>, Vec<Timeline>) {
     let mut chase = Chase {
         store,
         order,
@@ -147,7 +146,7 @@ pub(super) fn chase(
             chase.step(pos, followed);
         }
     }
-    let mut deals = HashMap::with_capacity(at_head.len());
+    let mut deals = FxMap::with_capacity_and_hasher(at_head.len(), Default::default());
     let mut removed = Vec::new();
     for ((building, stem), removal) in chase.timelines.into_iter().zip(stems).zip(removed_at) {
         let Building {

@@ -14,9 +14,9 @@
 
 use std::path::Path;
 
-use super::super::hasher::FxMap;
 use super::super::pack::{Id, Objects};
 use crate::error::{Error, Result};
+use crate::hasher::FxMap;
 
 /// A parsed commit; the byte fields borrow the raw object.
 pub(super) struct Commit<'a> {

@@ -67,9 +67,9 @@ use self::chase::chase;
 use self::store::Store;
 use self::walk::{Differ, full_walk, incremental, links, skew};
 use super::Repo;
-use super::hasher::{Fx, FxMap};
 use super::pack::{Id, Objects};
 use crate::error::{Error, Result};
+use crate::hasher::{Fx, FxMap};
 
 /// A deal entering a stage: a commit that added its file to the stage folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +111,7 @@ pub struct Timeline {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct History {
     /// By the deal's ID at HEAD. Deals deleted before HEAD are not here.
-    pub deals: HashMap<String, Timeline>,
+    pub deals: FxMap<String, Timeline>,
     /// The deals removed before HEAD (their files deleted), newest removal
     /// first; an ID removed, added again and removed again has one
     /// timeline per removal. For views of the past (`--as-of`, `flow`).

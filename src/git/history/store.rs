@@ -5,8 +5,8 @@
 //! in a few long vectors, each commit holding (start, end) spans into them,
 //! so that neither a walk nor a load from the cache allocates per commit.
 
-use super::super::hasher::FxMap;
 use super::super::pack::Id;
+use crate::hasher::FxMap;
 
 /// Strings (deal stems, commit authors) by number. The index by name is
 /// built when first needed: a load from an up-to-date cache never needs it.

@@ -14,13 +14,13 @@ use std::rc::Rc;
 use git2::{Odb, Oid, Repository, Sort};
 use jiff::Timestamp;
 
-use super::super::hasher::FxMap;
 use super::super::pack::{Id, Objects};
 use super::commits::{self, Grafts};
 use super::store::{Change, CommitRec, Kind, NOWHERE, Names, Rename, Store, span};
 use super::tree_diff::{corrupt, diff_trees, entry_at, find_folder};
 use super::{Folders, id, oid};
 use crate::error::Result;
+use crate::hasher::FxMap;
 
 /// The commits reachable from `head` and not from `hide`, newest first in
 /// topological order (libgit2's revwalk: the few commits new since the

@@ -1,16 +1,18 @@
-//! A fast hasher for the maps of the history walk and the pack reader.
+//! A fast hasher for the maps of the history walk and the pack reader, and
+//! of deals by ID.
 //!
-//! Their keys are object ids (already uniformly random) and pack offsets,
-//! and the walk probes such maps for every change of every commit: the
-//! standard library's SipHash, built to resist chosen keys, costs more than
-//! the rest of a probe and buys nothing here.
+//! Their keys are object ids (already uniformly random), pack offsets and
+//! deal IDs (file names in the repository, not chosen by an outsider), and
+//! they are probed for every change of every commit or every deal of a
+//! command: the standard library's SipHash, built to resist chosen keys,
+//! costs more than the rest of a probe and buys nothing here.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// An FxHash-style word hasher with a final mix.
 #[derive(Default)]
-pub(super) struct Fx(u64);
+pub struct Fx(u64);
 
 impl Fx {
     fn add(&mut self, word: u64) {
@@ -60,4 +62,4 @@ impl Hasher for Fx {
     }
 }
 
-pub(super) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
