@@ -335,7 +335,12 @@ impl Deal {
     /// A key's value; dotted keys look into sub-tables (`qualification.need`).
     pub fn get(&self, key: &str) -> Option<&toml::Value> {
         let mut parts = key.split('.');
-        let mut current = self.fields.get(parts.next()?)?;
+        // Comparing a few keys in turn costs less than hashing the key.
+        let first = parts.next()?;
+        let mut current = match self.fields.len() {
+            ..=16 => (self.fields.iter()).find_map(|(k, v)| (k == first).then_some(v))?,
+            _ => self.fields.get(first)?,
+        };
         for part in parts {
             current = current.as_table()?.get(part)?;
         }
