@@ -145,9 +145,9 @@ impl Repo {
         })
     }
 
-    /// Refuses, changing nothing, while a merge, rebase or similar is under
-    /// way or the index holds conflicts.
-    pub fn ensure_writable(&self) -> Result<()> {
+    /// Refuses, changing nothing, while a merge, rebase, cherry-pick,
+    /// revert, bisect or `git am` is in progress.
+    pub fn ensure_no_operation(&self) -> Result<()> {
         let state = match self.repo.state() {
             RepositoryState::Clean => None,
             RepositoryState::Merge => Some("a merge is in progress"),
@@ -171,6 +171,12 @@ impl Repo {
                 "finish it (resolve, `git add`, `git commit` or `git rebase --continue`) or abort it, then run the command again",
             ));
         }
+        Ok(())
+    }
+
+    /// Refuses, changing nothing, while the index holds unresolved
+    /// conflicts (reading it whole).
+    pub fn refuse_conflicts(&self) -> Result<()> {
         if self.repo.index()?.has_conflicts() {
             return Err(Error::hinted(
                 "the index holds unresolved conflicts: funnel changes nothing until they are resolved",

@@ -211,8 +211,9 @@ impl Repo {
     /// work tree) made to match the work tree: present files added with
     /// their stat data (so `git status` does not re-read them), missing ones
     /// removed. Built in `scratch` (a path under the git dir) and returned
-    /// as bytes; git's index is not touched.
-    pub fn index_bytes_with(&self, paths: &[PathBuf], scratch: &Path) -> Result<Vec<u8>> {
+    /// as bytes, with whether it holds conflicts; git's index is not
+    /// touched.
+    pub fn index_bytes_with(&self, paths: &[PathBuf], scratch: &Path) -> Result<(Vec<u8>, bool)> {
         let current = self.index_path();
         remove_scratch(scratch);
         match std::fs::copy(&current, scratch) {
@@ -247,7 +248,7 @@ impl Repo {
         index.write()?;
         let bytes = std::fs::read(scratch).map_err(|e| Error::io(scratch, e))?;
         let _ = std::fs::remove_file(scratch);
-        Ok(bytes)
+        Ok((bytes, index.has_conflicts()))
     }
 
     /// Writes an index holding exactly `tree` to `path` (for hooks, like

@@ -67,7 +67,7 @@ impl Workspace {
         let lock = WriteLock::acquire(repo.common_dir(), wait)?;
         let recovered = write::recover_locked(&repo, &lock)?;
         let pipeline = Pipeline::config_only(root)?;
-        repo.ensure_writable()?;
+        crate::store::status::ensure_writable(&repo)?;
         let calendar = calendar(&pipeline.config, today);
         Ok(Workspace {
             pipeline,

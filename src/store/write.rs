@@ -186,7 +186,7 @@ fn failpoint(step: &str) {
 /// Commits `change` as described in the module doc; returns the commit.
 /// The caller holds the write lock and has read everything under it.
 pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitId> {
-    repo.ensure_writable()?;
+    crate::store::status::ensure_writable(repo)?;
     let (branch, old_head) = repo.branch()?;
     // An import's earlier commits, unreachable until the branch moves;
     // built first, so the blobs below are in their pack already.
@@ -276,7 +276,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
     }
     failpoint("locked");
 
-    let result = (|| -> Result<CommitId> {
+    let result = (|| -> Result<(CommitId, bool)> {
         for file in &journal.files {
             let full = repo.workdir.join(&file.path);
             let (what, result) = match &file.after {
@@ -311,7 +311,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         failpoint("commit");
         let paths: Vec<PathBuf> = journal.files.iter().map(|f| f.path.clone()).collect();
         let scratch = repo.git_dir().join("funnel").join("index.next");
-        let index = repo.index_bytes_with(&paths, &scratch)?;
+        let (index, conflicts) = repo.index_bytes_with(&paths, &scratch)?;
         let lock = index_lock(repo);
         std::fs::OpenOptions::new()
             .write(true)
@@ -321,7 +321,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
             .map_err(|e| Error::io(&lock, e))?;
         failpoint("index");
         match repo.move_branch(&branch, commit, old_head, &change.subject) {
-            Ok(()) => Ok(commit),
+            Ok(()) => Ok((commit, conflicts)),
             Err(BranchError::Moved) => Err(Error::hinted(
                 format!(
                     "`{}` moved while funnel was writing (a git command committed at the same time): nothing was changed",
@@ -346,8 +346,8 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
             )),
         }
     })();
-    let commit = match result {
-        Ok(commit) => commit,
+    let (commit, conflicts) = match result {
+        Ok(done) => done,
         Err(e) => {
             let _ = rollback(repo, &journal);
             return Err(e);
@@ -366,6 +366,9 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         )
     })?;
     failpoint("published");
+    if !conflicts {
+        crate::store::status::remember_without_conflicts(repo, journal.lock_inode);
+    }
     let _ = std::fs::remove_file(journal_path(repo));
     if change.verify
         && let Some(hook) = repo.hook("post-commit")
@@ -481,7 +484,7 @@ fn finish(repo: &Repo, journal: &Journal) -> Result<Vec<String>> {
     let lock = index_lock(repo);
     let written = repo
         .index_bytes_with(&paths, &scratch)
-        .and_then(|index| std::fs::write(&lock, index).map_err(|e| Error::io(&lock, e)))
+        .and_then(|(index, _)| std::fs::write(&lock, index).map_err(|e| Error::io(&lock, e)))
         .and_then(|()| std::fs::rename(&lock, repo.index_path()).map_err(|e| Error::io(&lock, e)));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&lock);

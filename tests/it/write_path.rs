@@ -413,6 +413,9 @@ fn a_write_is_refused_while_the_index_holds_conflicts() {
     let env = TestEnv::pipeline();
     env.funnel(&["add", "Acme", "--value", "100"]).success();
     env.funnel(&["add", "Initech"]).success();
+    // The index funnel wrote is remembered as one without conflicts; the
+    // conflicted one below is another file.
+    assert!(env.path(".git/funnel/no-conflicts").exists());
     let acme = env.read("lead/acme.toml");
     env.write("lead/acme.toml", &acme.replace("100", "200"));
     env.git(&["stash", "-q"]);
