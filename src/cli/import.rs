@@ -135,6 +135,8 @@ fn pairs(args: &[String], what: &str) -> Result<Vec<(String, String)>, funnel::e
 
 pub fn run(env: &mut Env, args: ImportArgs) -> CmdResult {
     let (ws, at) = env.workspace(&args.commit)?;
+    // Refused before the long work, not at its commit.
+    ws.repo.refuse_conflicts()?;
     let options = Options {
         preset: args.preset,
         maps: pairs(&args.map, "COLUMN=FIELD")?,

@@ -146,7 +146,9 @@ impl Repo {
     }
 
     /// Refuses, changing nothing, while a merge, rebase, cherry-pick,
-    /// revert, bisect or `git am` is in progress.
+    /// revert, bisect or `git am` is in progress. (A commit refuses an
+    /// index with conflicts itself, reading it once under git's index
+    /// lock: [`Repo::next_index`].)
     pub fn ensure_no_operation(&self) -> Result<()> {
         let state = match self.repo.state() {
             RepositoryState::Clean => None,
@@ -175,15 +177,12 @@ impl Repo {
     }
 
     /// Refuses, changing nothing, while the index holds unresolved
-    /// conflicts (reading it whole).
+    /// conflicts: for a command with long work before its commit.
     pub fn refuse_conflicts(&self) -> Result<()> {
-        if self.repo.index()?.has_conflicts() {
-            return Err(Error::hinted(
-                "the index holds unresolved conflicts: funnel changes nothing until they are resolved",
-                "edit the conflicted files, `git add` them and commit; `funnel check` shows conflict markers",
-            ));
+        match self.repo.index()?.has_conflicts() {
+            true => Err(conflicts_error()),
+            false => Ok(()),
         }
-        Ok(())
     }
 
     /// The author for a new commit: git config (or GIT_AUTHOR_* like git),
@@ -273,6 +272,14 @@ impl Mailmap {
 pub fn owner_from_email(email: &str) -> Option<String> {
     let local = email.split('@').next()?.trim().to_ascii_lowercase();
     (!local.is_empty()).then_some(local)
+}
+
+/// Why a write refuses while the index holds conflicts.
+fn conflicts_error() -> Error {
+    Error::hinted(
+        "the index holds unresolved conflicts: funnel changes nothing until they are resolved",
+        "edit the conflicted files, `git add` them and commit; `funnel check` shows conflict markers",
+    )
 }
 
 fn git_path(path: &Path) -> String {

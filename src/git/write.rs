@@ -207,13 +207,10 @@ impl Repo {
         self.repo.commondir()
     }
 
-    /// The index as it is now with the entries of `paths` (relative to the
-    /// work tree) made to match the work tree: present files added with
-    /// their stat data (so `git status` does not re-read them), missing ones
-    /// removed. Built in `scratch` (a path under the git dir) and returned
-    /// as bytes, with whether it holds conflicts; git's index is not
+    /// The index as it is now, copied to `scratch` (a path under the git
+    /// dir) and read once, to make the next one from; git's index is not
     /// touched.
-    pub fn index_bytes_with(&self, paths: &[PathBuf], scratch: &Path) -> Result<(Vec<u8>, bool)> {
+    pub fn next_index(&self, scratch: &Path) -> Result<NextIndex> {
         let current = self.index_path();
         remove_scratch(scratch);
         match std::fs::copy(&current, scratch) {
@@ -221,34 +218,10 @@ impl Repo {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io(&current, e)),
         }
-        let mut index = Index::open(scratch)?;
-        for path in paths {
-            let full = self.workdir.join(path);
-            let git = git_path(path);
-            match std::fs::symlink_metadata(&full) {
-                Ok(meta) if meta.is_file() => {
-                    let bytes = std::fs::read(&full).map_err(|e| Error::io(&full, e))?;
-                    let id = BlobId::of(&bytes).0;
-                    index.add(&entry(&git, id, &meta))?;
-                }
-                Ok(_) => {
-                    return Err(Error::data(format!(
-                        "{} is not a regular file",
-                        full.display()
-                    )));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if index.get_path(Path::new(&git), 0).is_some() {
-                        index.remove(Path::new(&git), 0)?;
-                    }
-                }
-                Err(e) => return Err(Error::io(full, e)),
-            }
-        }
-        index.write()?;
-        let bytes = std::fs::read(scratch).map_err(|e| Error::io(scratch, e))?;
-        let _ = std::fs::remove_file(scratch);
-        Ok((bytes, index.has_conflicts()))
+        Ok(NextIndex {
+            index: Index::open(scratch)?,
+            scratch: scratch.to_path_buf(),
+        })
     }
 
     /// Writes an index holding exactly `tree` to `path` (for hooks, like
@@ -373,5 +346,59 @@ fn entry(path: &str, id: Oid, meta: &std::fs::Metadata) -> IndexEntry {
         flags: path.len().min(0xfff) as u16,
         flags_extended: 0,
         path: path.as_bytes().to_vec(),
+    }
+}
+
+/// A copy of git's index, read once ([`Repo::next_index`]): whether it
+/// holds conflicts, and the next index made from it.
+pub struct NextIndex {
+    index: Index,
+    scratch: PathBuf,
+}
+
+impl NextIndex {
+    /// Refuses, changing nothing, when the index holds unresolved
+    /// conflicts.
+    pub fn refuse_conflicts(&self) -> Result<()> {
+        match self.index.has_conflicts() {
+            true => Err(super::conflicts_error()),
+            false => Ok(()),
+        }
+    }
+
+    /// The index with the entries of `paths` (relative to `repo`'s work
+    /// tree) made to match the work tree: present files added with their
+    /// stat data (so `git status` does not re-read them), missing ones
+    /// removed; as bytes, the scratch file removed.
+    pub fn bytes_with(self, repo: &Repo, paths: &[PathBuf]) -> Result<Vec<u8>> {
+        let NextIndex { mut index, scratch } = self;
+        let scratch = scratch.as_path();
+        for path in paths {
+            let full = repo.workdir.join(path);
+            let git = git_path(path);
+            match std::fs::symlink_metadata(&full) {
+                Ok(meta) if meta.is_file() => {
+                    let bytes = std::fs::read(&full).map_err(|e| Error::io(&full, e))?;
+                    let id = BlobId::of(&bytes).0;
+                    index.add(&entry(&git, id, &meta))?;
+                }
+                Ok(_) => {
+                    return Err(Error::data(format!(
+                        "{} is not a regular file",
+                        full.display()
+                    )));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if index.get_path(Path::new(&git), 0).is_some() {
+                        index.remove(Path::new(&git), 0)?;
+                    }
+                }
+                Err(e) => return Err(Error::io(full, e)),
+            }
+        }
+        index.write()?;
+        let bytes = std::fs::read(scratch).map_err(|e| Error::io(scratch, e))?;
+        let _ = std::fs::remove_file(scratch);
+        Ok(bytes)
     }
 }

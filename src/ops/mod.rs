@@ -67,7 +67,8 @@ impl Workspace {
         let lock = WriteLock::acquire(repo.common_dir(), wait)?;
         let recovered = write::recover_locked(&repo, &lock)?;
         let pipeline = Pipeline::config_only(root)?;
-        crate::store::status::ensure_writable(&repo)?;
+        // A commit refuses an index with conflicts itself, reading it once.
+        repo.ensure_no_operation()?;
         let calendar = calendar(&pipeline.config, today);
         Ok(Workspace {
             pipeline,

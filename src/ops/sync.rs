@@ -111,6 +111,7 @@ pub fn sync(
 ) -> Result<Outcome> {
     let ws = Workspace::open(root, today, now, wait)?;
     let repo = &ws.repo;
+    repo.refuse_conflicts()?;
     let mode = Mode::configured(repo)?;
     let (branch_ref, _) = repo.branch()?;
     let branch = branch_ref

@@ -61,69 +61,6 @@ pub fn known_clean(repo: &Repo, stages: &[&str], tree_matches_head: bool) -> boo
         })
 }
 
-/// Refuses, changing nothing, while a merge, rebase or similar is under
-/// way or the index holds conflicts ([`Repo::ensure_no_operation`],
-/// [`Repo::refuse_conflicts`]), reading git's index only when it is not
-/// the file a check found without conflicts: that one is remembered by its
-/// stat data (`.git/funnel/no-conflicts`; git, libgit2 and funnel write
-/// the index whole through a file renamed into place, so any change gives
-/// it a new inode and times). A write then reads an index of 50,000
-/// entries once (for the commit's own index), not twice.
-pub fn ensure_writable(repo: &Repo) -> Result<()> {
-    repo.ensure_no_operation()?;
-    let stat = index_stat(repo);
-    let remembered = std::fs::read(no_conflicts_path(repo))
-        .ok()
-        .and_then(|bytes| {
-            let mut input = Reader::open(&bytes, NO_CONFLICTS_MAGIC, VERSION, "")?;
-            let stat: [u8; 40] = input.array()?;
-            input.done().then_some(stat)
-        });
-    if stat.is_some() && remembered == stat {
-        return Ok(());
-    }
-    repo.refuse_conflicts()?;
-    // Remembered only when the index did not change while it was read.
-    if let Some(stat) = stat
-        && index_stat(repo) == Some(stat)
-    {
-        remember(repo, &stat);
-    }
-    Ok(())
-}
-
-/// Remembers for [`ensure_writable`] that the index holds no conflicts,
-/// when the index file is still inode `ino` (the one a write of funnel's
-/// just put in place).
-pub fn remember_without_conflicts(repo: &Repo, ino: u64) {
-    let meta = std::fs::symlink_metadata(repo.index_path());
-    let Some(stat) = meta.ok().and_then(|meta| Stat::of(&meta)) else {
-        return;
-    };
-    if stat.parts()[0] == ino {
-        remember(repo, &stat_bytes(&stat));
-    }
-}
-
-fn no_conflicts_path(repo: &Repo) -> std::path::PathBuf {
-    repo.git_dir().join("funnel").join("no-conflicts")
-}
-
-fn remember(repo: &Repo, stat: &[u8; 40]) {
-    let mut out = Writer::file(Vec::new(), NO_CONFLICTS_MAGIC, VERSION, "");
-    out.bytes(stat);
-    // A memo that cannot be written only costs a read next time.
-    let _ = crate::cache_file::write_atomically(&no_conflicts_path(repo), &out.seal());
-}
-
-const NO_CONFLICTS_MAGIC: &[u8; 8] = b"FNLNOCFL";
-
-/// The index file's stat data, encoded.
-fn index_stat(repo: &Repo) -> Option<[u8; 40]> {
-    let meta = std::fs::symlink_metadata(repo.index_path()).ok()?;
-    Some(stat_bytes(&Stat::of(&meta)?))
-}
-
 fn memo_path(repo: &Repo) -> std::path::PathBuf {
     repo.git_dir().join("funnel").join("clean")
 }
@@ -141,7 +78,11 @@ type State = ([u8; 20], [u8; 40]);
 
 fn index_state(repo: &Repo) -> Option<State> {
     let head = repo.branch_tip("HEAD").ok()??;
-    Some((head.as_bytes().try_into().ok()?, index_stat(repo)?))
+    let meta = std::fs::symlink_metadata(repo.index_path()).ok()?;
+    Some((
+        head.as_bytes().try_into().ok()?,
+        stat_bytes(&Stat::of(&meta)?),
+    ))
 }
 
 fn stat_bytes(stat: &Stat) -> [u8; 40] {

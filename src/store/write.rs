@@ -8,7 +8,9 @@
 //! reads anything, so it builds on what the previous command left, then
 //! works out its new files, validates them and calls [`commit`], which:
 //!
-//! 1. reads the branch HEAD is on (a detached HEAD is refused) and its tip,
+//! 1. refuses while a merge, rebase, cherry-pick, revert, bisect or `git
+//!    am` is under way; reads the branch HEAD is on (a detached HEAD is
+//!    refused) and its tip,
 //!    builds the change's `series` when it has one (an import's earlier
 //!    commits, see `git::series`: in the object database only, nothing
 //!    points at them; the commit of step 6 goes on the last of them),
@@ -21,7 +23,10 @@
 //! 3. takes git's own `index.lock` (a hard link of a file it made, so the
 //!    journal knows the lock is its own); while funnel holds it, no git
 //!    command can change the index or commit. When git holds it, funnel
-//!    waits two seconds, then refuses, having changed nothing;
+//!    waits two seconds, then refuses, having changed nothing. Then it
+//!    reads the index once (a copy, the base of step 7's) and refuses,
+//!    having changed nothing, when it holds unresolved conflicts (a
+//!    merge, rebase and the like under way were refused at step 1);
 //! 4. writes the work-tree files (each through a temporary file renamed
 //!    over it, keeping the file's mode);
 //! 5. runs the `pre-commit` and `commit-msg` hooks (unless `--no-verify`);
@@ -186,7 +191,7 @@ fn failpoint(step: &str) {
 /// Commits `change` as described in the module doc; returns the commit.
 /// The caller holds the write lock and has read everything under it.
 pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitId> {
-    crate::store::status::ensure_writable(repo)?;
+    repo.ensure_no_operation()?;
     let (branch, old_head) = repo.branch()?;
     // An import's earlier commits, unreachable until the branch moves;
     // built first, so the blobs below are in their pack already.
@@ -275,8 +280,22 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         return Err(e);
     }
     failpoint("locked");
+    // The index, read once under its lock: refused with conflicts before
+    // any file is written, and the next index made from it.
+    let scratch = repo.git_dir().join("funnel").join("index.next");
+    let next = match repo.next_index(&scratch).and_then(|next| {
+        next.refuse_conflicts()?;
+        Ok(next)
+    }) {
+        Ok(next) => next,
+        Err(e) => {
+            let _ = rollback(repo, &journal);
+            let _ = std::fs::remove_file(&scratch);
+            return Err(e);
+        }
+    };
 
-    let result = (|| -> Result<(CommitId, bool)> {
+    let result = (|| -> Result<CommitId> {
         for file in &journal.files {
             let full = repo.workdir.join(&file.path);
             let (what, result) = match &file.after {
@@ -310,8 +329,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         let commit = repo.commit_object(tree, parent, &text, &author)?;
         failpoint("commit");
         let paths: Vec<PathBuf> = journal.files.iter().map(|f| f.path.clone()).collect();
-        let scratch = repo.git_dir().join("funnel").join("index.next");
-        let (index, conflicts) = repo.index_bytes_with(&paths, &scratch)?;
+        let index = next.bytes_with(repo, &paths)?;
         let lock = index_lock(repo);
         std::fs::OpenOptions::new()
             .write(true)
@@ -321,7 +339,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
             .map_err(|e| Error::io(&lock, e))?;
         failpoint("index");
         match repo.move_branch(&branch, commit, old_head, &change.subject) {
-            Ok(()) => Ok((commit, conflicts)),
+            Ok(()) => Ok(commit),
             Err(BranchError::Moved) => Err(Error::hinted(
                 format!(
                     "`{}` moved while funnel was writing (a git command committed at the same time): nothing was changed",
@@ -346,8 +364,8 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
             )),
         }
     })();
-    let (commit, conflicts) = match result {
-        Ok(done) => done,
+    let commit = match result {
+        Ok(commit) => commit,
         Err(e) => {
             let _ = rollback(repo, &journal);
             return Err(e);
@@ -366,9 +384,6 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         )
     })?;
     failpoint("published");
-    if !conflicts {
-        crate::store::status::remember_without_conflicts(repo, journal.lock_inode);
-    }
     let _ = std::fs::remove_file(journal_path(repo));
     if change.verify
         && let Some(hook) = repo.hook("post-commit")
@@ -483,8 +498,9 @@ fn finish(repo: &Repo, journal: &Journal) -> Result<Vec<String>> {
     let scratch = repo.git_dir().join("funnel").join("index.next");
     let lock = index_lock(repo);
     let written = repo
-        .index_bytes_with(&paths, &scratch)
-        .and_then(|(index, _)| std::fs::write(&lock, index).map_err(|e| Error::io(&lock, e)))
+        .next_index(&scratch)
+        .and_then(|next| next.bytes_with(repo, &paths))
+        .and_then(|index| std::fs::write(&lock, index).map_err(|e| Error::io(&lock, e)))
         .and_then(|()| std::fs::rename(&lock, repo.index_path()).map_err(|e| Error::io(&lock, e)));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&lock);

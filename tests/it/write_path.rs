@@ -413,9 +413,6 @@ fn a_write_is_refused_while_the_index_holds_conflicts() {
     let env = TestEnv::pipeline();
     env.funnel(&["add", "Acme", "--value", "100"]).success();
     env.funnel(&["add", "Initech"]).success();
-    // The index funnel wrote is remembered as one without conflicts; the
-    // conflicted one below is another file.
-    assert!(env.path(".git/funnel/no-conflicts").exists());
     let acme = env.read("lead/acme.toml");
     env.write("lead/acme.toml", &acme.replace("100", "200"));
     env.git(&["stash", "-q"]);
@@ -424,9 +421,17 @@ fn a_write_is_refused_while_the_index_holds_conflicts() {
     assert_ne!(env.git_output(&["stash", "pop"], &[]).status, 0);
     let before = env.commit_count();
     let conflicted = env.read("lead/acme.toml");
+    // The conflicted deal itself is refused for its markers, by line.
+    let run = env.funnel(&["set", "acme", "owner=ann"]);
+    run.failure(1);
+    assert_eq!(
+        run.stderr,
+        "lead/acme.toml:3:1: unresolved git conflict markers\n  |\n3 | <<<<<<< Updated upstream\n  | ^^^^^^^\n  hint: keep the right version between <<<<<<<, ======= and >>>>>>>, delete the markers, then `git add` the file\nerror: 1 problem(s) in the file(s) above\nhint: fix them first; `funnel check` lists every problem in the pipeline\n"
+    );
+    // Any other write, by the index, read under its lock before any file
+    // is written.
     for args in [
-        &["set", "acme", "owner=ann"][..],
-        &["set", "initech", "owner=ann"],
+        &["set", "initech", "owner=ann"][..],
         &["move", "initech", "contact"],
         &["add", "Globex"],
     ] {
