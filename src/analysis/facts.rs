@@ -33,17 +33,26 @@ fn day(config: &Config, at: Timestamp) -> Date {
 /// Fills in each deal's facts from its timeline in `history` (a deal git
 /// has not seen keeps unknown facts).
 pub fn fill_facts(pipeline: &mut Pipeline, history: &History) {
-    let Pipeline { config, deals, .. } = pipeline;
-    for deal in deals {
-        let Some(timeline) = history.deals.get(&deal.id) else {
-            continue;
-        };
+    let config = &pipeline.config;
+    // A look-up in a map of every deal waits on memory: on every core.
+    let found = parallel::map(&pipeline.deals, ON_EVERY_CORE, |deal| {
+        let timeline = history.deals.get(&deal.id)?;
         let entered = timeline
             .entries
             .last()
             .filter(|e| e.stage == deal.stage)
             .map(|e| e.at);
-        deal.facts = facts_of(config, timeline.added_at, timeline.last_change, entered);
+        Some(facts_of(
+            config,
+            timeline.added_at,
+            timeline.last_change,
+            entered,
+        ))
+    });
+    for (deal, facts) in pipeline.deals.iter_mut().zip(found) {
+        if let Some(facts) = facts {
+            deal.facts = facts;
+        }
     }
 }
 
