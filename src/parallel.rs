@@ -50,16 +50,21 @@ pub fn map_chunks<'a, T: Sync, R: Send>(
     let mine = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
         let theirs: Vec<_> = parts.map(|part| scope.spawn(move || f(part))).collect();
-        let mut out = f(mine);
-        for handle in theirs {
-            out.extend(
-                handle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-        }
-        out
+        joined(f(mine), theirs)
     })
+}
+
+/// `mine`, then what each of `theirs` returns, in order; a worker's panic
+/// is passed on as it was.
+fn joined<R>(mut mine: Vec<R>, theirs: Vec<std::thread::ScopedJoinHandle<'_, Vec<R>>>) -> Vec<R> {
+    for handle in theirs {
+        mine.extend(
+            handle
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        );
+    }
+    mine
 }
 
 /// `f` of each item, in the items' order, for items of very different
@@ -89,15 +94,7 @@ pub fn map_uneven<'a, T: Sync, R: Send>(
     };
     let mut done = std::thread::scope(|scope| {
         let theirs: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut done = work();
-        for handle in theirs {
-            done.extend(
-                handle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-        }
-        done
+        joined(work(), theirs)
     });
     done.sort_unstable_by_key(|(n, _)| *n);
     done.into_iter().map(|(_, r)| r).collect()
