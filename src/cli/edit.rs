@@ -13,7 +13,9 @@ use super::{CmdResult, CommitArgs, Env, Failure};
 /// The editor is $VISUAL, else $EDITOR, else git's core.editor, else vi.
 /// When the result has problems they are shown and you are asked to re-open
 /// the editor; declining keeps your text in a file whose name is printed,
-/// and changes nothing. Quitting without a change commits nothing.
+/// and changes nothing; so does a commit that is refused (a merge under
+/// way, conflicts in the index, the file changed meanwhile). Quitting
+/// without a change commits nothing.
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The deal's ID
@@ -70,10 +72,25 @@ pub fn run(env: &mut Env, args: EditArgs) -> CmdResult {
         let problems =
             funnel::ops::problems_in(&pipeline, &args.id, &edited, env.today(&pipeline.config)?)?;
         if problems.is_empty() {
-            let (ws, at) = env.workspace(&args.commit)?;
-            let outcome = funnel::ops::replace(&ws, &args.id, &original, &edited, at)?;
-            env.committed(&outcome);
-            return Ok(());
+            let committed = env
+                .workspace(&args.commit)
+                .and_then(|(ws, at)| funnel::ops::replace(&ws, &args.id, &original, &edited, at));
+            match committed {
+                Ok(outcome) => {
+                    env.committed(&outcome);
+                    return Ok(());
+                }
+                // Refused (a merge under way, conflicts, the deal changed
+                // meanwhile): the text typed is kept, not lost.
+                Err(e) => {
+                    let (_, kept) = scratch
+                        .keep()
+                        .map_err(|e| Error::io(std::env::temp_dir(), e.error))?;
+                    env.ui
+                        .status(&format!("your text is kept in {}", kept.display()));
+                    return Err(e.into());
+                }
+            }
         }
         for problem in &problems {
             env.ui.problem(problem);

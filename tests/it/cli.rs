@@ -436,6 +436,33 @@ fn edit_commits_the_result_and_aborts_cleanly() {
     assert_eq!(env.commit_count(), count);
     assert_eq!(env.status(), "");
     assert!(env.read("lead/acme.toml").contains("value = 5500\n"));
+    // A refused commit (here the file changed while the editor was open)
+    // keeps the text too, and the change made meanwhile.
+    let deal = env.path("lead/acme.toml");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nsed -i 's/5500/6000/' \"$1\"\nsed -i 's/5500/5600/' {}\n",
+            deal.display()
+        ),
+    )
+    .unwrap();
+    let run = env.funnel_with(
+        &["edit", "acme"],
+        &[("EDITOR", &sh), ("TMPDIR", env.home.to_str().unwrap())],
+        None,
+    );
+    run.failure(1);
+    let kept = (run.stderr.lines())
+        .find_map(|l| l.strip_prefix("your text is kept in "))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        std::fs::read_to_string(kept)
+            .unwrap()
+            .contains("value = 6000\n")
+    );
+    assert_eq!(env.commit_count(), count);
+    assert!(env.read("lead/acme.toml").contains("value = 5600\n"));
 }
 
 #[test]
