@@ -78,7 +78,7 @@ def main():
             ("log -n 20", ["log", "-n", "20"], ["git", "log", "-n", "20", "--raw"], 2.0),
             ("log HEAD~100..HEAD", ["log", "HEAD~100..HEAD"], ["git", "log", "--raw", "HEAD~100..HEAD"], 2.0),
             ("show ID", ["show", deal], status, "100 ms"),
-            (f"next owner:{owner}", ["next", "--owner", owner], status, "100 ms"),
+            (f"next --owner {owner}", ["next", "--owner", owner], status, "100 ms"),
             ("board", ["board"], status, 1.5),
             ("doctor", ["doctor"], status, 1.5),
             ("list --all", ["list", "--all"], status, 1.5),
