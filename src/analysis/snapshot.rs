@@ -98,7 +98,7 @@ impl Snapshot {
     /// `doctor`, `next`, `list`, `check`): the history as its briefs (see
     /// [`history::load_briefs`]), one small file read while HEAD stays
     /// where it was, instead of the history cache and a chase of every
-    /// deal. What [`Snapshot::facts`] gives is the same.
+    /// deal. Each deal's facts ([`crate::model::deal::Deal::facts`]) are the same.
     pub fn open_briefed(
         root: &Path,
         repo: Option<Repo>,

@@ -158,6 +158,11 @@ fn claim_path(repo: &Repo) -> PathBuf {
     repo.git_dir().join("funnel").join("index.lock.claim")
 }
 
+/// The copy of git's index the next one is made from.
+fn next_index_path(repo: &Repo) -> PathBuf {
+    repo.git_dir().join("funnel").join("index.next")
+}
+
 fn index_lock(repo: &Repo) -> PathBuf {
     repo.git_dir().join("index.lock")
 }
@@ -282,7 +287,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
     failpoint("locked");
     // The index, read once under its lock: refused with conflicts before
     // any file is written, and the next index made from it.
-    let scratch = repo.git_dir().join("funnel").join("index.next");
+    let scratch = next_index_path(repo);
     let next = match repo.next_index(&scratch).and_then(|next| {
         next.refuse_conflicts()?;
         Ok(next)
@@ -495,7 +500,7 @@ fn finish(repo: &Repo, journal: &Journal) -> Result<Vec<String>> {
     let claim = claim_path(repo);
     make_claim(&claim)?;
     take_index_lock(repo, &claim)?;
-    let scratch = repo.git_dir().join("funnel").join("index.next");
+    let scratch = next_index_path(repo);
     let lock = index_lock(repo);
     let written = repo
         .next_index(&scratch)
