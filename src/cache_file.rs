@@ -173,6 +173,11 @@ impl<'a> Reader<'a> {
         self.at
     }
 
+    /// What is left to read.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.buf[self.at..]
+    }
+
     /// Whether everything has been read.
     pub fn done(&self) -> bool {
         self.at == self.buf.len()
@@ -247,6 +252,14 @@ impl<'a> Reader<'a> {
     pub fn str(&mut self) -> Option<&'a str> {
         let len = self.count()?;
         self.str_of(len)
+    }
+
+    /// A counted string's bytes, not checked to be UTF-8 (for one that is
+    /// skipped or compared with known text).
+    #[inline]
+    pub fn str_bytes(&mut self) -> Option<&'a [u8]> {
+        let len = self.count()?;
+        self.take(len)
     }
 
     /// A string of `len` bytes.

@@ -27,7 +27,7 @@ const ON_EVERY_CORE: Split = Split {
 };
 
 fn day(config: &Config, at: Timestamp) -> Date {
-    at.to_zoned_datetime(config.timezone.clone()).date()
+    config.timezone.to_datetime(at).date()
 }
 
 /// Fills in each deal's facts from its timeline in `history` (a deal git

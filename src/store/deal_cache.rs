@@ -524,7 +524,7 @@ fn put_datetime(out: &mut Writer, d: &Datetime) {
 fn skip_value(r: &mut Reader<'_>) -> Option<()> {
     match r.byte()? {
         STRING => {
-            r.str()?;
+            r.str_bytes()?;
         }
         INTEGER | FLOAT => {
             r.take(8)?;
@@ -540,7 +540,7 @@ fn skip_value(r: &mut Reader<'_>) -> Option<()> {
         }
         TABLE => {
             for _ in 0..r.count()? {
-                r.str()?;
+                r.str_bytes()?;
                 skip_value(r)?;
             }
         }
@@ -553,19 +553,46 @@ fn skip_value(r: &mut Reader<'_>) -> Option<()> {
 /// the others are skipped, never built).
 fn read_table(r: &mut Reader<'_>, keys: Option<&[&str]>) -> Option<toml::Table> {
     let count = r.count()?;
-    let mut table = toml::Table::with_capacity(keys.map_or(count, |k| k.len().min(count)));
-    for _ in 0..count {
-        let key = r.str()?;
-        if keys.is_some_and(|keys| !keys.contains(&key)) {
-            skip_value(r)?;
-            continue;
+    // A table the size of what it will hold: a deal has a few of the keys
+    // a command asks for, and 50,000 tables sized for all of them are
+    // tens of megabytes the kernel must zero.
+    let wanted = match keys {
+        None => count,
+        Some(keys) => {
+            let mut ahead = Reader::new(r.rest());
+            let mut wanted = 0;
+            for _ in 0..count {
+                wanted += usize::from(wanted_key(keys, ahead.str_bytes()?).is_some());
+                skip_value(&mut ahead)?;
+            }
+            wanted
         }
+    };
+    let mut table = toml::Table::with_capacity(wanted);
+    for _ in 0..count {
+        let key = match keys {
+            None => r.str()?,
+            // A key asked for is the text asked for; the others are
+            // skipped unread.
+            Some(keys) => match wanted_key(keys, r.str_bytes()?) {
+                Some(key) => key,
+                None => {
+                    skip_value(r)?;
+                    continue;
+                }
+            },
+        };
         let value = read_value(r)?;
         if table.insert(key.to_string(), value).is_some() {
             return None; // a key twice: not what was written
         }
     }
     Some(table)
+}
+
+/// The key of `keys` whose bytes are `key`.
+fn wanted_key<'k>(keys: &[&'k str], key: &[u8]) -> Option<&'k str> {
+    keys.iter().copied().find(|k| k.as_bytes() == key)
 }
 
 fn read_value(r: &mut Reader<'_>) -> Option<toml::Value> {
