@@ -173,11 +173,6 @@ impl<'a> Reader<'a> {
         self.at
     }
 
-    /// What is left to read.
-    pub fn rest(&self) -> &'a [u8] {
-        &self.buf[self.at..]
-    }
-
     /// Whether everything has been read.
     pub fn done(&self) -> bool {
         self.at == self.buf.len()

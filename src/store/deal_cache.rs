@@ -553,38 +553,33 @@ fn skip_value(r: &mut Reader<'_>) -> Option<()> {
 /// the others are skipped, never built).
 fn read_table(r: &mut Reader<'_>, keys: Option<&[&str]>) -> Option<toml::Table> {
     let count = r.count()?;
-    // A table the size of what it will hold: a deal has a few of the keys
-    // a command asks for, and 50,000 tables sized for all of them are
-    // tens of megabytes the kernel must zero.
-    let wanted = match keys {
-        None => count,
-        Some(keys) => {
-            let mut ahead = Reader::new(r.rest());
-            let mut wanted = 0;
-            for _ in 0..count {
-                wanted += usize::from(wanted_key(keys, ahead.str_bytes()?).is_some());
-                skip_value(&mut ahead)?;
+    let Some(keys) = keys else {
+        let mut table = toml::Table::with_capacity(count);
+        for _ in 0..count {
+            let key = r.str()?;
+            let value = read_value(r)?;
+            if table.insert(key.to_string(), value).is_some() {
+                return None; // a key twice: not what was written
             }
-            wanted
         }
+        return Some(table);
     };
-    let mut table = toml::Table::with_capacity(wanted);
+    // Gathered first, so that the table is the size of what it holds: a
+    // deal has a few of the keys a command asks for, and 50,000 tables
+    // sized for all of them are tens of megabytes the kernel must zero.
+    // A key asked for is the text asked for; the others are skipped
+    // unread.
+    let mut found = Vec::with_capacity(keys.len().min(count));
     for _ in 0..count {
-        let key = match keys {
-            None => r.str()?,
-            // A key asked for is the text asked for; the others are
-            // skipped unread.
-            Some(keys) => match wanted_key(keys, r.str_bytes()?) {
-                Some(key) => key,
-                None => {
-                    skip_value(r)?;
-                    continue;
-                }
-            },
-        };
-        let value = read_value(r)?;
+        match wanted_key(keys, r.str_bytes()?) {
+            Some(key) => found.push((key, read_value(r)?)),
+            None => skip_value(r)?,
+        }
+    }
+    let mut table = toml::Table::with_capacity(found.len());
+    for (key, value) in found {
         if table.insert(key.to_string(), value).is_some() {
-            return None; // a key twice: not what was written
+            return None;
         }
     }
     Some(table)
