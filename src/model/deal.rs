@@ -214,16 +214,26 @@ impl Deal {
     /// The deal in the file `path` whose table is `fields`, as `parse` makes
     /// it; for a table that `parse` returned before (the deal cache).
     pub fn from_table(path: &Path, fields: toml::Table) -> Deal {
-        let stage = path
-            .parent()
-            .and_then(|p| p.to_str())
-            .unwrap_or("")
-            .to_string();
-        let id = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("")
-            .to_string();
+        // `STAGE/ID.toml` is read as text: taking a path apart component
+        // by component costs more than the rest of a cached deal's load.
+        let plain = (path.to_str().and_then(|p| p.split_once('/')))
+            .and_then(|(stage, name)| Some((stage, name.strip_suffix(".toml")?)))
+            .filter(|(stage, id)| {
+                ![*stage, *id]
+                    .iter()
+                    .any(|part| part.is_empty() || part.contains('/') || part.starts_with('.'))
+            });
+        let (stage, id) = match plain {
+            Some((stage, id)) => (stage.to_string(), id.to_string()),
+            None => (
+                (path.parent().and_then(|p| p.to_str()))
+                    .unwrap_or("")
+                    .to_string(),
+                (path.file_stem().and_then(|s| s.to_str()))
+                    .unwrap_or("")
+                    .to_string(),
+            ),
+        };
         Deal {
             id,
             stage,
