@@ -36,6 +36,22 @@ fn check_with(pipeline: &Pipeline, today: Option<Date>) -> Vec<Problem> {
     problems
 }
 
+/// The top-level keys of a deal file that [`check_on`] reads, for `config`
+/// (whose stages name the keys they require): a pipeline loaded with only
+/// these gives the same problems (those of a file's syntax and types are
+/// found when it is parsed, before keys are dropped).
+pub fn keys(config: &crate::model::config::Config) -> Vec<&str> {
+    let mut keys = vec!["created", "currency", "lost_reason"];
+    for stage in &config.stages {
+        for key in &stage.require {
+            keys.push(key.split('.').next().unwrap_or(key));
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// Rules one deal breaks against the configuration and `today` (the
 /// pipeline's today: `created` may not be after it). Together with
 /// [`Deal::parse`] (syntax, types, ranges) these are every rule `check`
@@ -247,6 +263,73 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// The example pipeline with a deal file breaking each rule, loaded
+    /// with every key and with only [`keys`]: the same problems, on days
+    /// that make different ones.
+    #[test]
+    fn deals_loaded_with_the_check_keys_alone_give_the_same_problems() {
+        let temp = tempfile::tempdir().unwrap();
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-pipeline");
+        // The configuration and the stage folders (one level deep).
+        for entry in std::fs::read_dir(&example).unwrap() {
+            let from = entry.unwrap().path();
+            let to = temp.path().join(from.file_name().unwrap());
+            if from.is_dir() {
+                std::fs::create_dir(&to).unwrap();
+                for file in std::fs::read_dir(&from).unwrap() {
+                    let file = file.unwrap().path();
+                    std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+                }
+            } else {
+                std::fs::copy(&from, &to).unwrap();
+            }
+        }
+        let broken = [
+            (
+                "lost/gone.toml",
+                "title = \"Gone\"\nlost_reason = \"prize\"\n",
+            ),
+            ("lost/silent.toml", "title = \"Silent\"\n"),
+            (
+                "lead/early.toml",
+                "title = \"Early\"\ncreated = 2027-01-15\n",
+            ),
+            ("lead/code.toml", "title = \"Code\"\ncurrency = \"usd\"\n"),
+            ("lead/rate.toml", "title = \"Rate\"\ncurrency = \"JPY\"\n"),
+            (
+                "qualified/vague.toml",
+                "title = \"Vague\"\nvalue = 100\n[qualification]\nneed = \"x\"\n",
+            ),
+            (
+                "proposal/bare.toml",
+                "title = \"Bare\"\nnotes = \"no value\"\n",
+            ),
+        ];
+        for (rel, text) in broken {
+            std::fs::write(temp.path().join(rel), text).unwrap();
+        }
+        let whole = Pipeline::load(temp.path()).unwrap();
+        let keys = keys(&whole.config);
+        let some = Pipeline::load_cached(temp.path(), None, Some(&keys)).unwrap();
+        assert_eq!(some.deals.len(), whole.deals.len());
+        let mut seen = std::collections::HashSet::new();
+        for today in [
+            jiff::civil::date(2026, 11, 27),
+            jiff::civil::date(2027, 3, 1),
+        ] {
+            let problems = check_on(&whole, today);
+            seen.extend(problems.iter().map(|p| p.file.clone()));
+            assert_eq!(
+                format!("{:?}", check_on(&some, today)),
+                format!("{problems:?}")
+            );
+        }
+        // Every broken file made a problem on one of the days.
+        for (rel, _) in broken {
+            assert!(seen.iter().any(|f| f.ends_with(rel)), "{rel}: {seen:?}");
+        }
     }
 
     #[test]

@@ -48,7 +48,13 @@ pub struct CheckArgs {
 }
 
 pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
-    let snapshot = match env.open_briefed_snapshot(None) {
+    // Deals keep only the keys the rules read (a file's syntax and types
+    // are checked as it is parsed, before the others are dropped).
+    let opened = env.root().and_then(|root| {
+        let config = funnel::store::pipeline::load_config(&root)?;
+        env.open_briefed_snapshot(Some(&funnel::analysis::check::keys(&config)))
+    });
+    let snapshot = match opened {
         Ok(snapshot) => snapshot,
         Err(funnel::error::Error::Problems(problems)) => {
             // The configuration itself is broken: report it like any file.
