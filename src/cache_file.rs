@@ -142,6 +142,7 @@ impl Writer {
 
 /// Reads a cache file (or a piece of one); every read is `None` past the
 /// end.
+#[derive(Clone)]
 pub struct Reader<'a> {
     buf: &'a [u8],
     at: usize,
@@ -171,6 +172,11 @@ impl<'a> Reader<'a> {
     /// Where the next read starts.
     pub fn offset(&self) -> usize {
         self.at
+    }
+
+    /// What is left to read.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.buf[self.at..]
     }
 
     /// Whether everything has been read.

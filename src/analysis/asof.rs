@@ -31,7 +31,7 @@ use crate::git::BlobId;
 use crate::git::history::{History, Timeline};
 use crate::hasher::FxMap;
 use crate::model::config::Config;
-use crate::model::deal::Deal;
+use crate::model::deal::{Deal, Keys};
 use crate::model::problem::Problem;
 use crate::parallel::{self, Split};
 
@@ -110,7 +110,7 @@ pub fn deals(
     config: &Config,
     history: &History,
     texts: &dyn Fn(&[BlobId]) -> Vec<Option<String>>,
-    keys: Option<&[&str]>,
+    keys: Keys<'_>,
 ) -> (Vec<Deal>, Vec<Problem>) {
     let mut wanted: Vec<(&Timeline, &str, BlobId)> = history
         .deals
@@ -138,9 +138,7 @@ pub fn deals(
                 )]);
             };
             Deal::parse(&path, text).map(|mut deal| {
-                if let Some(keys) = keys {
-                    deal.fields.retain(|key, _| keys.contains(&key));
-                }
+                keys.retain(&mut deal);
                 deal
             })
         },

@@ -270,22 +270,7 @@ mod tests {
     /// that make different ones.
     #[test]
     fn deals_loaded_with_the_check_keys_alone_give_the_same_problems() {
-        let temp = tempfile::tempdir().unwrap();
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-pipeline");
-        // The configuration and the stage folders (one level deep).
-        for entry in std::fs::read_dir(&example).unwrap() {
-            let from = entry.unwrap().path();
-            let to = temp.path().join(from.file_name().unwrap());
-            if from.is_dir() {
-                std::fs::create_dir(&to).unwrap();
-                for file in std::fs::read_dir(&from).unwrap() {
-                    let file = file.unwrap().path();
-                    std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
-                }
-            } else {
-                std::fs::copy(&from, &to).unwrap();
-            }
-        }
+        let temp = crate::store::pipeline::example_copy();
         let broken = [
             (
                 "lost/gone.toml",
@@ -312,7 +297,8 @@ mod tests {
         }
         let whole = Pipeline::load(temp.path()).unwrap();
         let keys = keys(&whole.config);
-        let some = Pipeline::load_cached(temp.path(), None, Some(&keys)).unwrap();
+        let some = Pipeline::load_cached(temp.path(), None, crate::model::deal::Keys::Only(&keys))
+            .unwrap();
         assert_eq!(some.deals.len(), whole.deals.len());
         let mut seen = std::collections::HashSet::new();
         for today in [

@@ -1048,19 +1048,37 @@ new_value = { amount = 7000, per = "week" }
 #[cfg(test)]
 mod key_tests {
     use std::collections::HashSet;
-    use std::path::Path;
 
     use super::*;
 
     /// The example pipeline's deals with every key, and with only
-    /// [`keys`]: the same findings and the same work for each owner, on
-    /// days that make different findings.
+    /// [`keys`] (or only one owner's deals with them): the same findings
+    /// and the same work for each owner, on days that make different
+    /// findings. Two won deals of one account with different owners: the
+    /// other owner's recent contact keeps the account from being neglected.
     #[test]
     fn deals_loaded_with_the_doctor_keys_alone_give_the_same_findings_and_work() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-pipeline");
+        use crate::model::deal::Keys;
+        let temp = crate::store::pipeline::example_copy();
+        let root = temp.path().to_path_buf();
+        let shared = |owner: &str, contact: &str| {
+            format!(
+                "title = \"Shared Harbor\"\naccount = \"Shared Harbor\"\nowner = \"{owner}\"\nvalue = 1000\ncreated = 2026-01-05\nlast_contact = {contact}\n"
+            )
+        };
+        std::fs::write(
+            root.join("won/shared-old.toml"),
+            shared("alice", "2026-03-02"),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("won/shared-new.toml"),
+            shared("bob", "2026-11-20"),
+        )
+        .unwrap();
         let whole = Pipeline::load(&root).unwrap();
         let keys = keys(&whole.config);
-        let some = Pipeline::load_cached(&root, None, Some(&keys)).unwrap();
+        let some = Pipeline::load_cached(&root, None, Keys::Only(&keys)).unwrap();
         assert_eq!(some.deals.len(), whole.deals.len());
         let owners: HashSet<&str> = whole.deals.iter().filter_map(|d| d.owner()).collect();
         let mut kinds = HashSet::new();
@@ -1075,9 +1093,24 @@ mod key_tests {
                 format!("{findings:?}")
             );
             for owner in owners.iter().copied().chain(["all"]) {
+                let work = format!("{:?}", crate::analysis::next::next(&whole, today, owner));
                 assert_eq!(
                     format!("{:?}", crate::analysis::next::next(&some, today, owner)),
-                    format!("{:?}", crate::analysis::next::next(&whole, today, owner)),
+                    work
+                );
+                if owner == "all" {
+                    continue;
+                }
+                // Only the owner's deals with the doctor keys.
+                let split = Keys::Owner {
+                    owner,
+                    mine: &keys,
+                    others: crate::analysis::next::OTHERS_KEYS,
+                };
+                let theirs = Pipeline::load_cached(&root, None, split).unwrap();
+                assert_eq!(
+                    format!("{:?}", crate::analysis::next::next(&theirs, today, owner)),
+                    work
                 );
             }
         }

@@ -20,6 +20,12 @@ const KINDS: [Kind; 6] = [
     Kind::NeglectedCustomer,
 ];
 
+/// The top-level keys `next` for one owner reads of other owners' deals:
+/// who owns them, and what a neglected customer spans (an account's last
+/// contact among all its won deals). Their own findings are not that
+/// owner's work; the owner's deals keep [`crate::analysis::doctor::keys`].
+pub const OTHERS_KEYS: &[&str] = &["account", "last_contact", "owner"];
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Work {
     /// Whose work: an owner name, or "all".

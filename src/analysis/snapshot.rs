@@ -10,6 +10,7 @@ use crate::analysis::facts;
 use crate::error::Result;
 use crate::git::history::{self, Briefs, History};
 use crate::git::{CommitId, Repo};
+use crate::model::deal::Keys;
 use crate::store::deal_cache::VersionFile;
 use crate::store::pipeline::Pipeline;
 
@@ -36,7 +37,7 @@ fn load_beside<H: Default>(
     root: &Path,
     repo: &Option<Repo>,
     cache: &Option<PathBuf>,
-    keys: Option<&[&str]>,
+    keys: Keys<'_>,
     history: impl FnOnce(&Repo, &[&str]) -> Result<H>,
 ) -> Result<(Pipeline, H)> {
     // The configuration alone first: the history needs only its stages.
@@ -84,7 +85,7 @@ impl Snapshot {
     pub fn open(
         root: &Path,
         repo: Option<Repo>,
-        keys: Option<&[&str]>,
+        keys: Keys<'_>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Snapshot> {
         let cache = repo.as_ref().map(history::cache_dir);
@@ -102,7 +103,7 @@ impl Snapshot {
     pub fn open_briefed(
         root: &Path,
         repo: Option<Repo>,
-        keys: Option<&[&str]>,
+        keys: Keys<'_>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Snapshot> {
         let cache = repo.as_ref().map(history::cache_dir);
@@ -191,7 +192,7 @@ impl Snapshot {
     /// history cut there. Today's configuration; `keys` as in
     /// [`Snapshot::open`]. The one way every command, export and the
     /// dashboard look at the past.
-    pub fn as_of(self, end: jiff::Timestamp, keys: Option<&[&str]>) -> Snapshot {
+    pub fn as_of(self, end: jiff::Timestamp, keys: Keys<'_>) -> Snapshot {
         let Snapshot {
             pipeline: today,
             history,
@@ -223,7 +224,7 @@ impl Snapshot {
         root: &Path,
         repo: Option<Repo>,
         end: jiff::Timestamp,
-        keys: Option<&[&str]>,
+        keys: Keys<'_>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Snapshot> {
         let pipeline = Pipeline::config_only(root)?;

@@ -22,7 +22,7 @@ use crate::analysis::metrics::{Figure, Window, periods, report};
 use crate::git::BlobId;
 use crate::git::history::History;
 use crate::model::config::{Config, Period};
-use crate::model::deal::VersionValue;
+use crate::model::deal::{Keys, VersionValue};
 use crate::store::pipeline::Pipeline;
 
 /// One period's headline figures.
@@ -67,8 +67,12 @@ pub fn trend(
         .map(|period| {
             let end = (period.until - second).min(now);
             let history = asof::history(sources.history.clone(), end);
-            let (deals, problems) =
-                asof::deals(config, &history, sources.texts, Some(facts::RECORD_KEYS));
+            let (deals, problems) = asof::deals(
+                config,
+                &history,
+                sources.texts,
+                Keys::Only(facts::RECORD_KEYS),
+            );
             let then = Pipeline {
                 root: pipeline.root.clone(),
                 config: config.clone(),

@@ -4,6 +4,7 @@ use clap::Args;
 use funnel::analysis::board::Board;
 use funnel::analysis::board::board;
 use funnel::model::config::StageKind;
+use funnel::model::deal::Keys;
 
 use funnel::model::money::amount;
 
@@ -67,7 +68,7 @@ pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
         .terms
         .is_empty()
         .then_some(funnel::analysis::board::KEYS);
-    let mut snapshot = env.briefed_snapshot(keys)?;
+    let mut snapshot = env.briefed_snapshot(keys.map_or(Keys::All, Keys::Only))?;
     // Before deals are set aside: whether the work tree is HEAD's.
     let committed = snapshot.matches_head();
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;

@@ -52,7 +52,9 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
     // are checked as it is parsed, before the others are dropped).
     let opened = env.root().and_then(|root| {
         let config = funnel::store::pipeline::load_config(&root)?;
-        env.open_briefed_snapshot(Some(&funnel::analysis::check::keys(&config)))
+        env.open_briefed_snapshot(funnel::model::deal::Keys::Only(
+            &funnel::analysis::check::keys(&config),
+        ))
     });
     let snapshot = match opened {
         Ok(snapshot) => snapshot,

@@ -65,7 +65,7 @@ pub const DEFAULT_FILE: &str = "dashboard.html";
 pub fn run(env: &mut Env, args: DashboardArgs) -> CmdResult {
     env.look_back(&args.as_of)?;
     let (window, now) = window(env, &args.window)?;
-    let mut snapshot = env.snapshot(None)?;
+    let mut snapshot = env.snapshot(funnel::model::deal::Keys::All)?;
     let today = env.today(&snapshot.pipeline.config)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     // Doctor's findings, as `doctor` with the same filter finds them

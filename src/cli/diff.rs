@@ -74,7 +74,7 @@ pub fn run(env: &mut Env, args: DiffArgs) -> CmdResult {
     let after = match ends.to {
         Some(to) => env.with_progress(|p| Snapshot::at(open()?, to, &text, p))?,
         None => {
-            let snapshot = env.open_snapshot(None)?;
+            let snapshot = env.open_snapshot(funnel::model::deal::Keys::All)?;
             env.warn_skipped(&snapshot.pipeline);
             snapshot
         }

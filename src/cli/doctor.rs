@@ -68,7 +68,7 @@ pub struct DoctorArgs {
 
 pub fn run(env: &mut Env, args: DoctorArgs) -> CmdResult {
     env.look_back(&args.as_of)?;
-    let snapshot = env.doctor_snapshot(&args.filter.terms)?;
+    let snapshot = env.doctor_snapshot(&args.filter.terms, None)?;
     let pipeline = &snapshot.pipeline;
     let today = env.today(&pipeline.config)?;
     let filter = env.filter(pipeline, &args.filter.terms)?;

@@ -131,7 +131,7 @@ pub fn run(env: &mut Env, args: ExportArgs) -> CmdResult {
         ExportFormat::Xlsx | ExportFormat::Json => What::All,
     });
     check_target(&args, format, what)?;
-    let mut snapshot = env.snapshot(None)?;
+    let mut snapshot = env.snapshot(funnel::model::deal::Keys::All)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     snapshot.retain(&filter);
     if let Some(why) = &snapshot.history.partial {

@@ -1,5 +1,6 @@
 //! `funnel list`: deals as a table, filtered and sorted.
 
+use funnel::model::deal::Keys;
 use std::cmp::Ordering;
 
 use clap::Args;
@@ -52,13 +53,13 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
     env.look_back(&args.as_of)?;
     // The past comes with its history; today's files are read alone.
     let (mut pipeline, past) = if env.is_as_of() {
-        (env.snapshot(None)?.pipeline, true)
+        (env.snapshot(Keys::All)?.pipeline, true)
     } else {
         // A table of deals without terms or a sort reads its columns' keys
         // alone (JSON prints every key).
         let keys = (args.filters.is_empty() && args.sort.is_none() && args.format != Format::Json)
             .then_some(COLUMN_KEYS);
-        (env.load(keys)?, false)
+        (env.load(keys.map_or(Keys::All, Keys::Only))?, false)
     };
     let filter = env.filter(&pipeline, &args.filters)?;
     if !past && filter.needs_history() {

@@ -41,6 +41,7 @@ use clap::{Args, Parser, Subcommand};
 use funnel::analysis::filter::Filter;
 use funnel::error::Error;
 use funnel::model::dates::Lean;
+use funnel::model::deal::Keys;
 use funnel::ops::Outcome;
 use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
@@ -163,7 +164,7 @@ impl Env {
     /// had to skip.
     /// With `keys`, deals keep only those top-level keys (see
     /// [`Pipeline::load_cached`]).
-    pub fn load(&self, keys: Option<&[&str]>) -> Result<Pipeline, Error> {
+    pub fn load(&self, keys: Keys<'_>) -> Result<Pipeline, Error> {
         let root = self.root()?;
         // Deal files unchanged since the last run come from the deal cache.
         let cache = self
@@ -192,7 +193,7 @@ impl Env {
     /// deals through the cache while the history loads (with a progress
     /// bar when a first walk is long), after finishing an interrupted
     /// command, warning about files it had to skip.
-    pub fn snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
+    pub fn snapshot(&self, keys: Keys<'_>) -> Result<Snapshot, Error> {
         self.warned(self.open_snapshot(keys)?)
     }
 
@@ -201,23 +202,37 @@ impl Env {
     /// [`Snapshot::open_briefed`].
     /// With `keys`, deals keep only those top-level keys (see
     /// [`Snapshot::open`]).
-    pub fn briefed_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
+    pub fn briefed_snapshot(&self, keys: Keys<'_>) -> Result<Snapshot, Error> {
         self.warned(self.open_briefed_snapshot(keys)?)
     }
 
     /// [`Env::briefed_snapshot`] for `doctor` and `next`: without filter
     /// terms (which may name any key) deals keep only the keys doctor's
-    /// checks read ([`funnel::analysis::doctor::keys`]).
-    pub fn doctor_snapshot(&self, terms: &[String]) -> Result<Snapshot, Error> {
+    /// checks read ([`funnel::analysis::doctor::keys`]); for one `owner`'s
+    /// work, only their deals do, the others keep what spans owners
+    /// ([`funnel::analysis::next::OTHERS_KEYS`]).
+    pub fn doctor_snapshot(
+        &self,
+        terms: &[String],
+        owner: Option<&str>,
+    ) -> Result<Snapshot, Error> {
         if !terms.is_empty() {
-            return self.briefed_snapshot(None);
+            return self.briefed_snapshot(Keys::All);
         }
         let config = funnel::store::pipeline::load_config(&self.root()?)?;
-        self.briefed_snapshot(Some(&funnel::analysis::doctor::keys(&config)))
+        let mine = funnel::analysis::doctor::keys(&config);
+        self.briefed_snapshot(match owner {
+            Some(owner) => Keys::Owner {
+                owner,
+                mine: &mine,
+                others: funnel::analysis::next::OTHERS_KEYS,
+            },
+            None => Keys::Only(&mine),
+        })
     }
 
     /// [`Env::open_snapshot`] with the history as briefs (`check`).
-    pub fn open_briefed_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
+    pub fn open_briefed_snapshot(&self, keys: Keys<'_>) -> Result<Snapshot, Error> {
         if self.as_of.is_some() {
             return self.open_snapshot(keys);
         }
@@ -258,7 +273,7 @@ impl Env {
 
     /// [`Env::snapshot`] without the warning about skipped files (for
     /// `check`, which lists their problems).
-    pub fn open_snapshot(&self, keys: Option<&[&str]>) -> Result<Snapshot, Error> {
+    pub fn open_snapshot(&self, keys: Keys<'_>) -> Result<Snapshot, Error> {
         let root = self.root()?;
         let repo = self.recover(&root)?;
         if self.as_of.is_some() {

@@ -5,6 +5,7 @@ use funnel::analysis::metrics::{Figure, Report, Window, report, split_by, window
 use funnel::error::Error;
 use funnel::model::config::{Config, Period};
 use funnel::model::dates::Lean;
+use funnel::model::deal::Keys;
 use funnel::model::money::{amount, fixed, shown};
 use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
@@ -123,7 +124,7 @@ pub fn print(env: &mut Env, args: ReportArgs) -> Result<Option<Report>, Failure>
         .by
         .is_none()
         .then_some(funnel::analysis::facts::RECORD_KEYS);
-    let mut snapshot = env.snapshot(keys)?;
+    let mut snapshot = env.snapshot(keys.map_or(Keys::All, Keys::Only))?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     snapshot.retain(&filter);
     let (pipeline, history) = (&snapshot.pipeline, &snapshot.history);
@@ -194,7 +195,7 @@ impl WindowArgs {
 pub(super) fn window(env: &Env, args: &WindowArgs) -> Result<(Window, Timestamp), Error> {
     let outline = Pipeline::config_only(&env.root()?)?;
     window_in(env, &outline.config, args).or_else(|e| {
-        env.load(None)?;
+        env.load(Keys::All)?;
         Err(e)
     })
 }

@@ -38,7 +38,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
     // One deal's file and history, unless the past is asked for: the deal
     // of then may be one removed since.
     let snapshot = if env.is_as_of() {
-        env.snapshot(None)?
+        env.snapshot(funnel::model::deal::Keys::All)?
     } else {
         env.deal_snapshot(&args.id)?
     };

@@ -188,6 +188,59 @@ pub struct DealFacts {
     pub entered_stage: Option<Date>,
 }
 
+/// The top-level keys of each deal file that a load keeps: a command that
+/// reads a few known keys of every deal builds and holds a fraction of
+/// 50,000 whole tables (checks and problems are still those of whole
+/// files).
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Keys<'a> {
+    /// Every key.
+    #[default]
+    All,
+    /// These keys of every deal.
+    Only(&'a [&'a str]),
+    /// `mine` of the deals whose `owner` is `owner`, `others` of the rest
+    /// (`next` for one owner: the others' deals count only for what spans
+    /// owners, such as an account's last contact).
+    Owner {
+        owner: &'a str,
+        mine: &'a [&'a str],
+        others: &'a [&'a str],
+    },
+}
+
+impl<'a> Keys<'a> {
+    /// The keys kept of a deal whose `owner` key is `owner`; `None`: every
+    /// key.
+    pub fn of(self, owner: Option<&[u8]>) -> Option<&'a [&'a str]> {
+        match self {
+            Keys::All => None,
+            Keys::Only(keys) => Some(keys),
+            Keys::Owner {
+                owner: whose,
+                mine,
+                others,
+            } => Some(if owner == Some(whose.as_bytes()) {
+                mine
+            } else {
+                others
+            }),
+        }
+    }
+
+    /// Whether which keys a deal keeps depends on its owner.
+    pub fn by_owner(self) -> bool {
+        matches!(self, Keys::Owner { .. })
+    }
+
+    /// Drops the keys of `deal` that are not kept.
+    pub fn retain(self, deal: &mut Deal) {
+        if let Some(keys) = self.of(deal.owner().map(str::as_bytes)) {
+            deal.fields.retain(|key, _| keys.contains(&key));
+        }
+    }
+}
+
 impl Deal {
     /// Parses a deal file. `path` is relative to the pipeline root and names
     /// the file in problems: TOML syntax, conflict markers, wrong types of

@@ -42,7 +42,7 @@ use rust_decimal::Decimal;
 use toml::value::{Date, Datetime, Offset, Time};
 
 use crate::cache_file::{Reader, Writer, checksum};
-use crate::model::deal::VersionValue;
+use crate::model::deal::{Keys, VersionValue};
 
 const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
 // 2: deals that load are checked for bounded money, a negative value, a
@@ -172,19 +172,18 @@ impl DealCache {
     /// The table and blob id of the deal file `rel` (relative to the
     /// root), when it was recorded with exactly `stat` and had settled by
     /// then; with only the top-level `keys` when given.
-    pub fn table(
-        &self,
-        rel: &str,
-        stat: &Stat,
-        keys: Option<&[&str]>,
-    ) -> Option<(toml::Table, [u8; 20])> {
+    pub fn table(&self, rel: &str, stat: &Stat, keys: Keys<'_>) -> Option<(toml::Table, [u8; 20])> {
         let (recorded, encoded) = self.find(rel)?;
         if recorded != *stat || !recorded.settled(self.started) {
             return None;
         }
         let mut r = Reader::new(encoded);
         let blob = r.array()?;
-        let table = read_table(&mut r, keys)?;
+        let owner = match keys.by_owner() {
+            true => owner_of(r.clone())?,
+            false => None,
+        };
+        let table = read_table(&mut r, keys.of(owner))?;
         r.done().then_some((table, blob))
     }
 
@@ -583,6 +582,19 @@ fn read_table(r: &mut Reader<'_>, keys: Option<&[&str]>) -> Option<toml::Table> 
         }
     }
     Some(table)
+}
+
+/// The `owner` of an encoded table, when it is a string.
+fn owner_of(mut r: Reader<'_>) -> Option<Option<&[u8]>> {
+    for _ in 0..r.count()? {
+        let key = r.str_bytes()?;
+        if key == b"owner" && r.rest().first() == Some(&STRING) {
+            r.byte()?;
+            return Some(Some(r.str_bytes()?));
+        }
+        skip_value(&mut r)?;
+    }
+    Some(None)
 }
 
 /// The key of `keys` whose bytes are `key`.

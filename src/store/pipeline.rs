@@ -20,7 +20,7 @@ use std::time::SystemTime;
 use crate::error::{Error, Result};
 use crate::hasher::FxMap;
 use crate::model::config::{self, Config};
-use crate::model::deal::Deal;
+use crate::model::deal::{Deal, Keys};
 use crate::model::problem::{Problem, did_you_mean};
 use crate::store::deal_cache::{self, DealCache, Instant, Stat};
 
@@ -68,7 +68,7 @@ pub fn load_config(root: &Path) -> Result<Config> {
 impl Pipeline {
     /// Loads the pipeline at `root` (the folder holding `funnel.toml`).
     pub fn load(root: &Path) -> Result<Pipeline> {
-        Pipeline::load_cached(root, None, None)
+        Pipeline::load_cached(root, None, Keys::All)
     }
 
     /// [`Pipeline::load`], taking the deal files that have not changed from
@@ -77,11 +77,7 @@ impl Pipeline {
     /// table keeps only those top-level keys: a command that reads a few
     /// known keys of every deal then builds and holds a fraction of 20,000
     /// whole tables (checks and problems are those of whole files).
-    pub fn load_cached(
-        root: &Path,
-        cache: Option<&Path>,
-        keys: Option<&[&str]>,
-    ) -> Result<Pipeline> {
+    pub fn load_cached(root: &Path, cache: Option<&Path>, keys: Keys<'_>) -> Result<Pipeline> {
         // Before any file is looked at: files changed since are not cached.
         Pipeline::load_cached_at(root, cache, keys, SystemTime::now())
     }
@@ -90,7 +86,7 @@ impl Pipeline {
     fn load_cached_at(
         root: &Path,
         cache: Option<&Path>,
-        keys: Option<&[&str]>,
+        keys: Keys<'_>,
         started: SystemTime,
     ) -> Result<Pipeline> {
         let started = cache.and_then(|_| deal_cache::instant(started));
@@ -563,7 +559,7 @@ fn load_deal_file(
     root: &Path,
     (rel, stat): &(PathBuf, Option<Stat>),
     cache: Option<(&DealCache, Instant)>,
-    keys: Option<&[&str]>,
+    keys: Keys<'_>,
 ) -> Loaded {
     let stat = cache.and(*stat);
     if let (Some((cache, _)), Some(stat), Some(key)) = (cache, &stat, rel.to_str())
@@ -585,8 +581,8 @@ fn load_deal_file(
             .map(|blob| deal_cache::encode_deal(blob, &deal.fields)),
         _ => None,
     };
-    if let (Ok(deal), Some(keys)) = (&mut deal, keys) {
-        deal.fields.retain(|key, _| keys.contains(&key));
+    if let Ok(deal) = &mut deal {
+        keys.retain(deal);
     }
     Loaded {
         deal,
@@ -660,7 +656,7 @@ fn parse_all(
     files: &[(PathBuf, Option<Stat>)],
     cache: Option<&DealCache>,
     started: Option<Instant>,
-    keys: Option<&[&str]>,
+    keys: Keys<'_>,
 ) -> Vec<Loaded> {
     let cache = cache.zip(started);
     let split = crate::parallel::Split {
@@ -668,6 +664,28 @@ fn parse_all(
         min_chunk: 256,
     };
     crate::parallel::map(files, split, |rel| load_deal_file(root, rel, cache, keys))
+}
+
+/// A copy of the example pipeline (its configuration and stage folders)
+/// in a temporary folder, for tests that add or break deal files.
+#[cfg(test)]
+pub(crate) fn example_copy() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("example-pipeline");
+    for entry in std::fs::read_dir(&example).unwrap() {
+        let from = entry.unwrap().path();
+        let to = temp.path().join(from.file_name().unwrap());
+        if from.is_dir() {
+            std::fs::create_dir(&to).unwrap();
+            for file in std::fs::read_dir(&from).unwrap() {
+                let file = file.unwrap().path();
+                std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+            }
+        } else {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    temp
 }
 
 #[cfg(test)]
@@ -710,7 +728,7 @@ mod tests {
         }
 
         fn load_at(&self, started: SystemTime) -> Pipeline {
-            Pipeline::load_cached_at(&self.root(), Some(&self.cache()), None, started).unwrap()
+            Pipeline::load_cached_at(&self.root(), Some(&self.cache()), Keys::All, started).unwrap()
         }
 
         fn load(&self) -> Pipeline {
@@ -729,7 +747,7 @@ mod tests {
             let stat = std::fs::symlink_metadata(self.root().join(rel))
                 .ok()
                 .and_then(|meta| Stat::of(&meta));
-            load_deal_file(&self.root(), &(PathBuf::from(rel), stat), cache, None).cached
+            load_deal_file(&self.root(), &(PathBuf::from(rel), stat), cache, Keys::All).cached
         }
 
         fn cache_file(&self) -> PathBuf {
@@ -877,7 +895,8 @@ mod tests {
         let keys: &[&str] = &["value", "owner"];
         let load = || {
             let started = SystemTime::now() + Duration::from_secs(60);
-            Pipeline::load_cached_at(&f.root(), Some(&f.cache()), Some(keys), started).unwrap()
+            Pipeline::load_cached_at(&f.root(), Some(&f.cache()), Keys::Only(keys), started)
+                .unwrap()
         };
         for pipeline in [load(), load()] {
             let fields: Vec<&String> = pipeline.deals[0].fields.keys().collect();

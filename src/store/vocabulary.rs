@@ -18,6 +18,7 @@ use std::path::Path;
 
 use crate::cache_file::{Reader, Writer};
 use crate::model::config::{Config, FILE_NAME};
+use crate::model::deal::Keys;
 use crate::store::pipeline::Pipeline;
 
 const MAGIC: &[u8; 8] = b"FNLWORDS";
@@ -58,7 +59,7 @@ pub fn vocabulary(root: &Path, config: &Config, cache: Option<&Path>) -> Vocabul
     {
         return found;
     }
-    let Ok(pipeline) = Pipeline::load_cached(root, cache, None) else {
+    let Ok(pipeline) = Pipeline::load_cached(root, cache, Keys::All) else {
         return Vocabulary::default();
     };
     let values = VALUE_FIELDS
