@@ -132,15 +132,22 @@ pub fn print(env: &mut Env, args: ReportArgs) -> Result<Option<Report>, Failure>
     let values = |blobs: &[funnel::git::BlobId]| snapshot.version_values(blobs);
     let records =
         funnel::analysis::facts::records(pipeline, history, now, &values, args.by.is_some());
-    let reports: Vec<(String, Report)> = match &args.by {
-        None => vec![(String::new(), report(config, &records, &window, now))],
-        Some(key) => split_by(&records, key)
-            .map_err(|e| Error::hinted(e.to_string(), e.hint()))?
-            .into_iter()
-            .map(|(name, group)| (name, report(config, &group, &window, now)))
-            .collect(),
-    };
-    let accuracy = super::forecast_accuracy::compute(&snapshot, &window, now);
+    // The report on one core, the forecasts' accuracy (which reads old
+    // versions through the repository) on the other.
+    let (reports, accuracy) = funnel::parallel::join(
+        || -> Result<Vec<(String, Report)>, Error> {
+            Ok(match &args.by {
+                None => vec![(String::new(), report(config, &records, &window, now))],
+                Some(key) => split_by(&records, key)
+                    .map_err(|e| Error::hinted(e.to_string(), e.hint()))?
+                    .into_iter()
+                    .map(|(name, group)| (name, report(config, &group, &window, now)))
+                    .collect(),
+            })
+        },
+        || super::forecast_accuracy::compute(&snapshot, &window, now),
+    );
+    let reports = reports?;
     let trend = args
         .trend
         .map(|per| super::trend::compute(&snapshot, &window, per, now));
