@@ -64,6 +64,10 @@ def main():
     try:
         repo = os.path.join(work, "repo")
         shutil.copytree(a.repo, repo, symlinks=True)
+        # The deal cache records only files that have been still for 3 s
+        # (git's racy-clean rule): files copied just now would be parsed
+        # again by every run of the first command that reads them all.
+        time.sleep(4)
         deal = first_deal(repo, "proposal")
         owner = subprocess.run(
             [funnel, "show", deal, "--format", "json"], cwd=repo, capture_output=True, text=True
