@@ -41,15 +41,7 @@ fn check_with(pipeline: &Pipeline, today: Option<Date>) -> Vec<Problem> {
 /// these gives the same problems (those of a file's syntax and types are
 /// found when it is parsed, before keys are dropped).
 pub fn keys(config: &crate::model::config::Config) -> Vec<&str> {
-    let mut keys = vec!["created", "currency", "lost_reason"];
-    for stage in &config.stages {
-        for key in &stage.require {
-            keys.push(key.split('.').next().unwrap_or(key));
-        }
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+    config.with_required_keys(&["created", "currency", "lost_reason"])
 }
 
 /// Rules one deal breaks against the configuration and `today` (the

@@ -47,7 +47,7 @@ pub struct Finding {
 /// for `config` (whose stages name the keys they require): a pipeline
 /// loaded with only these gives the same findings.
 pub fn keys(config: &crate::model::config::Config) -> Vec<&str> {
-    let mut keys: Vec<&str> = [
+    config.with_required_keys(&[
         "value",
         "currency",
         "probability",
@@ -62,16 +62,7 @@ pub fn keys(config: &crate::model::config::Config) -> Vec<&str> {
         "snooze_until",
         "snooze_reason",
         "qualification",
-    ]
-    .into();
-    for stage in &config.stages {
-        for key in &stage.require {
-            keys.push(key.split('.').next().unwrap_or(key));
-        }
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+    ])
 }
 
 /// Every finding for the pipeline on `today`, most severe first, then by

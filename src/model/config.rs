@@ -538,6 +538,19 @@ impl Config {
         self.stages.iter().map(|s| s.id.as_str())
     }
 
+    /// `known` and the top-level keys the stages require (`qualification`
+    /// for `qualification.need`), sorted, each once: the keys a command
+    /// that checks deals against their stages reads.
+    pub fn with_required_keys<'a>(&'a self, known: &[&'a str]) -> Vec<&'a str> {
+        let required = (self.stages.iter())
+            .flat_map(|stage| &stage.require)
+            .map(|key| key.split('.').next().unwrap_or(key));
+        let mut keys: Vec<&str> = known.iter().copied().chain(required).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
     /// The rate that converts `currency` into the pipeline's currency.
     pub fn rate(&self, currency: &str) -> Option<Decimal> {
         if currency.eq_ignore_ascii_case(&self.currency) {
