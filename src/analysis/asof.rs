@@ -103,9 +103,8 @@ pub fn state(timeline: &Timeline) -> Option<(&str, BlobId)> {
 
 /// The deals of `history` (a history cut by [`history`]) read from their
 /// versions (`texts` gives blobs' texts, all asked for at once), in the
-/// order a pipeline keeps them: stage order, then ID. `keys`, when set,
-/// keeps only those top-level keys. Versions that do not parse come back
-/// as problems.
+/// order a pipeline keeps them: stage order, then ID, with the top-level
+/// keys `keys` keeps. Versions that do not parse come back as problems.
 pub fn deals(
     config: &Config,
     history: &History,

@@ -78,8 +78,8 @@ impl Snapshot {
     }
 
     /// Loads the pipeline at `root` in `repo` (the repository that holds
-    /// it, already open; `None` outside one). With `keys`, deals keep only those
-    /// top-level keys (a report reads a few of each of 20,000 deals).
+    /// it, already open; `None` outside one). Deals keep the top-level keys
+    /// `keys` keeps (a report reads a few of each of 20,000 deals).
     /// `progress(done, total)` is called as a long first history walk
     /// goes.
     pub fn open(

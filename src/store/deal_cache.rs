@@ -171,7 +171,8 @@ impl DealCache {
 
     /// The table and blob id of the deal file `rel` (relative to the
     /// root), when it was recorded with exactly `stat` and had settled by
-    /// then; with only the top-level `keys` when given.
+    /// then; with the top-level keys `keys` keeps (for [`Keys::Owner`],
+    /// the deal's owner is found in the encoded table first).
     pub fn table(&self, rel: &str, stat: &Stat, keys: Keys<'_>) -> Option<(toml::Table, [u8; 20])> {
         let (recorded, encoded) = self.find(rel)?;
         if recorded != *stat || !recorded.settled(self.started) {

@@ -73,10 +73,9 @@ impl Pipeline {
 
     /// [`Pipeline::load`], taking the deal files that have not changed from
     /// the deal cache in `cache` (the git dir's `funnel/`, see
-    /// [`crate::store::deal_cache`]) and updating it. With `keys`, each deal's
-    /// table keeps only those top-level keys: a command that reads a few
-    /// known keys of every deal then builds and holds a fraction of 20,000
-    /// whole tables (checks and problems are those of whole files).
+    /// [`crate::store::deal_cache`]) and updating it. Each deal's table
+    /// keeps the top-level keys `keys` keeps (see [`Keys`]; checks and
+    /// problems are those of whole files).
     pub fn load_cached(root: &Path, cache: Option<&Path>, keys: Keys<'_>) -> Result<Pipeline> {
         // Before any file is looked at: files changed since are not cached.
         Pipeline::load_cached_at(root, cache, keys, SystemTime::now())
