@@ -43,6 +43,22 @@ pub struct Finding {
     pub at_stake: Option<Decimal>,
 }
 
+/// The top-level keys of a closed deal's file that [`diagnose`] and `next`
+/// read: its checks of open deals (qualification, stages' required keys,
+/// expected close, snoozes) are not made of closed ones.
+pub const CLOSED_KEYS: &[&str] = &[
+    "account",
+    "created",
+    "currency",
+    "last_contact",
+    "next_step",
+    "next_step_due",
+    "owner",
+    "probability",
+    "product",
+    "value",
+];
+
 /// The top-level keys of a deal file that [`diagnose`] and `next` read,
 /// for `config` (whose stages name the keys they require): a pipeline
 /// loaded with only these gives the same findings.
@@ -1049,7 +1065,7 @@ mod key_tests {
     /// other owner's recent contact keeps the account from being neglected.
     #[test]
     fn deals_loaded_with_the_doctor_keys_alone_give_the_same_findings_and_work() {
-        use crate::model::deal::Keys;
+        use crate::model::deal::{Keys, Pick};
         let temp = crate::store::pipeline::example_copy();
         let root = temp.path().to_path_buf();
         let shared = |owner: &str, contact: &str| {
@@ -1067,9 +1083,27 @@ mod key_tests {
             shared("bob", "2026-11-20"),
         )
         .unwrap();
+        // A deal lost this week, with a next step due on the first day:
+        // every key a closed deal keeps counts somewhere (new deals and
+        // value, a product's new deals, the item due and its stake).
+        std::fs::write(
+            root.join("lost/recent-loss.toml"),
+            "title = \"Recent Loss\"\naccount = \"Recent Loss Co\"\nowner = \"dan\"\nvalue = 5000\ncurrency = \"EUR\"\nprobability = 40\nproduct = \"crm\"\ncreated = 2026-11-24\nlost_reason = \"price\"\nnext_step = \"Call the new CFO\"\nnext_step_due = 2026-11-27\n",
+        )
+        .unwrap();
         let whole = Pipeline::load(&root).unwrap();
         let keys = keys(&whole.config);
-        let some = Pipeline::load_cached(&root, None, Keys::Only(&keys)).unwrap();
+        // As `doctor` loads: closed deals keep fewer keys.
+        let open: Vec<&str> = (whole.config.stages.iter())
+            .filter(|s| s.kind == StageKind::Open)
+            .map(|s| s.id.as_str())
+            .collect();
+        let split = Keys::Split {
+            pick: Pick::Stages(&open),
+            wide: &keys,
+            narrow: CLOSED_KEYS,
+        };
+        let some = Pipeline::load_cached(&root, None, split).unwrap();
         assert_eq!(some.deals.len(), whole.deals.len());
         let owners: HashSet<&str> = whole.deals.iter().filter_map(|d| d.owner()).collect();
         let mut kinds = HashSet::new();
@@ -1093,10 +1127,10 @@ mod key_tests {
                     continue;
                 }
                 // Only the owner's deals with the doctor keys.
-                let split = Keys::Owner {
-                    owner,
-                    mine: &keys,
-                    others: crate::analysis::next::OTHERS_KEYS,
+                let split = Keys::Split {
+                    pick: Pick::Owner(owner),
+                    wide: &keys,
+                    narrow: crate::analysis::next::OTHERS_KEYS,
                 };
                 let theirs = Pipeline::load_cached(&root, None, split).unwrap();
                 assert_eq!(

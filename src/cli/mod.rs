@@ -41,7 +41,7 @@ use clap::{Args, Parser, Subcommand};
 use funnel::analysis::filter::Filter;
 use funnel::error::Error;
 use funnel::model::dates::Lean;
-use funnel::model::deal::Keys;
+use funnel::model::deal::{Keys, Pick};
 use funnel::ops::Outcome;
 use funnel::store::pipeline::Pipeline;
 use jiff::Timestamp;
@@ -207,10 +207,11 @@ impl Env {
     }
 
     /// [`Env::briefed_snapshot`] for `doctor` and `next`: without filter
-    /// terms (which may name any key) deals keep only the keys doctor's
-    /// checks read ([`funnel::analysis::doctor::keys`]); for one `owner`'s
-    /// work, only their deals do, the others keep what spans owners
-    /// ([`funnel::analysis::next::OTHERS_KEYS`]).
+    /// terms (which may name any key) open deals keep only the keys
+    /// doctor's checks read ([`funnel::analysis::doctor::keys`]), closed
+    /// ones fewer ([`funnel::analysis::doctor::CLOSED_KEYS`]); for one
+    /// `owner`'s work, their deals keep doctor's keys and the others what
+    /// spans owners ([`funnel::analysis::next::OTHERS_KEYS`]).
     pub fn doctor_snapshot(
         &self,
         terms: &[String],
@@ -220,14 +221,22 @@ impl Env {
             return self.briefed_snapshot(Keys::All);
         }
         let config = funnel::store::pipeline::load_config(&self.root()?)?;
-        let mine = funnel::analysis::doctor::keys(&config);
+        let wide = funnel::analysis::doctor::keys(&config);
+        let open: Vec<&str> = (config.stages.iter())
+            .filter(|s| s.kind == funnel::model::config::StageKind::Open)
+            .map(|s| s.id.as_str())
+            .collect();
         self.briefed_snapshot(match owner {
-            Some(owner) => Keys::Owner {
-                owner,
-                mine: &mine,
-                others: funnel::analysis::next::OTHERS_KEYS,
+            Some(owner) => Keys::Split {
+                pick: Pick::Owner(owner),
+                wide: &wide,
+                narrow: funnel::analysis::next::OTHERS_KEYS,
             },
-            None => Keys::Only(&mine),
+            None => Keys::Split {
+                pick: Pick::Stages(&open),
+                wide: &wide,
+                narrow: funnel::analysis::doctor::CLOSED_KEYS,
+            },
         })
     }
 

@@ -199,43 +199,55 @@ pub enum Keys<'a> {
     All,
     /// These keys of every deal.
     Only(&'a [&'a str]),
-    /// `mine` of the deals whose `owner` is `owner`, `others` of the rest
-    /// (`next` for one owner: the others' deals count only for what spans
-    /// owners, such as an account's last contact).
-    Owner {
-        owner: &'a str,
-        mine: &'a [&'a str],
-        others: &'a [&'a str],
+    /// `wide` of the deals `pick` picks, `narrow` of the others.
+    Split {
+        pick: Pick<'a>,
+        wide: &'a [&'a str],
+        narrow: &'a [&'a str],
     },
 }
 
+/// Which deals a [`Keys::Split`] load keeps more keys of.
+#[derive(Debug, Clone, Copy)]
+pub enum Pick<'a> {
+    /// The deals whose `owner` is this (`next` for one owner: the others'
+    /// deals count only for what spans owners, such as an account's last
+    /// contact).
+    Owner(&'a str),
+    /// The deals in these stages (`doctor`: most of its checks are of open
+    /// deals).
+    Stages(&'a [&'a str]),
+}
+
 impl<'a> Keys<'a> {
-    /// The keys kept of a deal whose `owner` key is `owner`; `None`: every
-    /// key.
-    pub fn of(self, owner: Option<&[u8]>) -> Option<&'a [&'a str]> {
+    /// The keys kept of a deal in `stage` whose `owner` key is `owner`
+    /// (asked for only when [`Keys::by_owner`]); `None`: every key.
+    pub fn of(self, stage: &str, owner: Option<&[u8]>) -> Option<&'a [&'a str]> {
         match self {
             Keys::All => None,
             Keys::Only(keys) => Some(keys),
-            Keys::Owner {
-                owner: whose,
-                mine,
-                others,
-            } => Some(if owner == Some(whose.as_bytes()) {
-                mine
-            } else {
-                others
+            Keys::Split { pick, wide, narrow } => Some(match pick {
+                Pick::Owner(whose) if owner == Some(whose.as_bytes()) => wide,
+                Pick::Stages(stages) if stages.contains(&stage) => wide,
+                _ => narrow,
             }),
         }
     }
 
     /// Whether which keys a deal keeps depends on its owner.
     pub fn by_owner(self) -> bool {
-        matches!(self, Keys::Owner { .. })
+        matches!(
+            self,
+            Keys::Split {
+                pick: Pick::Owner(_),
+                ..
+            }
+        )
     }
 
     /// Drops the keys of `deal` that are not kept.
     pub fn retain(self, deal: &mut Deal) {
-        if let Some(keys) = self.of(deal.owner().map(str::as_bytes)) {
+        if let Some(keys) = self.of(&deal.stage, deal.owner().map(str::as_bytes)) {
             deal.fields.retain(|key, _| keys.contains(&key));
         }
     }

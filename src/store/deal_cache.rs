@@ -171,8 +171,8 @@ impl DealCache {
 
     /// The table and blob id of the deal file `rel` (relative to the
     /// root), when it was recorded with exactly `stat` and had settled by
-    /// then; with the top-level keys `keys` keeps (for [`Keys::Owner`],
-    /// the deal's owner is found in the encoded table first).
+    /// then; with the top-level keys `keys` keeps (when they depend on the
+    /// deal's owner, it is found in the encoded table first).
     pub fn table(&self, rel: &str, stat: &Stat, keys: Keys<'_>) -> Option<(toml::Table, [u8; 20])> {
         let (recorded, encoded) = self.find(rel)?;
         if recorded != *stat || !recorded.settled(self.started) {
@@ -184,7 +184,8 @@ impl DealCache {
             true => owner_of(r.clone())?,
             false => None,
         };
-        let table = read_table(&mut r, keys.of(owner))?;
+        let stage = rel.split_once('/').map_or("", |(stage, _)| stage);
+        let table = read_table(&mut r, keys.of(stage, owner))?;
         r.done().then_some((table, blob))
     }
 
