@@ -84,12 +84,25 @@ pub fn keys(config: &crate::model::config::Config) -> Vec<&str> {
 /// Every finding for the pipeline on `today`, most severe first, then by
 /// value at stake.
 pub fn diagnose(pipeline: &Pipeline, today: Date) -> Vec<Finding> {
+    diagnose_some(pipeline, today, None)
+}
+
+/// The findings of the deals of `owner` on `today`, and the neglected
+/// customers (which span owners, so all won deals count), in the order
+/// of [`diagnose`]: one rep's work. The pipeline's own findings (balance,
+/// prospecting, products) are nobody's and not made.
+pub fn diagnose_owner(pipeline: &Pipeline, today: Date, owner: &str) -> Vec<Finding> {
+    diagnose_some(pipeline, today, Some(owner))
+}
+
+fn diagnose_some(pipeline: &Pipeline, today: Date, owner: Option<&str>) -> Vec<Finding> {
     let config = &pipeline.config;
     let mut out = Findings {
         config,
         findings: Vec::new(),
     };
-    for deal in &pipeline.deals {
+    let deals = (pipeline.deals.iter()).filter(|d| owner.is_none_or(|o| d.owner() == Some(o)));
+    for deal in deals {
         let Some(stage) = config.stage(&deal.stage) else {
             continue;
         };
@@ -99,10 +112,14 @@ pub fn diagnose(pipeline: &Pipeline, today: Date) -> Vec<Finding> {
             follow_ups(&mut out, deal, today);
         }
     }
-    balance(&mut out, pipeline);
-    prospecting(&mut out, pipeline, today);
+    if owner.is_none() {
+        balance(&mut out, pipeline);
+        prospecting(&mut out, pipeline, today);
+    }
     customers(&mut out, pipeline, today);
-    products(&mut out, pipeline, today);
+    if owner.is_none() {
+        products(&mut out, pipeline, today);
+    }
     let mut findings = out.findings;
     findings.sort_by(|a, b| {
         b.severity
@@ -1075,7 +1092,7 @@ mod key_tests {
         };
         std::fs::write(
             root.join("won/shared-old.toml"),
-            shared("alice", "2026-03-02"),
+            shared("alice", "2026-08-25"),
         )
         .unwrap();
         std::fs::write(
@@ -1091,7 +1108,16 @@ mod key_tests {
             "title = \"Recent Loss\"\naccount = \"Recent Loss Co\"\nowner = \"dan\"\nvalue = 5000\ncurrency = \"EUR\"\nprobability = 40\nproduct = \"crm\"\ncreated = 2026-11-24\nlost_reason = \"price\"\nnext_step = \"Call the new CFO\"\nnext_step_due = 2026-11-27\n",
         )
         .unwrap();
-        let whole = Pipeline::load(&root).unwrap();
+        // Without a history the deals' facts are unknown: each deal entered
+        // its stage on one day, so that follow-ups fall due and open deals
+        // stall.
+        let dated = |mut pipeline: Pipeline| {
+            for deal in &mut pipeline.deals {
+                deal.facts.entered_stage = Some(jiff::civil::date(2026, 8, 20));
+            }
+            pipeline
+        };
+        let whole = dated(Pipeline::load(&root).unwrap());
         let keys = keys(&whole.config);
         // As `doctor` loads: closed deals keep fewer keys.
         let open: Vec<&str> = (whole.config.stages.iter())
@@ -1103,7 +1129,7 @@ mod key_tests {
             wide: &keys,
             narrow: CLOSED_KEYS,
         };
-        let some = Pipeline::load_cached(&root, None, split).unwrap();
+        let some = dated(Pipeline::load_cached(&root, None, split).unwrap());
         assert_eq!(some.deals.len(), whole.deals.len());
         let owners: HashSet<&str> = whole.deals.iter().filter_map(|d| d.owner()).collect();
         let mut kinds = HashSet::new();
@@ -1126,13 +1152,24 @@ mod key_tests {
                 if owner == "all" {
                     continue;
                 }
+                // One owner's findings are those of the whole diagnosis.
+                let theirs = |findings: Vec<Finding>| -> Vec<String> {
+                    (findings.into_iter())
+                        .filter(|f| f.owner.as_deref() == Some(owner))
+                        .map(|f| format!("{f:?}"))
+                        .collect()
+                };
+                assert_eq!(
+                    theirs(diagnose_owner(&whole, today, owner)),
+                    theirs(diagnose(&whole, today))
+                );
                 // Only the owner's deals with the doctor keys.
                 let split = Keys::Split {
                     pick: Pick::Owner(owner),
                     wide: &keys,
                     narrow: crate::analysis::next::OTHERS_KEYS,
                 };
-                let theirs = Pipeline::load_cached(&root, None, split).unwrap();
+                let theirs = dated(Pipeline::load_cached(&root, None, split).unwrap());
                 assert_eq!(
                     format!("{:?}", crate::analysis::next::next(&theirs, today, owner)),
                     work

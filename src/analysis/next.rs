@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::analysis::doctor::{Kind, diagnose, follow_up_left_behind};
+use crate::analysis::doctor::{Kind, diagnose, diagnose_owner, follow_up_left_behind};
 use crate::store::pipeline::Pipeline;
 
 /// The finding kinds that are a rep's work.
@@ -93,7 +93,11 @@ pub fn next(pipeline: &Pipeline, today: Date, owner: &str) -> Work {
             });
         }
     }
-    for f in diagnose(pipeline, today) {
+    let findings = match owner {
+        "all" => diagnose(pipeline, today),
+        owner => diagnose_owner(pipeline, today, owner),
+    };
+    for f in findings {
         if KINDS.contains(&f.kind) && mine(f.owner.as_deref()) {
             items.push(Item {
                 deal: f.deals.join(", "),
