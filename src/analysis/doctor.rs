@@ -59,6 +59,15 @@ pub const CLOSED_KEYS: &[&str] = &[
     "value",
 ];
 
+/// The stages whose deals [`diagnose`] checks as open deals (with
+/// [`keys`]; the others' with [`CLOSED_KEYS`]).
+pub fn open_stages(config: &crate::model::config::Config) -> Vec<&str> {
+    (config.stages.iter())
+        .filter(|s| s.kind == StageKind::Open)
+        .map(|s| s.id.as_str())
+        .collect()
+}
+
 /// The top-level keys of a deal file that [`diagnose`] and `next` read,
 /// for `config` (whose stages name the keys they require): a pipeline
 /// loaded with only these gives the same findings.
@@ -1120,13 +1129,10 @@ mod key_tests {
         let whole = dated(Pipeline::load(&root).unwrap());
         let keys = keys(&whole.config);
         // As `doctor` loads: closed deals keep fewer keys.
-        let open: Vec<&str> = (whole.config.stages.iter())
-            .filter(|s| s.kind == StageKind::Open)
-            .map(|s| s.id.as_str())
-            .collect();
+        let open = open_stages(&whole.config);
         let split = Keys::Split {
             pick: Pick::Stages(&open),
-            wide: &keys,
+            wide: &Keys::Only(&keys),
             narrow: CLOSED_KEYS,
         };
         let some = dated(Pipeline::load_cached(&root, None, split).unwrap());
@@ -1163,13 +1169,14 @@ mod key_tests {
                     theirs(diagnose_owner(&whole, today, owner)),
                     theirs(diagnose(&whole, today))
                 );
-                // Only the owner's deals with the doctor keys.
-                let split = Keys::Split {
+                // Only the owner's deals with the doctor keys (as `next`
+                // loads: the others' with what spans owners).
+                let mine = Keys::Split {
                     pick: Pick::Owner(owner),
-                    wide: &keys,
+                    wide: &split,
                     narrow: crate::analysis::next::OTHERS_KEYS,
                 };
-                let theirs = dated(Pipeline::load_cached(&root, None, split).unwrap());
+                let theirs = dated(Pipeline::load_cached(&root, None, mine).unwrap());
                 assert_eq!(
                     format!("{:?}", crate::analysis::next::next(&theirs, today, owner)),
                     work

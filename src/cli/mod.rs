@@ -210,8 +210,8 @@ impl Env {
     /// terms (which may name any key) open deals keep only the keys
     /// doctor's checks read ([`funnel::analysis::doctor::keys`]), closed
     /// ones fewer ([`funnel::analysis::doctor::CLOSED_KEYS`]); for one
-    /// `owner`'s work, their deals keep doctor's keys and the others what
-    /// spans owners ([`funnel::analysis::next::OTHERS_KEYS`]).
+    /// `owner`'s work, so do their deals, and the others' keep what spans
+    /// owners ([`funnel::analysis::next::OTHERS_KEYS`]).
     pub fn doctor_snapshot(
         &self,
         terms: &[String],
@@ -222,21 +222,19 @@ impl Env {
         }
         let config = funnel::store::pipeline::load_config(&self.root()?)?;
         let wide = funnel::analysis::doctor::keys(&config);
-        let open: Vec<&str> = (config.stages.iter())
-            .filter(|s| s.kind == funnel::model::config::StageKind::Open)
-            .map(|s| s.id.as_str())
-            .collect();
+        let open = funnel::analysis::doctor::open_stages(&config);
+        let doctor = Keys::Split {
+            pick: Pick::Stages(&open),
+            wide: &Keys::Only(&wide),
+            narrow: funnel::analysis::doctor::CLOSED_KEYS,
+        };
         self.briefed_snapshot(match owner {
             Some(owner) => Keys::Split {
                 pick: Pick::Owner(owner),
-                wide: &wide,
+                wide: &doctor,
                 narrow: funnel::analysis::next::OTHERS_KEYS,
             },
-            None => Keys::Split {
-                pick: Pick::Stages(&open),
-                wide: &wide,
-                narrow: funnel::analysis::doctor::CLOSED_KEYS,
-            },
+            None => doctor,
         })
     }
 

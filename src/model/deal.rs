@@ -199,10 +199,11 @@ pub enum Keys<'a> {
     All,
     /// These keys of every deal.
     Only(&'a [&'a str]),
-    /// `wide` of the deals `pick` picks, `narrow` of the others.
+    /// What `wide` keeps of the deals `pick` picks, `narrow` of the
+    /// others.
     Split {
         pick: Pick<'a>,
-        wide: &'a [&'a str],
+        wide: &'a Keys<'a>,
         narrow: &'a [&'a str],
     },
 }
@@ -226,23 +227,24 @@ impl<'a> Keys<'a> {
         match self {
             Keys::All => None,
             Keys::Only(keys) => Some(keys),
-            Keys::Split { pick, wide, narrow } => Some(match pick {
-                Pick::Owner(whose) if owner == Some(whose.as_bytes()) => wide,
-                Pick::Stages(stages) if stages.contains(&stage) => wide,
-                _ => narrow,
-            }),
+            Keys::Split { pick, wide, narrow } => match pick {
+                Pick::Owner(whose) if owner == Some(whose.as_bytes()) => wide.of(stage, owner),
+                Pick::Stages(stages) if stages.contains(&stage) => wide.of(stage, owner),
+                _ => Some(narrow),
+            },
         }
     }
 
     /// Whether which keys a deal keeps depends on its owner.
     pub fn by_owner(self) -> bool {
-        matches!(
-            self,
+        match self {
             Keys::Split {
                 pick: Pick::Owner(_),
                 ..
-            }
-        )
+            } => true,
+            Keys::Split { wide, .. } => wide.by_owner(),
+            _ => false,
+        }
     }
 
     /// Drops the keys of `deal` that are not kept.
