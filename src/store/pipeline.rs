@@ -107,8 +107,8 @@ impl Pipeline {
             let fresh = loaded.iter().filter(|l| l.encoded.is_some()).count();
             if fresh > 0 || known.len() != cached {
                 let entries = files.iter().zip(&loaded).filter_map(|(rel, l)| {
+                    let stat = rel.1?;
                     let rel = rel.0.to_str()?;
-                    let stat = l.stat?;
                     let table = match &l.encoded {
                         Some(encoded) => encoded.as_slice(),
                         None if l.cached => known.encoded(rel, &stat)?,
@@ -541,12 +541,11 @@ fn read_deal(root: &Path, rel: &Path) -> Result<Deal, Vec<Problem>> {
     }
 }
 
-/// A deal file as loaded: the deal or its problems, the file's stat data
-/// (when caching), whether it came from the cache, and its table encoded
-/// for the cache when it was parsed and can be cached.
+/// A deal file as loaded: the deal or its problems, whether it came from
+/// the cache, and its table encoded for the cache when it was parsed and
+/// can be cached (its stat data is the listing's).
 struct Loaded {
     deal: Result<Deal, Vec<Problem>>,
-    stat: Option<Stat>,
     cached: bool,
     encoded: Option<Vec<u8>>,
 }
@@ -568,7 +567,6 @@ fn load_deal_file(
         deal.blob = Some(blob);
         return Loaded {
             deal: Ok(deal),
-            stat: Some(*stat),
             cached: true,
             encoded: None,
         };
@@ -585,7 +583,6 @@ fn load_deal_file(
     }
     Loaded {
         deal,
-        stat,
         cached: false,
         encoded,
     }
