@@ -23,7 +23,9 @@ const KINDS: [Kind; 6] = [
 /// The top-level keys `next` for one owner reads of other owners' deals:
 /// who owns them, and what a neglected customer spans (an account's last
 /// contact among all its won deals). Their own findings are not that
-/// owner's work; the owner's deals keep [`crate::analysis::doctor::keys`].
+/// owner's work; the owner's deals are loaded as doctor loads them
+/// ([`crate::analysis::doctor::keys`] when open, else
+/// [`crate::analysis::doctor::CLOSED_KEYS`]).
 pub const OTHERS_KEYS: &[&str] = &["account", "last_contact", "owner"];
 
 #[derive(Debug, Clone, Serialize)]

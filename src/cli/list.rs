@@ -1,12 +1,11 @@
 //! `funnel list`: deals as a table, filtered and sorted.
 
-use funnel::model::deal::Keys;
 use std::cmp::Ordering;
 
 use clap::Args;
 use funnel::error::Error;
 use funnel::model::config::StageKind;
-use funnel::model::deal::Deal;
+use funnel::model::deal::{Deal, Keys};
 use funnel::store::pipeline::Pipeline;
 
 use funnel::model::money::amount;

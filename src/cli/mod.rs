@@ -162,7 +162,7 @@ impl Env {
 
     /// Loads the pipeline for a read-only command, warning about files it
     /// had to skip.
-    /// With `keys`, deals keep only those top-level keys (see
+    /// Deals keep the top-level keys `keys` keeps (see
     /// [`Pipeline::load_cached`]).
     pub fn load(&self, keys: Keys<'_>) -> Result<Pipeline, Error> {
         let root = self.root()?;
@@ -200,7 +200,7 @@ impl Env {
     /// [`Env::snapshot`] for a command that prints no timeline (`board`,
     /// `doctor`, `next`, `list`): the history as briefs, see
     /// [`Snapshot::open_briefed`].
-    /// With `keys`, deals keep only those top-level keys (see
+    /// Deals keep the top-level keys `keys` keeps (see
     /// [`Snapshot::open`]).
     pub fn briefed_snapshot(&self, keys: Keys<'_>) -> Result<Snapshot, Error> {
         self.warned(self.open_briefed_snapshot(keys)?)

@@ -358,8 +358,8 @@ fn deal_files(
     Ok((files, problems, hidden))
 }
 
-/// One stage folder's deal files (`STAGE/ID.toml`, by name, each with its
-/// entry to stat it through the open folder), and what is wrong there.
+/// One stage folder's deal files (`STAGE/ID.toml` by name, each with its
+/// stat data when asked for), and what is wrong there.
 #[derive(Default)]
 struct Listing {
     /// `STAGE/ID.toml` in order, with its stat data when asked for.
