@@ -32,6 +32,18 @@ pub fn map<'a, T: Sync, R: Send>(
     map_chunks(items, split, |part| part.iter().map(&f).collect())
 }
 
+/// `f` of each item and its index in `items`, in the items' order.
+pub fn map_indexed<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    split: Split,
+    f: impl Fn(usize, &'a T) -> R + Sync,
+) -> Vec<R> {
+    chunked(items, split, |start, part| {
+        let items = part.iter().enumerate();
+        items.map(|(n, item)| f(start + n, item)).collect()
+    })
+}
+
 /// `f` of each chunk, the results joined in the items' order: for work
 /// that sets something up once per thread (a repository handle, a buffer).
 /// `f` must return one result per item of its chunk. The first chunk runs
@@ -41,16 +53,26 @@ pub fn map_chunks<'a, T: Sync, R: Send>(
     split: Split,
     f: impl Fn(&'a [T]) -> Vec<R> + Sync,
 ) -> Vec<R> {
+    chunked(items, split, |_, part| f(part))
+}
+
+/// `f` of each chunk and the index of its first item, joined in order.
+fn chunked<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    split: Split,
+    f: impl Fn(usize, &'a [T]) -> Vec<R> + Sync,
+) -> Vec<R> {
     let chunk = split.chunk(items.len());
     if items.len() <= chunk {
-        return f(items);
+        return f(0, items);
     }
     let f = &f;
-    let mut parts = items.chunks(chunk);
-    let mine = parts.next().unwrap_or_default();
+    let mut parts = items.chunks(chunk).enumerate();
+    let (_, mine) = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let theirs: Vec<_> = parts.map(|part| scope.spawn(move || f(part))).collect();
-        joined(f(mine), theirs)
+        let theirs: Vec<_> =
+            (parts.map(|(n, part)| scope.spawn(move || f(n * chunk, part)))).collect();
+        joined(f(0, mine), theirs)
     })
 }
 

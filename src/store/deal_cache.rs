@@ -36,6 +36,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use rust_decimal::Decimal;
@@ -127,9 +128,15 @@ pub struct DealCache {
     /// and its encoded table are in `bytes`, and its stat data.
     entries: Vec<(Range<usize>, Stat, Range<usize>)>,
     /// The entries by a hash of their path (no string is copied: the
-    /// path is checked on each look-up, so a collision is only a miss).
-    index: HashMap<u64, u32, BuildHasherDefault<Hashed>>,
+    /// path is checked on each look-up, so a collision is only a miss),
+    /// made on the first file not found where [`DealCache::locate`]
+    /// looks first.
+    index: OnceLock<HashMap<u64, u32, BuildHasherDefault<Hashed>>>,
 }
+
+/// Where a file is recorded in a [`DealCache`] (see [`DealCache::locate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot(u32);
 
 /// A hasher for keys that are hashes already.
 #[derive(Default)]
@@ -169,12 +176,31 @@ impl DealCache {
         self.entries.is_empty()
     }
 
+    /// Where the deal file `rel` (relative to the root), the `n`th file
+    /// listed, is recorded, if it is. The cache is written in listing
+    /// order, so entry `n` is looked at first: when no file came or went,
+    /// every file is found without a look-up by hash.
+    pub fn locate(&self, n: usize, rel: &str) -> Option<Slot> {
+        let n = match self.path(n) == Some(rel.as_bytes()) {
+            true => n,
+            false => self.find(rel)?,
+        };
+        Some(Slot(u32::try_from(n).ok()?))
+    }
+
     /// The table and blob id of the deal file `rel` (relative to the
-    /// root), when it was recorded with exactly `stat` and had settled by
-    /// then; with the top-level keys `keys` keeps (when they depend on the
-    /// deal's owner, it is found in the encoded table first).
-    pub fn table(&self, rel: &str, stat: &Stat, keys: Keys<'_>) -> Option<(toml::Table, [u8; 20])> {
-        let (recorded, encoded) = self.find(rel)?;
+    /// root) recorded at `slot`, when it was recorded with exactly `stat`
+    /// and had settled by then; with the top-level keys `keys` keeps (when
+    /// they depend on the deal's owner, it is found in the encoded table
+    /// first).
+    pub fn table(
+        &self,
+        slot: Slot,
+        rel: &str,
+        stat: &Stat,
+        keys: Keys<'_>,
+    ) -> Option<(toml::Table, [u8; 20])> {
+        let (recorded, encoded) = self.entry(slot)?;
         if recorded != *stat || !recorded.settled(self.started) {
             return None;
         }
@@ -189,18 +215,37 @@ impl DealCache {
         r.done().then_some((table, blob))
     }
 
-    /// The encoded table of the deal file `rel` as recorded with exactly
-    /// `stat`, to be written again unchanged.
-    pub fn encoded(&self, rel: &str, stat: &Stat) -> Option<&[u8]> {
-        let (recorded, encoded) = self.find(rel)?;
+    /// The encoded table recorded at `slot` with exactly `stat`, to be
+    /// written again unchanged.
+    pub fn encoded(&self, slot: Slot, stat: &Stat) -> Option<&[u8]> {
+        let (recorded, encoded) = self.entry(slot)?;
         (recorded == *stat).then_some(encoded)
     }
 
-    fn find(&self, rel: &str) -> Option<(Stat, &[u8])> {
-        let n = *self.index.get(&checksum(rel.as_bytes()))?;
-        let (path, stat, table) = self.entries.get(n as usize)?;
-        (self.bytes.get(path.clone())? == rel.as_bytes())
-            .then(|| Some((*stat, self.bytes.get(table.clone())?)))?
+    fn entry(&self, Slot(n): Slot) -> Option<(Stat, &[u8])> {
+        let (_, stat, table) = self.entries.get(n as usize)?;
+        Some((*stat, self.bytes.get(table.clone())?))
+    }
+
+    /// The path recorded at `n`, if there is an entry `n`.
+    fn path(&self, n: usize) -> Option<&[u8]> {
+        let (path, _, _) = self.entries.get(n)?;
+        self.bytes.get(path.clone())
+    }
+
+    fn find(&self, rel: &str) -> Option<usize> {
+        let index = self.index.get_or_init(|| {
+            let mut index =
+                HashMap::with_capacity_and_hasher(self.entries.len(), Default::default());
+            for n in 0..self.entries.len() {
+                if let (Some(path), Ok(n)) = (self.path(n), u32::try_from(n)) {
+                    index.insert(checksum(path), n);
+                }
+            }
+            index
+        });
+        let n = *index.get(&checksum(rel.as_bytes()))? as usize;
+        (self.path(n)? == rel.as_bytes()).then_some(n)
     }
 
     fn decode(bytes: Vec<u8>, key: &str) -> Option<DealCache> {
@@ -208,12 +253,11 @@ impl DealCache {
         let started = (r.i64()?, r.u32()?);
         let count = r.count()?;
         let mut entries = Vec::with_capacity(count);
-        let mut index = HashMap::with_capacity_and_hasher(count, Default::default());
         let range = |r: &Reader<'_>, len: usize| r.offset()..r.offset() + len;
-        for n in 0..count {
+        for _ in 0..count {
             let len = r.count()?;
             let path = range(&r, len);
-            let hash = checksum(r.str_of(len)?.as_bytes());
+            r.str_of(len)?;
             let stat = Stat {
                 ino: r.u64()?,
                 size: r.u64()?,
@@ -224,7 +268,6 @@ impl DealCache {
             let table = range(&r, len);
             r.take(len)?;
             entries.push((path, stat, table));
-            index.insert(hash, u32::try_from(n).ok()?);
         }
         if !r.done() {
             return None;
@@ -233,7 +276,7 @@ impl DealCache {
             bytes,
             started,
             entries,
-            index,
+            index: OnceLock::new(),
         })
     }
 }
@@ -725,6 +768,40 @@ mod tests {
             ..stat
         };
         assert!(!touched_back.settled((1_002, 0)), "the change time counts");
+    }
+
+    #[test]
+    fn files_are_found_where_listed_and_elsewhere_by_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("pipeline");
+        let stat = |ino| Stat {
+            ino,
+            size: 10,
+            mtime: (1_000, 0),
+            ctime: (1_000, 0),
+        };
+        let rels = ["lead/b.toml", "lead/c.toml", "won/a.toml"];
+        let tables: Vec<Vec<u8>> = (0..3).map(|n| vec![n; 4]).collect();
+        let files = (rels.iter().zip(&tables).enumerate())
+            .map(|(n, (rel, table))| (*rel, stat(n as u64), table.as_slice()));
+        save_deals(dir.path(), &root, (2_000, 0), files).unwrap();
+        let cache = DealCache::open(dir.path(), &root);
+        let table = |n: usize, rel: &str| {
+            let slot = cache.locate(n, rel)?;
+            cache.encoded(slot, &stat(rels.iter().position(|r| *r == rel)? as u64))
+        };
+        // Listed as recorded: each file at its own place.
+        for (n, rel) in rels.iter().enumerate() {
+            assert_eq!(table(n, rel), Some(tables[n].as_slice()), "{rel}");
+        }
+        // A file listed before them: the others one place later.
+        assert_eq!(cache.locate(0, "lead/a.toml"), None);
+        for (n, rel) in rels.iter().enumerate() {
+            assert_eq!(table(n + 1, rel), Some(tables[n].as_slice()), "{rel}");
+        }
+        // Listed beyond the recorded files; a path recorded nowhere.
+        assert_eq!(table(7, "won/a.toml"), Some(tables[2].as_slice()));
+        assert_eq!(cache.locate(1, "lead/c.tom"), None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::hasher::FxMap;
 use crate::model::config::{self, Config};
 use crate::model::deal::{Deal, Keys};
 use crate::model::problem::{Problem, did_you_mean};
-use crate::store::deal_cache::{self, DealCache, Instant, Stat};
+use crate::store::deal_cache::{self, DealCache, Instant, Slot, Stat};
 
 #[derive(Debug)]
 pub struct Pipeline {
@@ -106,12 +106,13 @@ impl Pipeline {
             let cached = loaded.iter().filter(|l| l.cached).count();
             let fresh = loaded.iter().filter(|l| l.encoded.is_some()).count();
             if fresh > 0 || known.len() != cached {
-                let entries = files.iter().zip(&loaded).filter_map(|(rel, l)| {
+                let entries = files.iter().zip(&loaded).enumerate();
+                let entries = entries.filter_map(|(n, (rel, l))| {
                     let stat = rel.1?;
                     let rel = rel.0.to_str()?;
                     let table = match &l.encoded {
                         Some(encoded) => encoded.as_slice(),
-                        None if l.cached => known.encoded(rel, &stat)?,
+                        None if l.cached => known.encoded(known.locate(n, rel)?, &stat)?,
                         None => return None,
                     };
                     Some((rel, stat, table))
@@ -557,11 +558,13 @@ fn load_deal_file(
     root: &Path,
     (rel, stat): &(PathBuf, Option<Stat>),
     cache: Option<(&DealCache, Instant)>,
+    slot: Option<Slot>,
     keys: Keys<'_>,
 ) -> Loaded {
     let stat = cache.and(*stat);
-    if let (Some((cache, _)), Some(stat), Some(key)) = (cache, &stat, rel.to_str())
-        && let Some((fields, blob)) = cache.table(key, stat, keys)
+    if let (Some((cache, _)), Some(slot), Some(stat), Some(key)) =
+        (cache, slot, &stat, rel.to_str())
+        && let Some((fields, blob)) = cache.table(slot, key, stat, keys)
     {
         let mut deal = Deal::from_table(rel, fields);
         deal.blob = Some(blob);
@@ -647,6 +650,8 @@ fn assemble(
     }
 }
 
+/// Loads `files`, on every core, keeping their order; each from `cache`
+/// when it is recorded there as it is now.
 fn parse_all(
     root: &Path,
     files: &[(PathBuf, Option<Stat>)],
@@ -659,7 +664,11 @@ fn parse_all(
         threads: 8,
         min_chunk: 256,
     };
-    crate::parallel::map(files, split, |rel| load_deal_file(root, rel, cache, keys))
+    crate::parallel::map_indexed(files, split, |n, file| {
+        let slot = cache.zip(file.0.to_str());
+        let slot = slot.and_then(|((cache, _), rel)| cache.locate(n, rel));
+        load_deal_file(root, file, cache, slot, keys)
+    })
 }
 
 /// A copy of the example pipeline (its configuration and stage folders)
@@ -743,7 +752,15 @@ mod tests {
             let stat = std::fs::symlink_metadata(self.root().join(rel))
                 .ok()
                 .and_then(|meta| Stat::of(&meta));
-            load_deal_file(&self.root(), &(PathBuf::from(rel), stat), cache, Keys::All).cached
+            let slot = known.locate(0, rel);
+            load_deal_file(
+                &self.root(),
+                &(PathBuf::from(rel), stat),
+                cache,
+                slot,
+                Keys::All,
+            )
+            .cached
         }
 
         fn cache_file(&self) -> PathBuf {
