@@ -29,7 +29,7 @@ pub fn map<'a, T: Sync, R: Send>(
     split: Split,
     f: impl Fn(&'a T) -> R + Sync,
 ) -> Vec<R> {
-    map_chunks(items, split, |part| part.iter().map(&f).collect())
+    map_chunks(items, split, |_, part| part.iter().map(&f).collect())
 }
 
 /// `f` of each item and its index in `items`, in the items' order.
@@ -38,26 +38,18 @@ pub fn map_indexed<'a, T: Sync, R: Send>(
     split: Split,
     f: impl Fn(usize, &'a T) -> R + Sync,
 ) -> Vec<R> {
-    chunked(items, split, |start, part| {
+    map_chunks(items, split, |start, part| {
         let items = part.iter().enumerate();
         items.map(|(n, item)| f(start + n, item)).collect()
     })
 }
 
-/// `f` of each chunk, the results joined in the items' order: for work
-/// that sets something up once per thread (a repository handle, a buffer).
-/// `f` must return one result per item of its chunk. The first chunk runs
-/// on the calling thread.
+/// `f` of each chunk and the index of its first item, the results joined
+/// in the items' order: for work that sets something up once per thread
+/// (a repository handle, a buffer, a place to look first). `f` must
+/// return one result per item of its chunk. The first chunk runs on the
+/// calling thread.
 pub fn map_chunks<'a, T: Sync, R: Send>(
-    items: &'a [T],
-    split: Split,
-    f: impl Fn(&'a [T]) -> Vec<R> + Sync,
-) -> Vec<R> {
-    chunked(items, split, |_, part| f(part))
-}
-
-/// `f` of each chunk and the index of its first item, joined in order.
-fn chunked<'a, T: Sync, R: Send>(
     items: &'a [T],
     split: Split,
     f: impl Fn(usize, &'a [T]) -> Vec<R> + Sync,
@@ -158,11 +150,18 @@ mod tests {
         // 10 items, at least 3 a chunk: 3, 3, 3, 1 on 8 cores or more;
         // never fewer than 3 but the last; always all 10 in order.
         let items: Vec<u32> = (0..10).collect();
-        let sizes = map_chunks(&items, WIDE, |part| vec![part.len(); part.len()]);
+        let sizes = map_chunks(&items, WIDE, |_, part| vec![part.len(); part.len()]);
         assert_eq!(sizes.len(), 10);
         assert!(sizes[..9].iter().all(|s| *s >= 3), "{sizes:?}");
-        let same = map_chunks(&items, WIDE, <[u32]>::to_vec);
+        let same = map_chunks(&items, WIDE, |_, part| part.to_vec());
         assert_eq!(same, items);
+        // Each chunk is told where it starts; each item its index.
+        let starts = map_chunks(&items, WIDE, |start, part| {
+            (0..part.len()).map(|n| start + n).collect()
+        });
+        assert_eq!(starts, (0..10).collect::<Vec<usize>>());
+        let indexed = map_indexed(&items, WIDE, |n, item| (n, *item));
+        assert!(indexed.iter().all(|(n, item)| *n as u32 == *item));
         // Below the minimum: one chunk, on this thread.
         let here = std::thread::current().id();
         let small = Split {

@@ -61,9 +61,9 @@ pub fn fill_facts(pipeline: &mut Pipeline, history: &History) {
 /// committed at HEAD, in the stage folder it is in there (the same blob id).
 pub fn fill_brief_facts(pipeline: &mut Pipeline, briefs: &Briefs) -> usize {
     let config = &pipeline.config;
-    // A look-up in a map of every deal waits on memory: on every core.
-    let found = parallel::map(&pipeline.deals, ON_EVERY_CORE, |deal| {
-        let brief = briefs.deals.get(&deal.id)?;
+    let found = briefs.matched(&pipeline.deals, ON_EVERY_CORE, |deal| &deal.id);
+    let found = parallel::map_indexed(&pipeline.deals, ON_EVERY_CORE, |n, deal| {
+        let brief = found[n]?;
         let same_stage = briefs.stage(brief) == Some(deal.stage.as_str());
         let entered = brief.entered.filter(|_| same_stage).map(|(_, at)| at);
         let facts = facts_of(config, brief.added_at, brief.last_change, entered);

@@ -158,7 +158,7 @@ impl Workspace {
         // The briefs know when each deal entered its stage: no history walk.
         let stages: Vec<&str> = self.config().stage_ids().collect();
         let briefs = crate::git::history::load_briefs(&self.repo, &stages, &mut |_, _| {})?;
-        if let Some(brief) = briefs.deals.get(id)
+        if let Some(brief) = briefs.get(id)
             && let Some((_, entered)) = brief.entered
             && at < entered
         {

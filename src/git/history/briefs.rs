@@ -40,8 +40,12 @@ pub struct Brief {
 /// The briefs of every deal at HEAD.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Briefs {
-    /// By the deal's ID at HEAD.
-    pub deals: FxMap<String, Brief>,
+    /// Each deal's ID at HEAD and its brief, in the order HEAD's files
+    /// are listed (by stage, then by file name; see [`listing_order`]),
+    /// which is a loaded pipeline's order where the work tree is HEAD's:
+    /// deals are matched to their briefs in one pass (see
+    /// [`Briefs::matched`]). An ID is there once.
+    pub deals: Vec<(String, Brief)>,
     /// The stage folders, in funnel order: a brief's stage is a number here.
     pub stages: Vec<String>,
     /// The timelines whose stage entries contradict their order (an entry
@@ -55,7 +59,7 @@ pub struct Briefs {
 impl Briefs {
     /// The briefs of `history`'s deals; `stages` as the history was loaded.
     pub fn of(history: &History, stages: &[&str]) -> Briefs {
-        let deals = history
+        let mut deals = history
             .deals
             .iter()
             .map(|(id, timeline)| {
@@ -71,7 +75,8 @@ impl Briefs {
                 };
                 (id.clone(), brief)
             })
-            .collect();
+            .collect::<Vec<_>>();
+        deals.sort_unstable_by(listing_order);
         let mut skewed: Vec<Timeline> = history
             .deals
             .values()
@@ -106,6 +111,32 @@ impl Briefs {
     /// have there, an entry dated before the one it follows): the caller
     /// then loads the history.
     pub(super) fn advance(&mut self, changes: &[DealChange], at: Timestamp) -> bool {
+        // The briefs of the deals the commit changed are taken out, by ID,
+        // and put back in order: the others stay where they are.
+        let changed: FxMap<&str, ()> = changes.iter().map(|c| (c.id.as_str(), ())).collect();
+        let mut touched = FxMap::default();
+        self.deals.retain(|(id, brief)| {
+            let keep = !changed.contains_key(id.as_str());
+            if !keep {
+                touched.insert(id.clone(), *brief);
+            }
+            keep
+        });
+        let done = self.advance_in(&mut touched, changes, at);
+        self.deals.extend(touched);
+        // A stable sort: linear on the run already in order.
+        self.deals.sort_by(listing_order);
+        done
+    }
+
+    /// [`Briefs::advance`] of `deals`, the briefs by ID of the deals
+    /// `changes` changed.
+    fn advance_in(
+        &self,
+        deals: &mut FxMap<String, Brief>,
+        changes: &[DealChange],
+        at: Timestamp,
+    ) -> bool {
         let stages = &self.stages;
         let number = |stage: &str| {
             let n = stages.iter().position(|s| s == stage)?;
@@ -115,7 +146,7 @@ impl Briefs {
             if self.skewed.iter().any(|t| t.id == change.id) {
                 return false;
             }
-            let brief = self.deals.get(&change.id);
+            let brief = deals.get(&change.id);
             let stage_of =
                 |brief: &Brief| brief.entered.and_then(|(n, _)| stages.get(usize::from(n)));
             let was = brief.and_then(stage_of);
@@ -131,17 +162,16 @@ impl Briefs {
                         entered: Some((n, at)),
                         blob: Some(*blob),
                     };
-                    self.deals.insert(change.id.clone(), brief);
+                    deals.insert(change.id.clone(), brief);
                 }
                 (Some((from, _)), None) => {
                     if was != Some(from) {
                         return false;
                     }
-                    self.deals.remove(&change.id);
+                    deals.remove(&change.id);
                 }
                 (Some((from, _)), Some((to, blob))) => {
-                    let (Some(brief), Some(n)) = (self.deals.get_mut(&change.id), number(to))
-                    else {
+                    let (Some(brief), Some(n)) = (deals.get_mut(&change.id), number(to)) else {
                         return false;
                     };
                     if was != Some(from) {
@@ -166,6 +196,62 @@ impl Briefs {
         let (stage, _) = brief.entered?;
         self.stages.get(usize::from(stage)).map(String::as_str)
     }
+
+    /// The brief of the deal `id`, for one look-up (it reads the briefs
+    /// in turn; for many, see [`Briefs::matched`]).
+    pub fn get(&self, id: &str) -> Option<&Brief> {
+        self.deals
+            .iter()
+            .find(|(at, _)| at == id)
+            .map(|(_, brief)| brief)
+    }
+
+    /// The brief of each of `ids` (in the order of a loaded pipeline's
+    /// deals), on every core. A deal's brief is looked for first just
+    /// after the one found before it, so a pipeline that is HEAD's is
+    /// matched in one pass over both; the others (deals added, moved or
+    /// removed since HEAD) are looked up by ID.
+    pub fn matched<'a, T: Sync>(
+        &'a self,
+        items: &[T],
+        split: crate::parallel::Split,
+        id: impl Fn(&T) -> &str + Sync,
+    ) -> Vec<Option<&'a Brief>> {
+        let by_id: std::sync::OnceLock<FxMap<&str, usize>> = std::sync::OnceLock::new();
+        let position = |id: &str| {
+            let by_id = by_id.get_or_init(|| {
+                let ids = self.deals.iter().enumerate();
+                ids.map(|(n, (id, _))| (id.as_str(), n)).collect()
+            });
+            by_id.get(id).copied()
+        };
+        crate::parallel::map_chunks(items, split, |start, part| {
+            let mut next = start;
+            (part.iter())
+                .map(|item| {
+                    let id = id(item);
+                    let n = match self.deals.get(next) {
+                        Some((at, _)) if at == id => next,
+                        _ => position(id)?,
+                    };
+                    next = n + 1;
+                    Some(&self.deals[n].1)
+                })
+                .collect()
+        })
+    }
+}
+
+/// The order of HEAD's deal files in a listing: by the number of their
+/// stage (those in none last), then as `ID.toml` names sort.
+fn listing_order((a, of_a): &(String, Brief), (b, of_b): &(String, Brief)) -> std::cmp::Ordering {
+    let stage = |brief: &Brief| brief.entered.map_or(u32::MAX, |(n, _)| u32::from(n));
+    (stage(of_a).cmp(&stage(of_b))).then_with(|| file_name(a).cmp(file_name(b)))
+}
+
+/// The bytes of `ID.toml`.
+fn file_name(id: &str) -> impl Iterator<Item = &u8> {
+    id.as_bytes().iter().chain(b".toml")
 }
 
 /// Whether a timeline has an entry dated before the one it follows.
@@ -254,7 +340,7 @@ pub(super) fn decode(
     let mut input = Reader::open(bytes, MAGIC, VERSION, key)?;
     let head = CommitId(git2::Oid::from_bytes(&input.array::<20>()?).ok()?);
     let count = input.count()?;
-    let mut deals = FxMap::with_capacity_and_hasher(count, Default::default());
+    let mut deals = Vec::with_capacity(count);
     for _ in 0..count {
         let id = input.str()?.to_string();
         let added_at = get_time(&mut input)?;
@@ -275,7 +361,12 @@ pub(super) fn decode(
             entered,
             blob,
         };
-        deals.insert(id, brief);
+        deals.push((id, brief));
+    }
+    // Written in order; a file that is not (written before they were) is
+    // put in order, and written so at the next commit.
+    if !deals.is_sorted_by(|a, b| listing_order(a, b).is_le()) {
+        deals.sort_unstable_by(listing_order);
     }
     let count = input.count()?;
     let mut skewed = Vec::with_capacity(count);
@@ -331,25 +422,26 @@ mod tests {
             commit,
             author_email: "ana@example.com".to_string(),
         };
-        let mut deals = FxMap::default();
-        deals.insert(
-            "acme".to_string(),
-            Brief {
-                added_at: at(1_000),
-                last_change: at(5_000),
-                entered: Some((1, at(2_000))),
-                blob: Some(BlobId(git2::Oid::from_bytes(&[9; 20]).unwrap())),
-            },
-        );
-        deals.insert(
-            "bare".to_string(),
-            Brief {
-                added_at: Timestamp::new(-10, -5).unwrap(),
-                last_change: at(0),
-                entered: None,
-                blob: None,
-            },
-        );
+        let deals = vec![
+            (
+                "acme".to_string(),
+                Brief {
+                    added_at: at(1_000),
+                    last_change: at(5_000),
+                    entered: Some((1, at(2_000))),
+                    blob: Some(BlobId(git2::Oid::from_bytes(&[9; 20]).unwrap())),
+                },
+            ),
+            (
+                "bare".to_string(),
+                Brief {
+                    added_at: Timestamp::new(-10, -5).unwrap(),
+                    last_change: at(0),
+                    entered: None,
+                    blob: None,
+                },
+            ),
+        ];
         Briefs {
             deals,
             stages: vec!["lead".into(), "won".into()],
@@ -366,6 +458,52 @@ mod tests {
             }],
             partial: None,
         }
+    }
+
+    #[test]
+    fn deals_are_matched_to_briefs_in_listing_order_and_by_id_elsewhere() {
+        let brief = |stage: Option<u16>, seconds| Brief {
+            added_at: at(seconds),
+            last_change: at(seconds),
+            entered: stage.map(|n| (n, at(seconds))),
+            blob: None,
+        };
+        let stages = ["lead", "won"];
+        let mut briefs = briefs();
+        briefs.skewed.clear();
+        briefs.deals = vec![
+            ("zeta".into(), brief(Some(1), 1)),
+            ("acme".into(), brief(Some(1), 2)),
+            ("acme-2".into(), brief(Some(1), 3)),
+            ("gone".into(), brief(None, 4)),
+            ("beta".into(), brief(Some(0), 5)),
+        ];
+        // As HEAD's files are listed: lead/beta, won/acme-2 (`-` sorts
+        // before `.toml`), won/acme, won/zeta; a file in no stage last.
+        let head = CommitId(git2::Oid::from_bytes(&[1; 20]).unwrap());
+        let (_, read) = decode(&encode(&briefs, head, "key"), "key", &stages, None).unwrap();
+        let order: Vec<&str> = read.deals.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(order, ["beta", "acme-2", "acme", "zeta", "gone"]);
+        // A work tree with a deal added at the front and one moved: each
+        // deal still gets its own brief; the new one none.
+        let listed = ["aaa-new", "acme", "beta", "acme-2", "zeta", "gone"];
+        let one = crate::parallel::Split {
+            threads: 1,
+            min_chunk: 1,
+        };
+        let two = crate::parallel::Split {
+            threads: 2,
+            min_chunk: 1,
+        };
+        for split in [one, two] {
+            let found = read.matched(&listed, split, |id| id);
+            let added: Vec<Option<i64>> = (found.iter())
+                .map(|b| b.map(|b| b.added_at.as_second()))
+                .collect();
+            assert_eq!(added, [None, Some(2), Some(5), Some(3), Some(1), Some(4)]);
+        }
+        assert_eq!(read.get("zeta").map(|b| b.added_at), Some(at(1)));
+        assert_eq!(read.get("nobody"), None);
     }
 
     #[test]

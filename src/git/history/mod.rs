@@ -522,7 +522,7 @@ pub fn blob_texts(repo: &Repo, blobs: &[BlobId]) -> Vec<Option<String>> {
         part.iter().map(|&n| (n, read(&mut objects, n))).collect()
     };
     let mut texts = vec![None; blobs.len()];
-    for (n, text) in crate::parallel::map_chunks(&order, split, read_part) {
+    for (n, text) in crate::parallel::map_chunks(&order, split, |_, part| read_part(part)) {
         texts[n] = text.or_else(|| read(&mut objects, n));
     }
     texts
