@@ -246,12 +246,15 @@ impl Briefs {
 /// stage (those in none last), then as `ID.toml` names sort.
 fn listing_order((a, of_a): &(String, Brief), (b, of_b): &(String, Brief)) -> std::cmp::Ordering {
     let stage = |brief: &Brief| brief.entered.map_or(u32::MAX, |(n, _)| u32::from(n));
-    (stage(of_a).cmp(&stage(of_b))).then_with(|| file_name(a).cmp(file_name(b)))
+    (stage(of_a).cmp(&stage(of_b))).then_with(|| file_order(a, b))
 }
 
-/// The bytes of `ID.toml`.
-fn file_name(id: &str) -> impl Iterator<Item = &u8> {
-    id.as_bytes().iter().chain(b".toml")
+/// How `A.toml` and `B.toml` sort (`acme-2.toml` before `acme.toml`).
+fn file_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let same = a.len().min(b.len());
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let rest = |id: &[u8]| -> Vec<u8> { [&id[same..], b".toml"].concat() };
+    (a[..same].cmp(&b[..same])).then_with(|| rest(a).cmp(&rest(b)))
 }
 
 /// Whether a timeline has an entry dated before the one it follows.
@@ -328,15 +331,16 @@ pub(super) fn encode(briefs: &Briefs, head: CommitId, key: &str) -> Vec<u8> {
     out.seal()
 }
 
-/// The commit the briefs in `bytes` were made at, and the briefs, when
-/// they were made for `key` and decode to the end; `stages` and `partial`
-/// are this load's.
+/// The commit the briefs in `bytes` were made at, the briefs, and whether
+/// the file had them in listing order (one written by an earlier version
+/// did not: they are put in order), when they were made for `key` and
+/// decode to the end; `stages` and `partial` are this load's.
 pub(super) fn decode(
     bytes: &[u8],
     key: &str,
     stages: &[&str],
     partial: Option<String>,
-) -> Option<(CommitId, Briefs)> {
+) -> Option<(CommitId, Briefs, bool)> {
     let mut input = Reader::open(bytes, MAGIC, VERSION, key)?;
     let head = CommitId(git2::Oid::from_bytes(&input.array::<20>()?).ok()?);
     let count = input.count()?;
@@ -363,9 +367,8 @@ pub(super) fn decode(
         };
         deals.push((id, brief));
     }
-    // Written in order; a file that is not (written before they were) is
-    // put in order, and written so at the next commit.
-    if !deals.is_sorted_by(|a, b| listing_order(a, b).is_le()) {
+    let in_order = deals.is_sorted_by(|a, b| listing_order(a, b).is_le());
+    if !in_order {
         deals.sort_unstable_by(listing_order);
     }
     let count = input.count()?;
@@ -403,7 +406,7 @@ pub(super) fn decode(
         skewed,
         partial,
     };
-    input.done().then_some((head, briefs))
+    input.done().then_some((head, briefs, in_order))
 }
 
 #[cfg(test)]
@@ -481,9 +484,13 @@ mod tests {
         // As HEAD's files are listed: lead/beta, won/acme-2 (`-` sorts
         // before `.toml`), won/acme, won/zeta; a file in no stage last.
         let head = CommitId(git2::Oid::from_bytes(&[1; 20]).unwrap());
-        let (_, read) = decode(&encode(&briefs, head, "key"), "key", &stages, None).unwrap();
+        let (_, read, in_order) =
+            decode(&encode(&briefs, head, "key"), "key", &stages, None).unwrap();
+        assert!(!in_order, "written out of order, as an earlier version did");
         let order: Vec<&str> = read.deals.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(order, ["beta", "acme-2", "acme", "zeta", "gone"]);
+        let again = decode(&encode(&read, head, "key"), "key", &stages, None);
+        assert_eq!(again, Some((head, read.clone(), true)));
         // A work tree with a deal added at the front and one moved: each
         // deal still gets its own brief; the new one none.
         let listed = ["aaa-new", "acme", "beta", "acme-2", "zeta", "gone"];
@@ -512,7 +519,10 @@ mod tests {
         let other = CommitId(git2::Oid::from_bytes(&[2; 20]).unwrap());
         let stages = ["lead", "won"];
         let bytes = encode(&briefs(), head, "key");
-        assert_eq!(decode(&bytes, "key", &stages, None), Some((head, briefs())));
+        assert_eq!(
+            decode(&bytes, "key", &stages, None),
+            Some((head, briefs(), true))
+        );
         assert_ne!(encode(&briefs(), other, "key"), bytes);
         assert_eq!(decode(&bytes, "other key", &stages, None), None);
         // A stage number past the stage list is not believed.

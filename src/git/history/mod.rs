@@ -195,8 +195,10 @@ pub fn load_briefs(
     ));
     let bytes = std::fs::read(&path).unwrap_or_default();
     let briefs = match briefs::decode(&bytes, &key, stages, partial) {
-        Some((made_at, briefs)) if made_at == head => return Ok(briefs),
-        Some((made_at, briefs)) => advance(repo, stages, briefs, made_at, head),
+        Some((made_at, briefs, true)) if made_at == head => return Ok(briefs),
+        // Put in order as read: written so below, read so next time.
+        Some((made_at, briefs, false)) if made_at == head => Some(briefs),
+        Some((made_at, briefs, _)) => advance(repo, stages, briefs, made_at, head),
         None => None,
     };
     let briefs = match briefs {
