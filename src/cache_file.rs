@@ -25,6 +25,31 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A cache file's bytes, mapped into memory (read as they are touched,
+/// from the page cache, with no copy).
+#[derive(Default)]
+pub struct Mapped(Option<memmap2::Mmap>);
+
+impl Mapped {
+    /// The bytes of the file at `path`; `None` when it cannot be opened.
+    pub fn open(path: &Path) -> Option<Mapped> {
+        let file = std::fs::File::open(path).ok()?;
+        // SAFETY: a cache file is never changed in place: it is written to
+        // a temporary file renamed over it (`write_atomically`), which
+        // leaves the file mapped here as it was.
+        let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+        Some(Mapped(Some(map)))
+    }
+}
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or_default()
+    }
+}
+
 /// A 64-bit checksum, eight bytes at a time. It guards against damage (a
 /// torn or truncated write, a flipped bit), not against an adversary, and
 /// it is fast enough to check an 8 MB history cache on every load.

@@ -121,7 +121,7 @@ pub fn instant(at: SystemTime) -> Option<Instant> {
 /// The deal files an earlier run recorded for one pipeline.
 #[derive(Default)]
 pub struct DealCache {
-    bytes: Vec<u8>,
+    bytes: crate::cache_file::Mapped,
     /// When the run that wrote the cache started.
     started: Instant,
     /// Each file: where its path relative to the root (`STAGE/ID.toml`)
@@ -161,8 +161,7 @@ impl DealCache {
     /// none, or it is damaged, foreign or of another version.
     pub fn open(dir: &Path, root: &Path) -> DealCache {
         let key = deals_key(root);
-        std::fs::read(deals_path(dir, &key))
-            .ok()
+        crate::cache_file::Mapped::open(&deals_path(dir, &key))
             .and_then(|bytes| DealCache::decode(bytes, &key))
             .unwrap_or_default()
     }
@@ -248,7 +247,7 @@ impl DealCache {
         (self.path(n)? == rel.as_bytes()).then_some(n)
     }
 
-    fn decode(bytes: Vec<u8>, key: &str) -> Option<DealCache> {
+    fn decode(bytes: crate::cache_file::Mapped, key: &str) -> Option<DealCache> {
         let mut r = Reader::open(&bytes, DEALS_MAGIC, DEALS_VERSION, key)?;
         let started = (r.i64()?, r.u32()?);
         let count = r.count()?;
