@@ -186,6 +186,7 @@ mod tests {
                 deals,
                 problems: Vec::new(),
                 hidden: 0,
+                temp_files: Vec::new(),
             };
             let today = jiff::civil::date(2026, 11, 27);
             format!("{:?}", board(&pipeline, today))

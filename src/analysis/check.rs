@@ -237,6 +237,7 @@ mod tests {
             deals: vec![deal],
             problems: Vec::new(),
             hidden: 0,
+            temp_files: Vec::new(),
         };
         let today = jiff::civil::date(2026, 11, 27);
         assert_eq!(

@@ -695,6 +695,7 @@ new_value = { amount = 7000, per = "week" }
             deals,
             problems: Vec::new(),
             hidden: 0,
+            temp_files: Vec::new(),
         }
     }
 
@@ -726,6 +727,7 @@ new_value = { amount = 7000, per = "week" }
             deals,
             problems: Vec::new(),
             hidden: 0,
+            temp_files: Vec::new(),
         };
         diagnose(&pipeline, today())
             .into_iter()

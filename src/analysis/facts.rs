@@ -417,6 +417,7 @@ mod tests {
             deals,
             problems: Vec::new(),
             hidden: 0,
+            temp_files: Vec::new(),
         }
     }
 

@@ -213,6 +213,7 @@ impl Snapshot {
             deals,
             problems,
             hidden: 0,
+            temp_files: Vec::new(),
         };
         Snapshot::of(pipeline, history, repo, cache)
     }

@@ -79,6 +79,7 @@ pub fn trend(
                 deals,
                 problems,
                 hidden: 0,
+                temp_files: Vec::new(),
             };
             let records = facts::records(&then, &history, end, sources.values, false);
             let figures = report(config, &records, &period, end);

@@ -111,9 +111,16 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
                 .collect(),
         };
         notes.extend(
-            funnel::store::write::state_notes(repo, &stages, hook_of, in_git_hook, clean)?
-                .into_iter()
-                .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(p))),
+            funnel::store::write::state_notes(
+                repo,
+                &stages,
+                hook_of,
+                in_git_hook,
+                clean,
+                &pipeline.temp_files,
+            )?
+            .into_iter()
+            .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(p))),
         );
     }
     // The editor schemas, when the pipeline keeps them, follow funnel.toml.

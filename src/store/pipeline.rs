@@ -37,6 +37,9 @@ pub struct Pipeline {
     /// Hidden `.toml` files and hidden folders in the stage folders: no
     /// deal to funnel, but files git may track or list as untracked.
     pub hidden: usize,
+    /// The temporary files (`STAGE/.NAME.funnel-tmp`) that interrupted
+    /// writes left in the stage folders, as the load listed them.
+    pub temp_files: Vec<String>,
 }
 
 /// The nearest folder from `start` upward that holds `funnel.toml`.
@@ -98,7 +101,12 @@ impl Pipeline {
             },
             || deal_files(root, &config, started.is_some()),
         );
-        let (files, problems, hidden) = listed?;
+        let Listing {
+            files,
+            problems,
+            hidden,
+            temp_files,
+        } = listed?;
         let loaded = parse_all(root, &files, known.as_ref(), started, keys);
         if let (Some(dir), Some(started), Some(known)) = (cache, started, &known) {
             // Rewritten when a file that can be cached was parsed, or one
@@ -124,6 +132,7 @@ impl Pipeline {
         let results = loaded.into_iter().map(|l| l.deal).collect();
         Ok(Pipeline {
             hidden,
+            temp_files,
             ..assemble(root, config, results, problems)
         })
     }
@@ -178,6 +187,7 @@ impl Pipeline {
             deals: Vec::new(),
             problems: Vec::new(),
             hidden: 0,
+            temp_files: Vec::new(),
         })
     }
 
@@ -212,7 +222,7 @@ impl Pipeline {
             }
         }
         let Some(rel) = file else {
-            let (files, _, _) = deal_files(&self.root, &self.config, false)?;
+            let files = deal_files(&self.root, &self.config, false)?.files;
             let ids: Vec<&str> = files
                 .iter()
                 .filter_map(|(f, _)| f.file_stem().and_then(|s| s.to_str()))
@@ -290,7 +300,7 @@ impl Pipeline {
 /// and links are left out (`check` reports them).
 pub fn deal_paths(root: &Path, config: &Config) -> Result<Vec<PathBuf>> {
     Ok(deal_files(root, config, false)?
-        .0
+        .files
         .into_iter()
         .map(|(rel, _)| rel)
         .collect())
@@ -298,12 +308,7 @@ pub fn deal_paths(root: &Path, config: &Config) -> Result<Vec<PathBuf>> {
 
 /// With `stat`, each file's stat data too, taken through the open folder
 /// (no path is looked up again) before any file is read.
-#[allow(clippy::type_complexity)]
-fn deal_files(
-    root: &Path,
-    config: &Config,
-    stat: bool,
-) -> Result<(Vec<(PathBuf, Option<Stat>)>, Vec<Problem>, usize)> {
+fn deal_files(root: &Path, config: &Config, stat: bool) -> Result<Listing> {
     // The biggest folder first (a folder's size grows with its entries),
     // each listed on a core of its own.
     let mut order: Vec<(u64, usize)> = (config.stages.iter().enumerate())
@@ -322,13 +327,15 @@ fn deal_files(
         .into_iter()
         .map(|(_, listing)| listing)
         .collect::<Result<Vec<_>>>()?;
-    let mut problems = Vec::new();
-    let mut hidden = 0;
-    let mut files = Vec::with_capacity(listings.iter().map(|l| l.files.len()).sum());
+    let mut all = Listing {
+        files: Vec::with_capacity(listings.iter().map(|l| l.files.len()).sum()),
+        ..Listing::default()
+    };
     for mut listing in listings {
-        problems.append(&mut listing.problems);
-        hidden += listing.hidden;
-        files.append(&mut listing.files);
+        all.problems.append(&mut listing.problems);
+        all.hidden += listing.hidden;
+        all.files.append(&mut listing.files);
+        all.temp_files.append(&mut listing.temp_files);
     }
     for entry in folders_in(root)? {
         let name = entry.file_name();
@@ -347,7 +354,7 @@ fn deal_files(
                     config.stage_ids().collect::<Vec<_>>().join(", ")
                 ),
             };
-            problems.push(
+            all.problems.push(
                 Problem::file(
                     name.as_ref(),
                     format!("`{name}` is not a stage, but holds deal files"),
@@ -356,10 +363,10 @@ fn deal_files(
             );
         }
     }
-    Ok((files, problems, hidden))
+    Ok(all)
 }
 
-/// One stage folder's deal files (`STAGE/ID.toml` by name, each with its
+/// Stage folders' deal files (`STAGE/ID.toml` by name, each with its
 /// stat data when asked for), and what is wrong there.
 #[derive(Default)]
 struct Listing {
@@ -368,12 +375,15 @@ struct Listing {
     problems: Vec<Problem>,
     /// Hidden `.toml` files and folders.
     hidden: usize,
+    /// `STAGE/NAME` of the temporary files interrupted writes left.
+    temp_files: Vec<String>,
 }
 
 /// The listing of `stage`'s folder under `root` (none when it is missing).
 fn list_stage(root: &Path, stage: &crate::model::config::Stage, stat: bool) -> Result<Listing> {
     let mut problems = Vec::new();
     let mut hidden = 0;
+    let mut temp_files = Vec::new();
     let dir = root.join(&stage.id);
     if is_link(&dir) {
         let (message, hint) = link_problem(Path::new(&stage.id), LinkAt::Stage);
@@ -401,6 +411,8 @@ fn list_stage(root: &Path, stage: &crate::model::config::Stage, stat: bool) -> R
         if name.starts_with('.') {
             if name.ends_with(".toml") || file_type.is_some_and(|t| t.is_dir()) {
                 hidden += 1;
+            } else if crate::store::write::is_temp_name(name) {
+                temp_files.push(format!("{}/{name}", stage.id));
             }
             continue;
         }
@@ -457,12 +469,14 @@ fn list_stage(root: &Path, stage: &crate::model::config::Stage, stat: bool) -> R
     // Sorted as strings (they are UTF-8), not as paths (component by
     // component): the same order at a tenth of the cost.
     files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    temp_files.sort_unstable();
     Ok(Listing {
         files: (files.into_iter())
             .map(|(rel, stat)| (PathBuf::from(rel), stat))
             .collect(),
         problems,
         hidden,
+        temp_files,
     })
 }
 
@@ -647,6 +661,7 @@ fn assemble(
         deals,
         problems,
         hidden: 0,
+        temp_files: Vec::new(),
     }
 }
 

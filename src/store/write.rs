@@ -773,13 +773,16 @@ fn oid<T: std::str::FromStr<Err = Error>>(hex: &str) -> Result<T> {
 /// `check` run by the hooks of that command says nothing of its work.
 /// `in_git_hook` leaves out the changes not committed (a pre-commit hook
 /// sees the commit being made); `clean` says nothing can differ from HEAD
-/// ([`super::status::known_clean`]), so git's status is not asked.
+/// ([`super::status::known_clean`]), so git's status is not asked;
+/// `temp_files` are those the load of the pipeline listed
+/// ([`crate::store::pipeline::Pipeline::temp_files`]).
 pub fn state_notes(
     repo: &Repo,
     stages: &[&str],
     hook_of: Option<u32>,
     in_git_hook: bool,
     clean: bool,
+    temp_files: &[String],
 ) -> Result<Vec<Note>> {
     let mut notes = Vec::new();
     if let Some(pid) = super::lock::held_by(repo.common_dir()) {
@@ -876,23 +879,13 @@ pub fn state_notes(
             }
         }
     }
-    let root = repo.workdir.join(&repo.prefix);
-    for stage in stages {
-        let Ok(entries) = std::fs::read_dir(root.join(stage)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if is_temp_name(&name) {
-                let path = format!("{stage}/{name}");
-                notes.push(Note::new(
-                    NoteKind::TempFile,
-                    vec![path.clone()],
-                    format!("{path} is a temporary file an interrupted funnel command left"),
-                    Some(format!("remove it (`rm '{path}'`)")),
-                ));
-            }
-        }
+    for path in temp_files {
+        notes.push(Note::new(
+            NoteKind::TempFile,
+            vec![path.clone()],
+            format!("{path} is a temporary file an interrupted funnel command left"),
+            Some(format!("remove it (`rm '{path}'`)")),
+        ));
     }
     let (branch, _) = match repo.branch() {
         Ok(branch) => branch,
@@ -903,8 +896,13 @@ pub fn state_notes(
         repo.git_dir().join("HEAD.lock"),
         repo.common_dir().join(format!("{branch}.lock")),
     ];
-    let git_started = git_process_starts();
-    for lock in locks.iter().filter(|l| l.exists()) {
+    let locks: Vec<&PathBuf> = locks.iter().filter(|l| l.exists()).collect();
+    // Read only when there is a lock to judge (it reads /proc).
+    let git_started = match locks.is_empty() {
+        true => None,
+        false => git_process_starts(),
+    };
+    for lock in locks {
         let shown = shown_path(repo, lock);
         let made = std::fs::metadata(lock).and_then(|m| m.modified()).ok();
         match (&git_started, made) {
