@@ -464,10 +464,12 @@ fn prospecting(out: &mut Findings<'_>, pipeline: &Pipeline, today: Date) {
     let config = out.config;
     let week_start = today - i64::from(config.week_start.until(today.weekday())).days();
     let month_start = today.first_of_month();
-    let created: Vec<(Date, Option<Decimal>)> = pipeline
-        .deals
-        .iter()
-        .filter_map(|d| Some((created(d)?, d.value(config))))
+    // Only deals created since the week or month began count: the value
+    // of no other is worked out.
+    let first = week_start.min(month_start);
+    let created: Vec<(Date, Option<Decimal>)> = (pipeline.deals.iter())
+        .filter_map(|d| Some((created(d).filter(|c| (first..=today).contains(c))?, d)))
+        .map(|(created, d)| (created, d.value(config)))
         .collect();
     let since = |start: Date| {
         created
