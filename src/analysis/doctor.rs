@@ -59,11 +59,11 @@ pub const CLOSED_KEYS: &[&str] = &[
     "value",
 ];
 
-/// The stages whose deals [`diagnose`] checks as open deals (with
-/// [`keys`]; the others' with [`CLOSED_KEYS`]).
-pub fn open_stages(config: &crate::model::config::Config) -> Vec<&str> {
+/// The stages of `kind`: [`diagnose`] checks the deals in open ones as
+/// open deals (with [`keys`]; the others' with [`CLOSED_KEYS`]).
+pub fn stages_of(config: &crate::model::config::Config, kind: StageKind) -> Vec<&str> {
     (config.stages.iter())
-        .filter(|s| s.kind == StageKind::Open)
+        .filter(|s| s.kind == kind)
         .map(|s| s.id.as_str())
         .collect()
 }
@@ -1133,11 +1133,17 @@ mod key_tests {
         let whole = dated(Pipeline::load(&root).unwrap());
         let keys = keys(&whole.config);
         // As `doctor` loads: closed deals keep fewer keys.
-        let open = open_stages(&whole.config);
+        let open = stages_of(&whole.config, StageKind::Open);
         let split = Keys::Split {
             pick: Pick::Stages(&open),
             wide: &Keys::Only(&keys),
-            narrow: CLOSED_KEYS,
+            narrow: &Keys::Only(CLOSED_KEYS),
+        };
+        let won = stages_of(&whole.config, StageKind::Won);
+        let others = Keys::Split {
+            pick: Pick::Stages(&won),
+            wide: &Keys::Only(crate::analysis::next::OTHERS_KEYS),
+            narrow: &Keys::Only(&["owner"]),
         };
         let some = dated(Pipeline::load_cached(&root, None, split).unwrap());
         assert_eq!(some.deals.len(), whole.deals.len());
@@ -1178,7 +1184,7 @@ mod key_tests {
                 let mine = Keys::Split {
                     pick: Pick::Owner(owner),
                     wide: &split,
-                    narrow: crate::analysis::next::OTHERS_KEYS,
+                    narrow: &others,
                 };
                 let theirs = dated(Pipeline::load_cached(&root, None, mine).unwrap());
                 assert_eq!(

@@ -20,10 +20,11 @@ const KINDS: [Kind; 6] = [
     Kind::NeglectedCustomer,
 ];
 
-/// The top-level keys `next` for one owner reads of other owners' deals:
-/// who owns them, and what a neglected customer spans (an account's last
-/// contact among all its won deals). Their own findings are not that
-/// owner's work; the owner's deals are loaded as doctor loads them
+/// The top-level keys `next` for one owner reads of other owners' won
+/// deals: who owns them, and what a neglected customer spans (an
+/// account's last contact among all its won deals); of their other deals
+/// only `owner`. Their own findings are not that owner's work; the
+/// owner's deals are loaded as doctor loads them
 /// ([`crate::analysis::doctor::keys`] when open, else
 /// [`crate::analysis::doctor::CLOSED_KEYS`]).
 pub const OTHERS_KEYS: &[&str] = &["account", "last_contact", "owner"];

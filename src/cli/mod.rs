@@ -40,6 +40,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use funnel::analysis::filter::Filter;
 use funnel::error::Error;
+use funnel::model::config::StageKind;
 use funnel::model::dates::Lean;
 use funnel::model::deal::{Keys, Pick};
 use funnel::ops::Outcome;
@@ -210,8 +211,9 @@ impl Env {
     /// terms (which may name any key) open deals keep only the keys
     /// doctor's checks read ([`funnel::analysis::doctor::keys`]), closed
     /// ones fewer ([`funnel::analysis::doctor::CLOSED_KEYS`]); for one
-    /// `owner`'s work, so do their deals, and the others' keep what spans
-    /// owners ([`funnel::analysis::next::OTHERS_KEYS`]).
+    /// `owner`'s work, so do their deals, and the others' won deals keep
+    /// what spans owners ([`funnel::analysis::next::OTHERS_KEYS`]), their
+    /// other deals only `owner`.
     pub fn doctor_snapshot(
         &self,
         terms: &[String],
@@ -222,17 +224,23 @@ impl Env {
         }
         let config = funnel::store::pipeline::load_config(&self.root()?)?;
         let wide = funnel::analysis::doctor::keys(&config);
-        let open = funnel::analysis::doctor::open_stages(&config);
+        let stages_of = |kind| funnel::analysis::doctor::stages_of(&config, kind);
+        let (open, won) = (stages_of(StageKind::Open), stages_of(StageKind::Won));
         let doctor = Keys::Split {
             pick: Pick::Stages(&open),
             wide: &Keys::Only(&wide),
-            narrow: funnel::analysis::doctor::CLOSED_KEYS,
+            narrow: &Keys::Only(funnel::analysis::doctor::CLOSED_KEYS),
+        };
+        let others = Keys::Split {
+            pick: Pick::Stages(&won),
+            wide: &Keys::Only(funnel::analysis::next::OTHERS_KEYS),
+            narrow: &Keys::Only(&["owner"]),
         };
         self.briefed_snapshot(match owner {
             Some(owner) => Keys::Split {
                 pick: Pick::Owner(owner),
                 wide: &doctor,
-                narrow: funnel::analysis::next::OTHERS_KEYS,
+                narrow: &others,
             },
             None => doctor,
         })

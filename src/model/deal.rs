@@ -199,12 +199,12 @@ pub enum Keys<'a> {
     All,
     /// These keys of every deal.
     Only(&'a [&'a str]),
-    /// What `wide` keeps of the deals `pick` picks, `narrow` of the
-    /// others.
+    /// What `wide` keeps of the deals `pick` picks, what `narrow` keeps
+    /// of the others.
     Split {
         pick: Pick<'a>,
         wide: &'a Keys<'a>,
-        narrow: &'a [&'a str],
+        narrow: &'a Keys<'a>,
     },
 }
 
@@ -230,7 +230,7 @@ impl<'a> Keys<'a> {
             Keys::Split { pick, wide, narrow } => match pick {
                 Pick::Owner(whose) if owner == Some(whose.as_bytes()) => wide.of(stage, owner),
                 Pick::Stages(stages) if stages.contains(&stage) => wide.of(stage, owner),
-                _ => Some(narrow),
+                _ => narrow.of(stage, owner),
             },
         }
     }
@@ -242,7 +242,7 @@ impl<'a> Keys<'a> {
                 pick: Pick::Owner(_),
                 ..
             } => true,
-            Keys::Split { wide, .. } => wide.by_owner(),
+            Keys::Split { wide, narrow, .. } => wide.by_owner() || narrow.by_owner(),
             _ => false,
         }
     }
