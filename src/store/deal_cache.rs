@@ -29,8 +29,10 @@
 //! trusted blindly: a file with the wrong magic, version, key or checksum,
 //! or one that does not decode to the end, is ignored and rebuilt. Writes
 //! go to a temporary file renamed into place, so a reader never sees half a
-//! file; a cache that cannot be written (a read-only repository) only costs
-//! time.
+//! file (and the deals file can be mapped into memory rather than read: a
+//! mapping keeps the file it mapped); a cache that cannot be written (a
+//! read-only repository) only costs time. The deals file lists the files
+//! in listing order, so a load finds each at its own place.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
