@@ -197,7 +197,7 @@ fn a_new_deal_enters_its_first_stage_when_its_file_is_added() {
     assert_eq!(ids(&history), ["acme"]);
     let acme = timeline(&history, "acme");
     assert_eq!(entries(&history, "acme"), expect(&[("lead", D2)]));
-    assert_eq!(acme.entries[0].author_email, "alice@example.com");
+    assert_eq!(acme.entries[0].author_email, "alice@example.com".into());
     assert_eq!(acme.entries[0].commit.to_string(), fx.head());
     assert_eq!(acme.added_at, at(D2));
     assert_eq!(acme.added_in.to_string(), fx.head());
@@ -233,7 +233,7 @@ fn moves_count_at_their_author_date_whoever_made_them() {
         expect(&[("lead", D1), ("qualified", D2), ("contact", D3)])
     );
     let acme = timeline(&history, "acme");
-    assert_eq!(acme.entries[1].author_email, "bob@example.com");
+    assert_eq!(acme.entries[1].author_email, "bob@example.com".into());
     assert_eq!(acme.added_at, at(D1));
     assert_eq!(acme.last_change, at(D4));
     let times: Vec<String> = acme.versions.iter().map(|v| v.1.to_string()).collect();

@@ -146,7 +146,13 @@ fn twenty_clones_sync_500_changes_concurrently() {
             let got: Vec<(String, String, String)> = timeline
                 .entries
                 .iter()
-                .map(|e| (e.stage.clone(), e.at.to_string(), e.author_email.clone()))
+                .map(|e| {
+                    (
+                        e.stage.clone(),
+                        e.at.to_string(),
+                        e.author_email.to_string(),
+                    )
+                })
                 .collect();
             let want: Vec<(String, String, String)> = entries
                 .iter()

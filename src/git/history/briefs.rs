@@ -384,7 +384,7 @@ pub(super) fn decode(
                     stage: input.str()?.to_string(),
                     at: get_time(&mut input)?,
                     commit: CommitId(get_id(&mut input)??),
-                    author_email: input.str()?.to_string(),
+                    author_email: input.str()?.into(),
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -423,7 +423,7 @@ mod tests {
             stage: stage.to_string(),
             at: at(seconds),
             commit,
-            author_email: "ana@example.com".to_string(),
+            author_email: "ana@example.com".into(),
         };
         let deals = vec![
             (

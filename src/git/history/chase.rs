@@ -103,7 +103,7 @@ pub(super) fn chase(
     links: &[u32],
     stages: &[&str],
     at_head: &[(u32, u16)],
-    emails: &[String],
+    emails: &[std::sync::Arc<str>],
     with_removed: bool,
 ) -> (FxMap<String, Timeline>, Vec<Timeline>) {
     let mut chase = Chase {

@@ -79,8 +79,9 @@ pub struct StageEntry {
     /// and amend, and `--at` sets it).
     pub at: Timestamp,
     pub commit: CommitId,
-    /// The author's email, as the repository's mailmap gives it.
-    pub author_email: String,
+    /// The author's email, as the repository's mailmap gives it (shared:
+    /// one string per author, not per entry).
+    pub author_email: std::sync::Arc<str>,
 }
 
 /// One deal's history, following renames made with `funnel rename`.
@@ -101,7 +102,7 @@ pub struct Timeline {
     /// time, blob).
     pub versions: Vec<(CommitId, Timestamp, BlobId)>,
     /// The author email of each of `versions`, in the same order.
-    pub version_authors: Vec<String>,
+    pub version_authors: Vec<std::sync::Arc<str>>,
     /// For a deal removed before HEAD: the author time and the commit that
     /// deleted its file (not a move, not a `funnel rename`).
     pub removed: Option<(Timestamp, CommitId)>,
@@ -366,7 +367,7 @@ fn walk_from(
     }
     // Each author's email as the mailmap gives it, once per author.
     let mailmap = repo.mailmap();
-    let emails: Vec<String> = store
+    let emails: Vec<std::sync::Arc<str>> = store
         .authors
         .list
         .iter()
@@ -375,7 +376,7 @@ fn walk_from(
                 .strip_suffix('>')
                 .and_then(|a| a.rsplit_once(" <"))
                 .unwrap_or(("", author));
-            mailmap.resolve(name, email).1
+            mailmap.resolve(name, email).1.into()
         })
         .collect();
     // The deals removed before HEAD are chased for the whole pipeline only.
