@@ -41,7 +41,7 @@ pub struct Brief {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Briefs {
     /// Each deal's ID at HEAD and its brief, in the order HEAD's files
-    /// are listed (by stage, then by file name; see [`listing_order`]),
+    /// are listed (by stage number, then as `ID.toml` names sort),
     /// which is a loaded pipeline's order where the work tree is HEAD's:
     /// deals are matched to their briefs in one pass (see
     /// [`Briefs::matched`]). An ID is there once.
@@ -206,8 +206,8 @@ impl Briefs {
             .map(|(_, brief)| brief)
     }
 
-    /// The brief of each of `ids` (in the order of a loaded pipeline's
-    /// deals), on every core. A deal's brief is looked for first just
+    /// The brief of each of `items` (deals, in a loaded pipeline's order,
+    /// whose ID `id` gives), on every core. A deal's brief is looked for first just
     /// after the one found before it, so a pipeline that is HEAD's is
     /// matched in one pass over both; the others (deals added, moved or
     /// removed since HEAD) are looked up by ID.
