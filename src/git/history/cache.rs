@@ -108,10 +108,16 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
     }
     let (stems, emails) = (store.stems.list.len(), store.authors.list.len());
     let count = r.count()?;
+    // Most commits have one parent, one list of changes and a change or
+    // two: sized for that, the vectors are not grown (and copied) a
+    // dozen times each.
     store.commits.reserve(count);
+    store.parents.reserve(count);
+    store.lists.reserve(count);
+    store.changes.reserve(count);
     // Parents given by position, filled in once every commit is read.
-    let mut later = Vec::new();
-    let mut links = Vec::new();
+    let mut later = Vec::with_capacity(count);
+    let mut links = Vec::with_capacity(count);
     for pos in 0..count {
         let id = r.array()?;
         let time = r.i64()?;
