@@ -115,8 +115,8 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
     store.parents.reserve(count);
     store.lists.reserve(count);
     store.changes.reserve(count);
-    // Parents given by position, filled in once every commit is read.
-    let mut later = Vec::with_capacity(count);
+    // Parents given by position (`links`), filled in once every commit
+    // is read.
     let mut links = Vec::with_capacity(count);
     for pos in 0..count {
         let id = r.array()?;
@@ -131,9 +131,8 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
                     links.push(NOWHERE);
                 }
                 ahead => {
-                    later.push((store.parents.len(), pos.checked_add(ahead)?));
                     store.parents.push([0; 20]);
-                    links.push(u32::try_from(pos + ahead).ok()?);
+                    links.push(u32::try_from(pos.checked_add(ahead)?).ok()?);
                 }
             }
         }
@@ -180,8 +179,10 @@ pub(super) fn decode(bytes: &[u8], key: &str, stages: usize) -> Option<Cached> {
             lists,
         });
     }
-    for (slot, pos) in later {
-        store.parents[slot] = store.commits.get(pos)?.id;
+    for (parent, &link) in store.parents.iter_mut().zip(&links) {
+        if link != NOWHERE {
+            *parent = store.commits.get(link as usize)?.id;
+        }
     }
     let mut folders = Vec::with_capacity(stages);
     for _ in 0..stages {
