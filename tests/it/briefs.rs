@@ -133,6 +133,41 @@ fn brief_reads_match_a_cold_load_and_follow_every_new_commit() {
     let merged = same_cold_and_warm(&env);
     assert!(merged[3].0.contains("negotiation\t"), "{}", merged[3].0);
 
+    // A work tree that is not HEAD's: a deal moved by hand and one added
+    // whose file is listed before all the others; the briefs (in HEAD's
+    // listing order) still give each committed deal its own facts.
+    std::fs::rename(
+        env.path("negotiation/acme.toml"),
+        env.path("proposal/acme.toml"),
+    )
+    .unwrap();
+    env.write("contact/aaa-first.toml", "title = \"First\"\nvalue = 10\n");
+    let unsaved = same_cold_and_warm(&env);
+    assert!(unsaved[3].0.contains("aaa-first\t"), "{}", unsaved[3].0);
+    let board: serde_json::Value = serde_json::from_str(&unsaved[0].0).unwrap();
+    let (contact, proposal) = (&board["stages"][2], &board["stages"][3]);
+    assert_eq!(
+        (&contact["stage"], &contact["deals"]),
+        (&"contact".into(), &1.into())
+    );
+    assert_eq!(
+        (&proposal["stage"], &proposal["deals"]),
+        (&"proposal".into(), &2.into())
+    );
+    // Moved by hand, acme has no stage entry yet: initech is the oldest.
+    assert_eq!(proposal["oldest_deal"], "initech", "{board}");
+    // Listed after both, hooli-xyz still has its own: in negotiation
+    // since the merged branch's commit of 2026-11-26, a day.
+    let negotiation = &board["stages"][4];
+    assert_eq!(negotiation["oldest_deal"], "hooli-xyz", "{board}");
+    assert_eq!(negotiation["oldest_days"], 1, "{board}");
+    std::fs::rename(
+        env.path("proposal/acme.toml"),
+        env.path("negotiation/acme.toml"),
+    )
+    .unwrap();
+    std::fs::remove_file(env.path("contact/aaa-first.toml")).unwrap();
+
     // A damaged or foreign briefs file is not believed.
     let briefs = std::fs::read_dir(env.path(".git/funnel"))
         .unwrap()
