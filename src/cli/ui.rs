@@ -299,19 +299,31 @@ impl Ui {
                 cell
             }
         }));
-        for row in &rows.rows {
-            table.add_row(row.iter().enumerate().map(|(i, v)| {
-                if rows.money.contains(&i) {
-                    let text = v
-                        .parse::<rust_decimal::Decimal>()
-                        .map_or_else(|_| v.clone(), |value| money::shown(value, &rows.currency));
-                    Cell::new(text).set_alignment(CellAlignment::Right)
-                } else if rows.numeric.contains(&i) {
-                    Cell::new(money::grouped(v)).set_alignment(CellAlignment::Right)
-                } else {
-                    Cell::new(printable(v))
-                }
-            }));
+        // The cells (each formatted, measured and split into lines) made
+        // on every core; the layout that needs them all on this one.
+        let split = funnel::parallel::Split {
+            threads: 8,
+            min_chunk: 1024,
+        };
+        let cells = funnel::parallel::map(&rows.rows, split, |row| {
+            (row.iter().enumerate())
+                .map(|(i, v)| {
+                    if rows.money.contains(&i) {
+                        let text = v.parse::<rust_decimal::Decimal>().map_or_else(
+                            |_| v.clone(),
+                            |value| money::shown(value, &rows.currency),
+                        );
+                        Cell::new(text).set_alignment(CellAlignment::Right)
+                    } else if rows.numeric.contains(&i) {
+                        Cell::new(money::grouped(v)).set_alignment(CellAlignment::Right)
+                    } else {
+                        Cell::new(printable(v))
+                    }
+                })
+                .collect::<Vec<Cell>>()
+        });
+        for row in cells {
+            table.add_row(row);
         }
         for i in &rows.numeric {
             if let Some(column) = table.column_mut(*i) {
