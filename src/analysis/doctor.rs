@@ -59,15 +59,6 @@ pub const CLOSED_KEYS: &[&str] = &[
     "value",
 ];
 
-/// The stages of `kind`: [`diagnose`] checks the deals in open ones as
-/// open deals (with [`keys`]; the others' with [`CLOSED_KEYS`]).
-pub fn stages_of(config: &crate::model::config::Config, kind: StageKind) -> Vec<&str> {
-    (config.stages.iter())
-        .filter(|s| s.kind == kind)
-        .map(|s| s.id.as_str())
-        .collect()
-}
-
 /// The top-level keys of a deal file that [`diagnose`] and `next` read,
 /// for `config` (whose stages name the keys they require): a pipeline
 /// loaded with only these gives the same findings.
@@ -1133,13 +1124,13 @@ mod key_tests {
         let whole = dated(Pipeline::load(&root).unwrap());
         let keys = keys(&whole.config);
         // As `doctor` loads: closed deals keep fewer keys.
-        let open = stages_of(&whole.config, StageKind::Open);
+        let open = whole.config.stage_ids_of(StageKind::Open);
         let split = Keys::Split {
             pick: Pick::Stages(&open),
             wide: &Keys::Only(&keys),
             narrow: &Keys::Only(CLOSED_KEYS),
         };
-        let won = stages_of(&whole.config, StageKind::Won);
+        let won = whole.config.stage_ids_of(StageKind::Won);
         let others = Keys::Split {
             pick: Pick::Stages(&won),
             wide: &Keys::Only(crate::analysis::next::OTHERS_KEYS),

@@ -224,8 +224,8 @@ impl Env {
         }
         let config = funnel::store::pipeline::load_config(&self.root()?)?;
         let wide = funnel::analysis::doctor::keys(&config);
-        let stages_of = |kind| funnel::analysis::doctor::stages_of(&config, kind);
-        let (open, won) = (stages_of(StageKind::Open), stages_of(StageKind::Won));
+        let open = config.stage_ids_of(StageKind::Open);
+        let won = config.stage_ids_of(StageKind::Won);
         let doctor = Keys::Split {
             pick: Pick::Stages(&open),
             wide: &Keys::Only(&wide),

@@ -538,6 +538,14 @@ impl Config {
         self.stages.iter().map(|s| s.id.as_str())
     }
 
+    /// The IDs of the stages of `kind`, in funnel order.
+    pub fn stage_ids_of(&self, kind: StageKind) -> Vec<&str> {
+        (self.stages.iter())
+            .filter(|s| s.kind == kind)
+            .map(|s| s.id.as_str())
+            .collect()
+    }
+
     /// `known` and the top-level keys the stages require (`qualification`
     /// for `qualification.need`), sorted, each once: the keys a command
     /// that checks deals against their stages reads.

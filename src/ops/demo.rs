@@ -91,12 +91,7 @@ pub fn plan(files: &[(&str, &str)], today: Date) -> Result<Plan> {
             .collect(),
     }];
 
-    let open: Vec<&str> = config
-        .stages
-        .iter()
-        .filter(|s| s.kind == StageKind::Open)
-        .map(|s| s.id.as_str())
-        .collect();
+    let open = config.stage_ids_of(StageKind::Open);
     for (deal, _, text) in &deals {
         let mut rng = Rng::new(&deal.id);
         let stage = config
