@@ -207,10 +207,10 @@ impl Briefs {
     }
 
     /// The brief of each of `items` (deals, in a loaded pipeline's order,
-    /// whose ID `id` gives), on every core. A deal's brief is looked for first just
-    /// after the one found before it, so a pipeline that is HEAD's is
-    /// matched in one pass over both; the others (deals added, moved or
-    /// removed since HEAD) are looked up by ID.
+    /// whose ID `id` gives), on every core. A deal's brief is looked for
+    /// first just after the one found before it, so a pipeline that is
+    /// HEAD's is matched in one pass over both; the others (deals added,
+    /// moved or removed since HEAD) are looked up by ID.
     pub fn matched<'a, T: Sync>(
         &'a self,
         items: &[T],
@@ -253,8 +253,10 @@ fn listing_order((a, of_a): &(String, Brief), (b, of_b): &(String, Brief)) -> st
 fn file_order(a: &str, b: &str) -> std::cmp::Ordering {
     let same = a.len().min(b.len());
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    let rest = |id: &[u8]| -> Vec<u8> { [&id[same..], b".toml"].concat() };
-    (a[..same].cmp(&b[..same])).then_with(|| rest(a).cmp(&rest(b)))
+    (a[..same].cmp(&b[..same])).then_with(|| {
+        let (a, b) = (a[same..].iter(), b[same..].iter());
+        a.chain(b".toml").cmp(b.chain(b".toml"))
+    })
 }
 
 /// Whether a timeline has an entry dated before the one it follows.
