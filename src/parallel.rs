@@ -3,6 +3,8 @@
 //! two jobs. Scoped threads only, so the work may borrow; a panic in a
 //! worker is passed on to the caller as it was.
 
+use std::mem::MaybeUninit;
+
 /// How to cut a map into chunks: at most `threads` threads (fewer when the
 /// machine has fewer cores), and at least `min_chunk` items per thread, so
 /// small inputs stay on the calling thread where a thread would cost more
@@ -29,7 +31,7 @@ pub fn map<'a, T: Sync, R: Send>(
     split: Split,
     f: impl Fn(&'a T) -> R + Sync,
 ) -> Vec<R> {
-    map_chunks(items, split, |_, part| part.iter().map(&f).collect())
+    map_chunks(items, split, |_, part| part.iter().map(&f))
 }
 
 /// `f` of each item and its index in `items`, in the items' order.
@@ -38,34 +40,62 @@ pub fn map_indexed<'a, T: Sync, R: Send>(
     split: Split,
     f: impl Fn(usize, &'a T) -> R + Sync,
 ) -> Vec<R> {
+    let f = &f;
     map_chunks(items, split, |start, part| {
         let items = part.iter().enumerate();
-        items.map(|(n, item)| f(start + n, item)).collect()
+        items.map(move |(n, item)| f(start + n, item))
     })
 }
 
 /// `f` of each chunk and the index of its first item, the results joined
 /// in the items' order: for work that sets something up once per thread
 /// (a repository handle, a buffer, a place to look first). `f` must
-/// return one result per item of its chunk. The first chunk runs on the
-/// calling thread.
-pub fn map_chunks<'a, T: Sync, R: Send>(
+/// give one result per item of its chunk (it panics otherwise). The first
+/// chunk runs on the calling thread. Each thread writes its results
+/// straight into the vector returned, so 50,000 results are not made in
+/// one place and copied to another (memory first touched costs a page
+/// fault per 4 KiB).
+pub fn map_chunks<'a, T: Sync, R: Send, I: IntoIterator<Item = R>>(
     items: &'a [T],
     split: Split,
-    f: impl Fn(usize, &'a [T]) -> Vec<R> + Sync,
+    f: impl Fn(usize, &'a [T]) -> I + Sync,
 ) -> Vec<R> {
     let chunk = split.chunk(items.len());
     if items.len() <= chunk {
-        return f(0, items);
+        let all: Vec<R> = f(0, items).into_iter().collect();
+        assert_eq!(all.len(), items.len(), "one result per item");
+        return all;
     }
-    let f = &f;
-    let mut parts = items.chunks(chunk).enumerate();
-    let (_, mine) = parts.next().unwrap_or_default();
+    let fill = |start: usize, part: &'a [T], slots: &mut [MaybeUninit<R>]| {
+        let mut results = f(start, part).into_iter();
+        for slot in slots.iter_mut() {
+            slot.write(results.next().expect("one result per item"));
+        }
+        assert!(results.next().is_none(), "one result per item");
+    };
+    let fill = &fill;
+    let mut out = Vec::with_capacity(items.len());
+    let slots = &mut out.spare_capacity_mut()[..items.len()];
     std::thread::scope(|scope| {
-        let theirs: Vec<_> =
-            (parts.map(|(n, part)| scope.spawn(move || f(n * chunk, part)))).collect();
-        joined(f(0, mine), theirs)
-    })
+        let mut parts = items.chunks(chunk).zip(slots.chunks_mut(chunk));
+        let (mine, my_slots) = parts.next().unwrap_or_default();
+        let theirs: Vec<_> = (parts.enumerate())
+            .map(|(n, (part, slots))| scope.spawn(move || fill((n + 1) * chunk, part, slots)))
+            .collect();
+        fill(0, mine, my_slots);
+        for handle in theirs {
+            handle
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+    });
+    // SAFETY: the chunks cover the first `items.len()` slots, and each
+    // chunk's `fill` wrote every slot of its chunk or panicked; a panic
+    // never gets here (it is passed on above, or by the scope), so all
+    // are written. A panic leaks the results written before it, never
+    // reads an unwritten one.
+    unsafe { out.set_len(items.len()) };
+    out
 }
 
 /// `mine`, then what each of `theirs` returns, in order; a worker's panic
@@ -157,7 +187,7 @@ mod tests {
         assert_eq!(same, items);
         // Each chunk is told where it starts; each item its index.
         let starts = map_chunks(&items, WIDE, |start, part| {
-            (0..part.len()).map(|n| start + n).collect()
+            (0..part.len()).map(move |n| start + n)
         });
         assert_eq!(starts, (0..10).collect::<Vec<usize>>());
         let indexed = map_indexed(&items, WIDE, |n, item| (n, *item));
@@ -218,5 +248,49 @@ mod tests {
             WIDE,
             |n| if *n == 99 { panic!("worker") } else { *n },
         );
+    }
+
+    #[test]
+    fn owned_results_are_written_in_place_once_each() {
+        // Results that own memory: each written once into the vector
+        // returned (a slot written twice or never would show here, or as
+        // a double free).
+        let items: Vec<u32> = (0..1000).collect();
+        let texts = map_indexed(&items, WIDE, |n, item| format!("{n}:{item}"));
+        let expected: Vec<String> = (0..1000).map(|n| format!("{n}:{n}")).collect();
+        assert_eq!(texts, expected);
+        // A panic after half a chunk is written drops nothing unwritten.
+        let caught = std::panic::catch_unwind(|| {
+            map(&items, WIDE, |n| match n {
+                700 => panic!("half written"),
+                _ => n.to_string(),
+            })
+        });
+        assert!(caught.is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "one result per item")]
+    fn a_chunk_must_give_one_result_per_item() {
+        let items: Vec<u32> = (0..100).collect();
+        map_chunks(&items, WIDE, |start, part| {
+            let short = if start == 0 {
+                part.len()
+            } else {
+                part.len() - 1
+            };
+            part[..short].to_vec()
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "one result per item")]
+    fn a_chunk_must_not_give_more_results_than_items() {
+        let items: Vec<u32> = (0..100).collect();
+        map_chunks(&items, WIDE, |_, part| {
+            let mut more = part.to_vec();
+            more.push(0);
+            more
+        });
     }
 }

@@ -225,19 +225,18 @@ impl Briefs {
             });
             by_id.get(id).copied()
         };
-        crate::parallel::map_chunks(items, split, |start, part| {
+        let (id, position) = (&id, &position);
+        crate::parallel::map_chunks(items, split, move |start, part| {
             let mut next = start;
-            (part.iter())
-                .map(|item| {
-                    let id = id(item);
-                    let n = match self.deals.get(next) {
-                        Some((at, _)) if at == id => next,
-                        _ => position(id)?,
-                    };
-                    next = n + 1;
-                    Some(&self.deals[n].1)
-                })
-                .collect()
+            (part.iter()).map(move |item| {
+                let id = id(item);
+                let n = match self.deals.get(next) {
+                    Some((at, _)) if at == id => next,
+                    _ => position(id)?,
+                };
+                next = n + 1;
+                Some(&self.deals[n].1)
+            })
         })
     }
 }
