@@ -277,7 +277,7 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn str(&mut self) -> Option<&'a str> {
         let len = self.count()?;
-        self.str_of(len)
+        std::str::from_utf8(self.take(len)?).ok()
     }
 
     /// A counted string's bytes, not checked to be UTF-8 (for one that is
@@ -286,12 +286,6 @@ impl<'a> Reader<'a> {
     pub fn str_bytes(&mut self) -> Option<&'a [u8]> {
         let len = self.count()?;
         self.take(len)
-    }
-
-    /// A string of `len` bytes.
-    #[inline]
-    pub fn str_of(&mut self, len: usize) -> Option<&'a str> {
-        std::str::from_utf8(self.take(len)?).ok()
     }
 }
 

@@ -257,8 +257,10 @@ impl DealCache {
         let range = |r: &Reader<'_>, len: usize| r.offset()..r.offset() + len;
         for _ in 0..count {
             let len = r.count()?;
+            // Compared byte for byte with listed paths, never read as
+            // text: not checked to be UTF-8.
             let path = range(&r, len);
-            r.str_of(len)?;
+            r.take(len)?;
             let stat = Stat {
                 ino: r.u64()?,
                 size: r.u64()?,
