@@ -31,7 +31,12 @@ def run(cmd, cwd):
     """Wall seconds and peak resident memory (MB) of one command; its CPU
     seconds (user and system) in CPU[-1]."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Shell completion is asked for through the environment (clap's
+    # protocol), as a shell's TAB key does.
+    env = None
+    if cmd[1:3] == ["--", "funnel"]:
+        env = dict(os.environ, COMPLETE="bash", _CLAP_COMPLETE_INDEX=str(len(cmd) - 3), _CLAP_IFS="\n")
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     CPU.append(usage.ru_utime + usage.ru_stime)
@@ -88,8 +93,15 @@ def main():
             ("list --all", ["list", "--all"], status, 1.5),
             ("check", ["check"], status, 1.5),
             ("report (warm)", ["report"], ["git", "log", "--raw", "--no-renames", "--format=%H%x09%at"], 0.02),
+            ("next --all", ["next", "--all"], status, 1.5),
+            ("complete ID", ["--", "funnel", "show", deal[:3]], status, "100 ms"),
             ("set ID", ["set", deal, "next_step=call back"], status, "100 ms"),
             ("board after a set", ["board"], status, 1.5),
+            # Last: on a generated repository dated after today, a move
+            # dates an entry before the one it follows (clock skew), so the
+            # first read after it loads the history again.
+            ("move ID", ["move", deal, "negotiation"], status, "100 ms"),
+            ("add", ["add", "Bench deal"], status, "100 ms"),
         ]
         rows = []
         for label, args, reference, goal in cases:
@@ -101,6 +113,11 @@ def main():
                 if label == "set ID":
                     # a change each time, so each run commits
                     cmd = [funnel, "set", deal, f"next_step=call back {n}"]
+                if label == "move ID":
+                    # back and forth, so each run moves the deal
+                    cmd = [funnel, "move", deal, ("proposal", "negotiation")[n % 2]]
+                if label == "add":
+                    cmd = [funnel, "add", f"Bench deal {n}"]
                 if label == "board after a set":
                     # a new commit before each board (not timed)
                     run([funnel, "set", deal, f"next_step=call again {n}"], repo)
