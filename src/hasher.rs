@@ -7,7 +7,7 @@
 //! command: the standard library's SipHash, built to resist chosen keys,
 //! costs more than the rest of a probe and buys nothing here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// An FxHash-style word hasher with a final mix.
@@ -63,3 +63,11 @@ impl Hasher for Fx {
 }
 
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+pub type FxSet<K> = HashSet<K, BuildHasherDefault<Fx>>;
+
+/// The [`Fx`] hash of `bytes`.
+pub fn hash(bytes: &[u8]) -> u64 {
+    let mut hasher = Fx::default();
+    hasher.write(bytes);
+    hasher.finish()
+}

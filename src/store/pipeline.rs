@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
-use crate::hasher::FxMap;
+use crate::hasher::{FxMap, FxSet, hash};
 use crate::model::config::{self, Config};
 use crate::model::deal::{Deal, Keys};
 use crate::model::problem::{Problem, did_you_mean};
@@ -625,20 +625,30 @@ fn assemble(
     results: Vec<std::result::Result<Deal, Vec<Problem>>>,
     mut problems: Vec<Problem>,
 ) -> Pipeline {
-    // The first copy of each ID, found without copying an ID.
-    let mut first: FxMap<&str, &Path> =
-        FxMap::with_capacity_and_hasher(results.len(), Default::default());
+    // The first copy of each ID. Most loads have none: each ID's hash goes
+    // into a set of numbers (a map of 50,000 IDs is megabytes of fresh
+    // memory), and only the IDs whose hash comes twice are compared as
+    // text.
+    let mut seen = FxSet::with_capacity_and_hasher(results.len(), Default::default());
+    let twice: FxSet<u64> = (results.iter().flatten())
+        .map(|deal| hash(deal.id.as_bytes()))
+        .filter(|h| !seen.insert(*h))
+        .collect();
+    drop(seen);
     let mut copy_of: Vec<Option<PathBuf>> = Vec::new();
-    for (n, deal) in results.iter().enumerate() {
-        if let Ok(deal) = deal
-            && let Some(path) = first.insert(&deal.id, &deal.path)
-        {
-            first.insert(&deal.id, path);
-            copy_of.resize(n + 1, None);
-            copy_of[n] = Some(path.to_path_buf());
+    if !twice.is_empty() {
+        let mut first: FxMap<&str, &Path> = FxMap::default();
+        for (n, deal) in results.iter().enumerate() {
+            if let Ok(deal) = deal
+                && twice.contains(&hash(deal.id.as_bytes()))
+                && let Some(path) = first.insert(&deal.id, &deal.path)
+            {
+                first.insert(&deal.id, path);
+                copy_of.resize(n + 1, None);
+                copy_of[n] = Some(path.to_path_buf());
+            }
         }
     }
-    drop(first);
     // Collected where the results were (no second vector of 50,000 deals).
     let deals = (results.into_iter().enumerate())
         .filter_map(|(n, result)| match result {
@@ -896,6 +906,34 @@ mod tests {
         assert_eq!(pipeline.deals.len(), 1);
         assert_eq!(pipeline.problems.len(), 1, "acme's title is no string");
         assert_eq!(f.cached(), 1, "only gamma");
+    }
+
+    #[test]
+    fn the_first_copy_of_an_id_is_kept_and_each_later_one_names_it() {
+        let f = Fixture::new();
+        for n in 0..300 {
+            f.write(&format!("lead/deal-{n}.toml"), "title = \"A deal\"\n");
+        }
+        f.write("qualified/deal-7.toml", "title = \"Second\"\n");
+        f.write("won/deal-7.toml", "title = \"Third\"\n");
+        f.write("won/deal-299.toml", "title = \"Again\"\n");
+        let pipeline = Pipeline::load(&f.root()).unwrap();
+        assert_eq!(pipeline.deals.len(), 300);
+        assert_eq!(
+            pipeline.deal("deal-7").unwrap().path,
+            Path::new("lead/deal-7.toml")
+        );
+        let problems: Vec<String> = (pipeline.problems.iter())
+            .map(|p| p.to_string().lines().next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "qualified/deal-7.toml:1:1: duplicate ID `deal-7`: also lead/deal-7.toml",
+                "won/deal-299.toml:1:1: duplicate ID `deal-299`: also lead/deal-299.toml",
+                "won/deal-7.toml:1:1: duplicate ID `deal-7`: also lead/deal-7.toml",
+            ]
+        );
     }
 
     #[test]
