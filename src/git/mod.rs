@@ -11,11 +11,12 @@ mod pack;
 pub mod revs;
 pub mod series;
 pub mod trailers;
+mod tree_names;
 pub mod write;
 
 use std::path::{Path, PathBuf};
 
-use git2::{FileMode, Oid, Repository, RepositoryState, Signature, Time};
+use git2::{FileMode, ObjectType, Oid, Repository, RepositoryState, Signature, Time};
 use jiff::Timestamp;
 
 use crate::error::{Error, Result};
@@ -224,18 +225,37 @@ impl Repo {
     }
 
     /// The tracked paths `STAGE/ID.toml` (relative to the pipeline root) of a
-    /// deal in HEAD, in any of `stages`: where git last saw the deal.
+    /// deal in HEAD, in any of `stages`: where git last saw the deal. Big
+    /// stage folders are looked into through the hashes of their names
+    /// ([`tree_names`]), not read whole.
     pub fn committed_paths(&self, stages: &[&str], id: &str) -> Result<Vec<PathBuf>> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_tree()) else {
             return Ok(Vec::new());
         };
+        let root = match self.prefix.as_os_str().is_empty() {
+            true => head,
+            false => match head.get_path(&self.prefix).map(|e| e.to_object(&self.repo)) {
+                Ok(Ok(object)) => match object.into_tree() {
+                    Ok(tree) => tree,
+                    Err(_) => return Ok(Vec::new()),
+                },
+                _ => return Ok(Vec::new()),
+            },
+        };
+        let name = format!("{id}.toml");
+        let mut names = tree_names::TreeNames::open(self.repo.path().join("funnel"));
         let mut found = Vec::new();
         for stage in stages {
-            let rel = Path::new(stage).join(format!("{id}.toml"));
-            if head.get_path(&self.prefix.join(&rel)).is_ok() {
-                found.push(rel);
+            let folder = root
+                .get_name(stage)
+                .filter(|e| e.kind() == Some(ObjectType::Tree));
+            if let Some(folder) = folder
+                && names.contains(&self.repo, folder.id(), &name)?
+            {
+                found.push(Path::new(stage).join(&name));
             }
         }
+        names.save();
         Ok(found)
     }
 }

@@ -118,12 +118,16 @@ impl Workspace {
         at: Option<Timestamp>,
         path: Option<PathBuf>,
     ) -> Result<Outcome> {
-        let stages: Vec<&str> = self.config().stage_ids().collect();
+        // Only folders the file is gone from can hold an old path (and a
+        // folder of 30,000 deals is then not read to learn it is not there).
+        let gone = |stage: &&str| {
+            let rel = Path::new(stage).join(format!("{id}.toml"));
+            std::fs::symlink_metadata(self.pipeline.root.join(&rel)).is_err()
+                && !files.iter().any(|(p, _)| *p == rel)
+        };
+        let stages: Vec<&str> = self.config().stage_ids().filter(gone).collect();
         for old in self.repo.committed_paths(&stages, id)? {
-            let gone = std::fs::symlink_metadata(self.pipeline.root.join(&old)).is_err();
-            if gone && !files.iter().any(|(p, _)| *p == old) {
-                files.push((old, None));
-            }
+            files.push((old, None));
         }
         let change = Change {
             files,

@@ -315,6 +315,50 @@ fn a_move_by_hand_not_yet_committed_is_committed_with_the_next_move() {
 }
 
 #[test]
+fn a_move_by_hand_out_of_a_big_folder_is_committed_with_the_next_move() {
+    // A folder of more than 1,024 deals is looked into through the hashes
+    // of its names, kept from the first time it is read: the deal moved
+    // out of it by hand is still found there.
+    let env = TestEnv::pipeline();
+    for n in 0..1100 {
+        env.write(
+            &format!("lost/old-{n}.toml"),
+            "title = \"Old\"\nvalue = 100\nexpected_close = 2026-12-20\nlost_reason = \"price\"\n",
+        );
+    }
+    env.write("lead/acme.toml", "title = \"Acme\"\n");
+    env.commit_all("deals by hand");
+    // A write of a deal in lead: lost is read, and its names kept.
+    env.funnel(&["set", "acme", "value=100"]).success();
+    assert!(env.path(".git/funnel/tree-names-v1").exists());
+    std::fs::rename(env.path("lost/old-7.toml"), env.path("contact/old-7.toml")).unwrap();
+    env.funnel(&["move", "old-7", "proposal"]).success();
+    assert_eq!(
+        env.git(&[
+            "show",
+            "--no-renames",
+            "--name-status",
+            "--format=%s",
+            "HEAD"
+        ]),
+        "move old-7: contact -> proposal\n\nD\tlost/old-7.toml\nA\tproposal/old-7.toml\n"
+    );
+    assert_eq!(env.status(), "");
+    // Moved by funnel, a deal is not looked for in the folder it left.
+    env.funnel(&["move", "old-8", "lead"]).success();
+    assert_eq!(
+        env.git(&[
+            "show",
+            "--no-renames",
+            "--name-status",
+            "--format=%s",
+            "HEAD"
+        ]),
+        "move old-8: lost -> lead\n\nA\tlead/old-8.toml\nD\tlost/old-8.toml\n"
+    );
+}
+
+#[test]
 fn refuses_during_a_merge_conflict_and_changes_nothing() {
     let env = TestEnv::pipeline();
     env.funnel(&["add", "Acme", "--value", "5000"]).success();
