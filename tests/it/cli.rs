@@ -302,13 +302,7 @@ fn a_move_by_hand_not_yet_committed_is_committed_with_the_next_move() {
     std::fs::rename(env.path("lead/acme.toml"), env.path("contact/acme.toml")).unwrap();
     env.funnel(&["move", "acme", "proposal"]).success();
     assert_eq!(
-        env.git(&[
-            "show",
-            "--no-renames",
-            "--name-status",
-            "--format=%s",
-            "HEAD"
-        ]),
+        env.last_change(),
         "move acme: contact -> proposal\n\nD\tlead/acme.toml\nA\tproposal/acme.toml\n"
     );
     assert_eq!(env.status(), "");
@@ -334,26 +328,14 @@ fn a_move_by_hand_out_of_a_big_folder_is_committed_with_the_next_move() {
     std::fs::rename(env.path("lost/old-7.toml"), env.path("contact/old-7.toml")).unwrap();
     env.funnel(&["move", "old-7", "proposal"]).success();
     assert_eq!(
-        env.git(&[
-            "show",
-            "--no-renames",
-            "--name-status",
-            "--format=%s",
-            "HEAD"
-        ]),
+        env.last_change(),
         "move old-7: contact -> proposal\n\nD\tlost/old-7.toml\nA\tproposal/old-7.toml\n"
     );
     assert_eq!(env.status(), "");
     // Moved by funnel, a deal is not looked for in the folder it left.
     env.funnel(&["move", "old-8", "lead"]).success();
     assert_eq!(
-        env.git(&[
-            "show",
-            "--no-renames",
-            "--name-status",
-            "--format=%s",
-            "HEAD"
-        ]),
+        env.last_change(),
         "move old-8: lost -> lead\n\nA\tlead/old-8.toml\nD\tlost/old-8.toml\n"
     );
 }
@@ -433,16 +415,7 @@ fn rename_records_the_old_id_and_rm_deletes() {
         "error: invalid ID `Acme Corp`: an ID starts with a lowercase letter or a digit\nhint: try `acme-corp`\n"
     );
     env.funnel(&["rm", "globex"]).success();
-    assert_eq!(
-        env.git(&[
-            "show",
-            "--no-renames",
-            "--name-status",
-            "--format=%s",
-            "HEAD"
-        ]),
-        "rm globex\n\nD\tlead/globex.toml\n"
-    );
+    assert_eq!(env.last_change(), "rm globex\n\nD\tlead/globex.toml\n");
     assert_eq!(env.status(), "");
 }
 

@@ -180,6 +180,17 @@ impl TestEnv {
         ])
     }
 
+    /// The last commit's subject and the paths it changed.
+    pub fn last_change(&self) -> String {
+        self.git(&[
+            "show",
+            "--no-renames",
+            "--name-status",
+            "--format=%s",
+            "HEAD",
+        ])
+    }
+
     pub fn commit_count(&self) -> usize {
         self.git(&["rev-list", "--count", "HEAD"])
             .trim()
