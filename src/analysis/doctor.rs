@@ -109,7 +109,7 @@ fn diagnose_some(pipeline: &Pipeline, today: Date, owner: Option<&str>) -> Vec<F
         if stage.kind == StageKind::Open {
             open_deal(&mut out, pipeline, deal, today);
         } else {
-            follow_ups(&mut out, deal, today);
+            follow_ups(&mut out, deal, stage, today);
         }
     }
     if owner.is_none() {
@@ -373,11 +373,12 @@ fn open_deal(out: &mut Findings<'_>, pipeline: &Pipeline, deal: &Deal, today: Da
 /// Follow-ups of a closed deal: each step of its stage's follow_up list is
 /// due `after_days` after the close and done once `last_contact` is on or
 /// after its due date.
-fn follow_ups(out: &mut Findings<'_>, deal: &Deal, today: Date) {
+fn follow_ups(out: &mut Findings<'_>, deal: &Deal, stage: &Stage, today: Date) {
     let facts = &deal.facts;
-    let Some(stage) = out.config.stage(&deal.stage) else {
+    // Most closed stages have no steps: nothing of the deal is read then.
+    if stage.follow_up.is_empty() {
         return;
-    };
+    }
     let Some(closed) = facts.entered_stage else {
         return;
     };
@@ -531,13 +532,10 @@ fn customers(out: &mut Findings<'_>, pipeline: &Pipeline, today: Date) {
     let Some(limit) = out.config.customers.checkin_days else {
         return;
     };
+    let won = out.config.stage_ids_of(StageKind::Won);
     let mut accounts: BTreeMap<&str, (Date, &Deal)> = BTreeMap::new();
     for deal in &pipeline.deals {
-        if out
-            .config
-            .stage(&deal.stage)
-            .is_none_or(|s| s.kind != StageKind::Won)
-        {
+        if !won.contains(&deal.stage.as_str()) {
             continue;
         }
         let account = deal.text("account").unwrap_or(&deal.id);
