@@ -70,15 +70,7 @@ pub const KEYS: &[&str] = &[
 pub fn board(pipeline: &Pipeline, today: Date) -> Board {
     let config = &pipeline.config;
     let mut tallies: Vec<Tally<'_>> = config.stages.iter().map(|_| Tally::default()).collect();
-    // Deals come stage by stage: the last one's stage is tried first.
-    let mut at = 0;
-    for deal in &pipeline.deals {
-        if config.stages.get(at).is_none_or(|s| s.id != deal.stage) {
-            match config.stages.iter().position(|s| s.id == deal.stage) {
-                Some(n) => at = n,
-                None => continue,
-            }
-        }
+    for (at, deal) in pipeline.staged() {
         let tally = &mut tallies[at];
         tally.deals += 1;
         let figures = deal.figures();

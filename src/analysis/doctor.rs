@@ -101,11 +101,9 @@ fn diagnose_some(pipeline: &Pipeline, today: Date, owner: Option<&str>) -> Vec<F
         config,
         findings: Vec::new(),
     };
-    let deals = (pipeline.deals.iter()).filter(|d| owner.is_none_or(|o| d.owner() == Some(o)));
-    for deal in deals {
-        let Some(stage) = config.stage(&deal.stage) else {
-            continue;
-        };
+    let deals = (pipeline.staged()).filter(|(_, d)| owner.is_none_or(|o| d.owner() == Some(o)));
+    for (n, deal) in deals {
+        let stage = &config.stages[n];
         if stage.kind == StageKind::Open {
             open_deal(&mut out, pipeline, deal, today);
         } else {
@@ -400,17 +398,12 @@ fn follow_ups(out: &mut Findings<'_>, deal: &Deal, stage: &Stage, today: Date) {
 }
 
 fn balance(out: &mut Findings<'_>, pipeline: &Pipeline) {
-    for stage in out
-        .config
-        .stages
-        .iter()
-        .filter(|s| s.kind == StageKind::Open)
-    {
-        let count = pipeline
-            .deals
-            .iter()
-            .filter(|d| d.stage == stage.id)
-            .count();
+    let mut counts = vec![0; out.config.stages.len()];
+    for (n, _) in pipeline.staged() {
+        counts[n] += 1;
+    }
+    let stages = out.config.stages.iter().zip(counts);
+    for (stage, count) in stages.filter(|(s, _)| s.kind == StageKind::Open) {
         match stage.wip(count) {
             Wip::Ok => {}
             Wip::Over { limit } => out.push(
@@ -532,12 +525,12 @@ fn customers(out: &mut Findings<'_>, pipeline: &Pipeline, today: Date) {
     let Some(limit) = out.config.customers.checkin_days else {
         return;
     };
-    let won = out.config.stage_ids_of(StageKind::Won);
+    let stages = &out.config.stages;
+    let won = pipeline
+        .staged()
+        .filter(|(n, _)| stages[*n].kind == StageKind::Won);
     let mut accounts: BTreeMap<&str, (Date, &Deal)> = BTreeMap::new();
-    for deal in &pipeline.deals {
-        if !won.contains(&deal.stage.as_str()) {
-            continue;
-        }
+    for (_, deal) in won {
         let account = deal.text("account").unwrap_or(&deal.id);
         let Some(contact) = deal.date("last_contact").or(deal.facts.entered_stage) else {
             continue;

@@ -246,6 +246,21 @@ impl Pipeline {
         read_deal(&self.root, &rel).map_err(Error::Problems)
     }
 
+    /// Each deal with the number of its stage in the configuration (a
+    /// deal in a folder that is no stage is left out). Deals come stage by
+    /// stage, so the last deal's stage is tried first: most deals are
+    /// placed without a search.
+    pub fn staged(&self) -> impl Iterator<Item = (usize, &Deal)> {
+        let stages = &self.config.stages;
+        let mut at = 0;
+        self.deals.iter().filter_map(move |deal| {
+            if stages.get(at).is_none_or(|s| s.id != deal.stage) {
+                at = stages.iter().position(|s| s.id == deal.stage)?;
+            }
+            Some((at, deal))
+        })
+    }
+
     pub fn deal(&self, id: &str) -> Option<&Deal> {
         self.deals.iter().find(|d| d.id == id)
     }
