@@ -1125,7 +1125,7 @@ mod key_tests {
         let others = Keys::Split {
             pick: Pick::Stages(&won),
             wide: &Keys::Only(crate::analysis::next::OTHERS_KEYS),
-            narrow: &Keys::Only(&["owner"]),
+            narrow: &Keys::Only(&[]),
         };
         let some = dated(Pipeline::load_cached(&root, None, split).unwrap());
         assert_eq!(some.deals.len(), whole.deals.len());

@@ -23,7 +23,7 @@ const KINDS: [Kind; 6] = [
 /// The top-level keys `next` for one owner reads of other owners' won
 /// deals: who owns them, and what a neglected customer spans (an
 /// account's last contact among all its won deals); of their other deals
-/// only `owner`. Their own findings are not that owner's work; the
+/// none. Their own findings are not that owner's work; the
 /// owner's deals are loaded as doctor loads them
 /// ([`crate::analysis::doctor::keys`] when open, else
 /// [`crate::analysis::doctor::CLOSED_KEYS`]).

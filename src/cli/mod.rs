@@ -213,7 +213,8 @@ impl Env {
     /// ones fewer ([`funnel::analysis::doctor::CLOSED_KEYS`]); for one
     /// `owner`'s work, so do their deals, and the others' won deals keep
     /// what spans owners ([`funnel::analysis::next::OTHERS_KEYS`]), their
-    /// other deals only `owner`.
+    /// other deals no key (`next` reads their owners again only to list
+    /// the owners when `owner` has no deal).
     pub fn doctor_snapshot(
         &self,
         terms: &[String],
@@ -234,7 +235,7 @@ impl Env {
         let others = Keys::Split {
             pick: Pick::Stages(&won),
             wide: &Keys::Only(funnel::analysis::next::OTHERS_KEYS),
-            narrow: &Keys::Only(&["owner"]),
+            narrow: &Keys::Only(&[]),
         };
         self.briefed_snapshot(match owner {
             Some(owner) => Keys::Split {

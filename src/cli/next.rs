@@ -4,6 +4,7 @@ use clap::Args;
 use funnel::analysis::next::next;
 use funnel::error::Error;
 
+use funnel::model::deal::Keys;
 use funnel::model::money::amount;
 
 use super::ui::{Format, Rows};
@@ -62,12 +63,10 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
             .iter()
             .any(|d| d.owner() == Some(owner.as_str()))
     {
-        let mut owners: Vec<&str> = snapshot
-            .pipeline
-            .deals
-            .iter()
-            .filter_map(|d| d.owner())
-            .collect();
+        // The other owners' open and lost deals were loaded without keys
+        // (`Env::doctor_snapshot`): their owners are read for this alone.
+        let everyone = env.load(Keys::Only(&["owner"]))?;
+        let mut owners: Vec<&str> = everyone.deals.iter().filter_map(|d| d.owner()).collect();
         owners.sort_unstable();
         owners.dedup();
         env.ui.warning(&format!(
