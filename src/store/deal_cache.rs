@@ -182,11 +182,16 @@ impl DealCache {
     /// order, so entry `n` is looked at first: when no file came or went,
     /// every file is found without a look-up by hash.
     pub fn locate(&self, n: usize, rel: &str) -> Option<Slot> {
-        let n = match self.path(n) == Some(rel.as_bytes()) {
+        let n = match self.holds_at(n, rel) {
             true => n,
             false => self.find(rel)?,
         };
         Some(Slot(u32::try_from(n).ok()?))
+    }
+
+    /// Whether entry `n` is the file `rel`.
+    pub fn holds_at(&self, n: usize, rel: &str) -> bool {
+        self.path(n) == Some(rel.as_bytes())
     }
 
     /// The table and blob id of the deal file `rel` (relative to the

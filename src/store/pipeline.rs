@@ -123,7 +123,19 @@ impl Pipeline {
                 let can_cache = !l.cached && l.encoded.is_none() && l.deal.is_ok();
                 can_cache && stat.is_some_and(|stat| !stat.settled(started))
             });
-            if fresh > 0 || (known.len() != cached && !waiting) {
+            // When every file is where the cache has it (none came, went or
+            // was renamed), a few changed files, one in 1,024, are parsed
+            // again on each run rather than the cache written for them: a
+            // `set` then costs no rewrite at all (50 µs a file a run,
+            // against 40 ms to write the cache of 50,000 deals).
+            let rewrite = fresh > 0 || (known.len() != cached && !waiting);
+            let same_paths = || {
+                let mut paths = files.iter().enumerate();
+                known.len() == files.len()
+                    && paths
+                        .all(|(n, (rel, _))| rel.to_str().is_some_and(|rel| known.holds_at(n, rel)))
+            };
+            if rewrite && !(fresh <= files.len() / 1024 && same_paths()) {
                 let entries = files.iter().zip(&loaded).enumerate();
                 let entries = entries.filter_map(|(n, (rel, l))| {
                     let stat = rel.1?;
@@ -984,6 +996,44 @@ mod tests {
         std::fs::remove_file(f.root().join("won/beta.toml")).unwrap();
         f.load();
         assert_eq!(f.cached(), 1);
+    }
+
+    #[test]
+    fn a_few_changed_files_among_many_are_parsed_again_not_written() {
+        let f = Fixture::new();
+        for n in 0..2048 {
+            f.write(
+                &format!("lead/deal-{n}.toml"),
+                "title = \"A deal\"\nvalue = 1\n",
+            );
+        }
+        f.load();
+        let before = std::fs::read(f.cache_file()).unwrap();
+        // Two files changed in place (2 in 2,048: one in 1,024), settled:
+        // seen, and the cache is left as it is.
+        std::thread::sleep(Duration::from_millis(20));
+        f.write("lead/deal-5.toml", "title = \"A deal\"\nvalue = 2\n");
+        f.write("lead/deal-9.toml", "title = \"A deal\"\nvalue = 3\n");
+        let pipeline = f.load();
+        assert_eq!(
+            (value(&pipeline, "deal-5"), value(&pipeline, "deal-9")),
+            (Some(2), Some(3))
+        );
+        assert_eq!(
+            std::fs::read(f.cache_file()).unwrap(),
+            before,
+            "not written"
+        );
+        assert!(!f.hit("lead/deal-5.toml"));
+        // A third: the cache records all three.
+        f.write("lead/deal-7.toml", "title = \"A deal\"\nvalue = 4\n");
+        assert_eq!(value(&f.load(), "deal-7"), Some(4));
+        assert!(f.hit("lead/deal-5.toml") && f.hit("lead/deal-7.toml"));
+        assert_eq!(f.cached(), 2048);
+        // A file added is recorded at once, whatever the count.
+        f.write("lead/deal-new.toml", "title = \"New\"\n");
+        f.load();
+        assert_eq!(f.cached(), 2049);
     }
 
     #[test]
