@@ -35,6 +35,10 @@ const KEPT: usize = 8;
 pub struct TreeNames {
     path: PathBuf,
     trees: Vec<(Oid, Vec<u64>)>,
+    /// The trees asked about in this run: kept when one is added (a
+    /// folder asked about on every write, such as `won/` while deals
+    /// close into `lost/`, is not pushed out by the versions of another).
+    used: Vec<Oid>,
     changed: bool,
 }
 
@@ -46,6 +50,7 @@ impl TreeNames {
         TreeNames {
             trees: decode(&bytes).unwrap_or_default(),
             path,
+            used: Vec::new(),
             changed: false,
         }
     }
@@ -53,6 +58,7 @@ impl TreeNames {
     /// Whether the tree `tree` holds an entry `name`.
     pub fn contains(&mut self, git: &Repository, tree: Oid, name: &str) -> Result<bool> {
         let wanted = hash(name.as_bytes());
+        self.used.push(tree);
         if let Some((_, hashes)) = self.trees.iter().find(|(id, _)| *id == tree)
             && hashes.binary_search(&wanted).is_err()
         {
@@ -61,7 +67,12 @@ impl TreeNames {
         let tree = git.find_tree(tree)?;
         if tree.len() >= BIG && !self.trees.iter().any(|(id, _)| *id == tree.id()) {
             self.trees.insert(0, (tree.id(), hashes_of(&tree)));
-            self.trees.truncate(KEPT);
+            while self.trees.len() > KEPT {
+                // The oldest not asked about in this run goes (the oldest
+                // if all were).
+                let unused = (self.trees.iter()).rposition(|(id, _)| !self.used.contains(id));
+                self.trees.remove(unused.unwrap_or(self.trees.len() - 1));
+            }
             self.changed = true;
         }
         Ok(tree.get_name(name).is_some())
@@ -160,6 +171,33 @@ mod tests {
         bytes[at] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
         assert!(TreeNames::open(dir).trees.is_empty());
+    }
+
+    #[test]
+    fn a_tree_asked_about_in_the_run_is_kept_when_another_comes() {
+        let temp = tempfile::tempdir().unwrap();
+        let git = Repository::init(temp.path()).unwrap();
+        let dir = temp.path().join("cache");
+        let trees: Vec<Oid> = (0..=KEPT).map(|n| tree_of(&git, BIG + n)).collect();
+        let mut names = TreeNames::open(dir.clone());
+        for tree in &trees[..KEPT] {
+            names.contains(&git, *tree, "deal-0.toml").unwrap();
+        }
+        names.save();
+        // The oldest is asked about, then a new tree comes: the second
+        // oldest goes.
+        let mut names = TreeNames::open(dir.clone());
+        assert!(!names.contains(&git, trees[0], "acme.toml").unwrap());
+        names.contains(&git, trees[KEPT], "deal-0.toml").unwrap();
+        names.save();
+        let kept: Vec<Oid> = TreeNames::open(dir)
+            .trees
+            .iter()
+            .map(|(id, _)| *id)
+            .collect();
+        assert_eq!(kept.len(), KEPT);
+        assert!(kept.contains(&trees[0]) && kept.contains(&trees[KEPT]));
+        assert!(!kept.contains(&trees[1]));
     }
 
     #[test]
