@@ -234,13 +234,15 @@ impl Repo {
         };
         let root = match self.prefix.as_os_str().is_empty() {
             true => head,
-            false => match head.get_path(&self.prefix).map(|e| e.to_object(&self.repo)) {
-                Ok(Ok(object)) => match object.into_tree() {
+            false => {
+                let folder = (head.get_path(&self.prefix))
+                    .and_then(|e| e.to_object(&self.repo))
+                    .and_then(|object| object.peel_to_tree());
+                match folder {
                     Ok(tree) => tree,
                     Err(_) => return Ok(Vec::new()),
-                },
-                _ => return Ok(Vec::new()),
-            },
+                }
+            }
         };
         let name = format!("{id}.toml");
         let mut names = tree_names::TreeNames::open(self.repo.path().join("funnel"));
