@@ -141,10 +141,25 @@ mod tests {
         builder.write().unwrap()
     }
 
-    #[test]
-    fn a_big_tree_is_read_once_and_answered_from_its_names_after() {
+    /// An empty repository in a temporary folder.
+    fn repository() -> (tempfile::TempDir, Repository) {
         let temp = tempfile::tempdir().unwrap();
         let git = Repository::init(temp.path()).unwrap();
+        (temp, git)
+    }
+
+    /// The trees `dir` keeps, newest first.
+    fn kept(dir: PathBuf) -> Vec<Oid> {
+        TreeNames::open(dir)
+            .trees
+            .iter()
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    #[test]
+    fn a_big_tree_is_read_once_and_answered_from_its_names_after() {
+        let (temp, git) = repository();
         let dir = temp.path().join("cache");
         let (big, small) = (tree_of(&git, 2000), tree_of(&git, 10));
         let mut names = TreeNames::open(dir.clone());
@@ -175,8 +190,7 @@ mod tests {
 
     #[test]
     fn a_tree_asked_about_in_the_run_is_kept_when_another_comes() {
-        let temp = tempfile::tempdir().unwrap();
-        let git = Repository::init(temp.path()).unwrap();
+        let (temp, git) = repository();
         let dir = temp.path().join("cache");
         let trees: Vec<Oid> = (0..=KEPT).map(|n| tree_of(&git, BIG + n)).collect();
         let mut names = TreeNames::open(dir.clone());
@@ -190,11 +204,7 @@ mod tests {
         assert!(!names.contains(&git, trees[0], "acme.toml").unwrap());
         names.contains(&git, trees[KEPT], "deal-0.toml").unwrap();
         names.save();
-        let kept: Vec<Oid> = TreeNames::open(dir)
-            .trees
-            .iter()
-            .map(|(id, _)| *id)
-            .collect();
+        let kept = kept(dir);
         assert_eq!(kept.len(), KEPT);
         assert!(kept.contains(&trees[0]) && kept.contains(&trees[KEPT]));
         assert!(!kept.contains(&trees[1]));
@@ -202,8 +212,7 @@ mod tests {
 
     #[test]
     fn only_the_last_trees_are_kept() {
-        let temp = tempfile::tempdir().unwrap();
-        let git = Repository::init(temp.path()).unwrap();
+        let (temp, git) = repository();
         let dir = temp.path().join("cache");
         let trees: Vec<Oid> = (0..KEPT + 2).map(|n| tree_of(&git, BIG + n)).collect();
         let mut names = TreeNames::open(dir.clone());
@@ -211,11 +220,7 @@ mod tests {
             assert!(names.contains(&git, *tree, "deal-0.toml").unwrap());
         }
         names.save();
-        let kept: Vec<Oid> = TreeNames::open(dir)
-            .trees
-            .iter()
-            .map(|(id, _)| *id)
-            .collect();
+        let kept = kept(dir);
         let newest: Vec<Oid> = trees.iter().rev().take(KEPT).copied().collect();
         assert_eq!(kept, newest);
     }
