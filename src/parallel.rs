@@ -83,11 +83,7 @@ pub fn map_chunks<'a, T: Sync, R: Send, I: IntoIterator<Item = R>>(
             .map(|(n, (part, slots))| scope.spawn(move || fill((n + 1) * chunk, part, slots)))
             .collect();
         fill(0, mine, my_slots);
-        for handle in theirs {
-            handle
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        }
+        theirs.into_iter().for_each(finished);
     });
     // SAFETY: the chunks cover the first `items.len()` slots, and each
     // chunk's `fill` wrote every slot of its chunk or panicked; a panic
@@ -102,13 +98,17 @@ pub fn map_chunks<'a, T: Sync, R: Send, I: IntoIterator<Item = R>>(
 /// is passed on as it was.
 fn joined<R>(mut mine: Vec<R>, theirs: Vec<std::thread::ScopedJoinHandle<'_, Vec<R>>>) -> Vec<R> {
     for handle in theirs {
-        mine.extend(
-            handle
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        );
+        mine.extend(finished(handle));
     }
     mine
+}
+
+/// What a worker returns once it has finished; its panic is passed on as
+/// it was.
+fn finished<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// `f` of each item, in the items' order, for items of very different
@@ -150,10 +150,7 @@ pub fn join<A: Send, B>(there: impl FnOnce() -> A + Send, here: impl FnOnce() ->
     std::thread::scope(|scope| {
         let other = scope.spawn(there);
         let mine = here();
-        let theirs = other
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (theirs, mine)
+        (finished(other), mine)
     })
 }
 
