@@ -109,33 +109,32 @@ impl Pipeline {
         } = listed?;
         let loaded = parse_all(root, &files, known.as_ref(), started, keys);
         if let (Some(dir), Some(started), Some(known)) = (cache, started, &known) {
-            // Rewritten when a file that can be cached was parsed, or when
-            // a file recorded is gone or changed and no changed file waits
-            // to settle: a write's file settles a few seconds after it, and
-            // the cache is written once then, not also on the first run
-            // after the write (at 50,000 deals a write of the cache costs
-            // half a board). Until then a recorded file that changed is
-            // only parsed again, and files listed after one that is gone
-            // are found by path.
+            // Written when a file that can be cached was parsed, or when a
+            // recorded file is gone or changed and no changed file waits to
+            // settle (a write's file settles a few seconds after it: the
+            // cache is written once then, not also on the first run after
+            // the write; until then a changed file is parsed again, and
+            // files listed after a gone one are found by path). Not when
+            // every file is where the cache has it (none came, went or was
+            // renamed) and at most one in 1,024 changed: those are parsed
+            // again on each run (50 µs a file) rather than the cache
+            // written (40 ms at 50,000 deals), so a `set` costs no rewrite.
             let cached = loaded.iter().filter(|l| l.cached).count();
             let fresh = loaded.iter().filter(|l| l.encoded.is_some()).count();
             let waiting = (files.iter().zip(&loaded)).any(|((_, stat), l)| {
                 let can_cache = !l.cached && l.encoded.is_none() && l.deal.is_ok();
                 can_cache && stat.is_some_and(|stat| !stat.settled(started))
             });
-            // When every file is where the cache has it (none came, went or
-            // was renamed), a few changed files, one in 1,024, are parsed
-            // again on each run rather than the cache written for them: a
-            // `set` then costs no rewrite at all (50 µs a file a run,
-            // against 40 ms to write the cache of 50,000 deals).
-            let rewrite = fresh > 0 || (known.len() != cached && !waiting);
-            let same_paths = || {
-                let mut paths = files.iter().enumerate();
-                known.len() == files.len()
-                    && paths
-                        .all(|(n, (rel, _))| rel.to_str().is_some_and(|rel| known.holds_at(n, rel)))
+            let due = fresh > 0 || (known.len() != cached && !waiting);
+            let few_in_place = || {
+                let in_place = |(n, (rel, _)): (usize, &(PathBuf, _))| {
+                    rel.to_str().is_some_and(|rel| known.holds_at(n, rel))
+                };
+                fresh <= files.len() / 1024
+                    && known.len() == files.len()
+                    && files.iter().enumerate().all(in_place)
             };
-            if rewrite && !(fresh <= files.len() / 1024 && same_paths()) {
+            if due && !few_in_place() {
                 let entries = files.iter().zip(&loaded).enumerate();
                 let entries = entries.filter_map(|(n, (rel, l))| {
                     let stat = rel.1?;
