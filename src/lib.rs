@@ -28,7 +28,8 @@ mod layers {
 
     fn rank(module: &str) -> usize {
         let top = match module {
-            "cache_file" | "hasher" | "parallel" => "error",
+            "cache_file" => "model",
+            "hasher" | "parallel" => "error",
             other => other,
         };
         ORDER.iter().position(|l| *l == top).unwrap_or(0)

@@ -169,7 +169,7 @@ mod tests {
         ];
         let mut some = whole.clone();
         for deal in &mut some {
-            deal.fields.retain(|key, _| KEYS.contains(&key));
+            deal.fields_mut().retain(|key, _| KEYS.contains(&key));
         }
         let board_of = |deals: Vec<Deal>| {
             let pipeline = Pipeline {

@@ -12,6 +12,7 @@
 use jiff::civil::Date;
 
 use crate::model::deal::Deal;
+use crate::model::packed::Field;
 use crate::model::problem::value_span;
 use crate::model::problem::{Problem, did_you_mean};
 use crate::store::pipeline::Pipeline;
@@ -113,7 +114,8 @@ fn rule_problems(
 ) -> Vec<Problem> {
     let config = &pipeline.config;
     let mut problems = Vec::new();
-    if let Some(reason) = deal.text("lost_reason")
+    let [reason, created, currency] = deal.fields_of(["lost_reason", "created", "currency"]);
+    if let Some(reason) = reason.and_then(Field::as_str)
         && !config.lost_reasons.is_empty()
         && !config.lost_reasons.iter().any(|r| r == reason)
     {
@@ -139,7 +141,7 @@ fn rule_problems(
         );
     }
     if let Some(today) = today
-        && let Some(created) = deal.date("created")
+        && let Some(created) = created.and_then(crate::model::value::field_date)
         && created > today
     {
         let text = text();
@@ -156,7 +158,8 @@ fn rule_problems(
             )),
         );
     }
-    if let Some(currency) = deal.text("currency")
+    let currency = currency.and_then(Field::as_str);
+    if let Some(currency) = currency
         && !crate::model::value::is_currency_code(currency)
     {
         let text = text();
@@ -174,7 +177,7 @@ fn rule_problems(
                 deal.id
             )),
         );
-    } else if let Some(currency) = deal.text("currency")
+    } else if let Some(currency) = currency
         && config.rate(currency).is_none()
     {
         let text = text();

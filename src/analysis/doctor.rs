@@ -699,10 +699,12 @@ new_value = { amount = 7000, per = "week" }
         kind: Kind,
     ) -> Vec<(String, String, String)> {
         let deals = (pipeline.deals.iter())
-            .map(|deal| Deal {
-                facts: (facts.iter().find(|(id, _)| *id == deal.id))
-                    .map_or(deal.facts, |(_, f)| *f),
-                ..deal.clone()
+            .map(|deal| {
+                let mut deal = deal.clone();
+                if let Some((_, f)) = facts.iter().find(|(id, _)| *id == deal.id) {
+                    deal.facts = *f;
+                }
+                deal
             })
             .collect();
         let pipeline = Pipeline {

@@ -163,7 +163,7 @@ pub fn export<'a>(
     let pairs: Vec<(&Deal, &DealRecord)> = pipeline.deals.iter().zip(records).collect();
     let deals = parallel::map(&pairs, ON_EVERY_CORE, |&(deal, record)| {
         let mut cells = vec![None; columns.len()];
-        for (key, value) in flat_fields(&deal.fields) {
+        for (key, value) in flat_fields(deal.fields()) {
             if let Some(&i) = index.get(key.as_str()) {
                 cells[i] = Some(FieldCell::of(&key, value));
             }
@@ -235,7 +235,7 @@ pub fn export<'a>(
 fn columns(deals: &[Deal]) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
     for deal in deals {
-        for (key, _) in flat_fields(&deal.fields) {
+        for (key, _) in flat_fields(deal.fields()) {
             if !seen.contains(&key) {
                 seen.insert(key);
             }

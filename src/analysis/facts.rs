@@ -160,7 +160,7 @@ pub fn records(
             record.account = figures.account().map(str::to_string);
             record.lost_reason = figures.lost_reason().map(str::to_string);
             if fields {
-                record.fields = deal.fields.clone();
+                record.fields = deal.fields().clone();
             }
             record
         },
@@ -449,8 +449,9 @@ need = "x"
 "#;
         let whole = Deal::parse(Path::new("proposal/acme.toml"), text).unwrap();
         let mut some = whole.clone();
-        some.fields.retain(|key, _| RECORD_KEYS.contains(&key));
-        assert!(some.fields.len() < whole.fields.len());
+        some.fields_mut()
+            .retain(|key, _| RECORD_KEYS.contains(&key));
+        assert!(some.fields().len() < whole.fields().len());
         let now = Timestamp::from_second(1_800_000_000).unwrap();
         let history = History::default();
         let none = |blobs: &[crate::git::BlobId]| vec![None; blobs.len()];

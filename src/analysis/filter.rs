@@ -665,9 +665,10 @@ mod tests {
         ];
         let ids: Vec<String> = deals
             .iter()
-            .map(|(path, text, facts)| Deal {
-                facts: *facts,
-                ..Deal::parse(Path::new(path), text).unwrap()
+            .map(|(path, text, facts)| {
+                let mut deal = Deal::parse(Path::new(path), text).unwrap();
+                deal.facts = *facts;
+                deal
             })
             .filter(|deal| filter.matches(deal, &config))
             .map(|deal| deal.id)

@@ -649,7 +649,7 @@ fn record(
         record.product = figures.product().map(str::to_string);
         record.source = figures.source().map(str::to_string);
         record.account = figures.account().map(str::to_string);
-        record.fields = deal.fields.clone();
+        record.fields = deal.fields().clone();
     }
     record
 }

@@ -63,7 +63,7 @@ pub fn run(env: &mut Env, args: ShowArgs) -> CmdResult {
     push("id", deal.id.clone());
     push("stage", deal.stage.clone());
     push("file", deal.path.display().to_string());
-    for (key, value) in funnel::model::deal::flat_fields(&deal.fields) {
+    for (key, value) in funnel::model::deal::flat_fields(deal.fields()) {
         // A list of tables (contacts): one row per element.
         match value.as_array() {
             Some(items) if items.iter().any(toml::Value::is_table) => {

@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use crate::model::config::Config;
+use crate::model::packed::{Field, Packed};
 use crate::model::problem::{Problem, value_span};
 use crate::model::value;
 
@@ -164,8 +165,8 @@ pub struct Deal {
     pub stage: String,
     /// `STAGE/ID.toml`, relative to the pipeline root.
     pub path: PathBuf,
-    /// Every key of the file, custom ones included.
-    pub fields: toml::Table,
+    /// Every key of the file, custom ones included ([`Deal::fields`]).
+    fields: Fields,
     /// The git object id of the file's bytes as read (a blob's id), when
     /// the deal was loaded from a work-tree file: whether the file is the
     /// committed version is then one comparison.
@@ -174,6 +175,14 @@ pub struct Deal {
     /// loaded it (unknown, all `None`, until then and for a deal git has
     /// not seen).
     pub facts: DealFacts,
+}
+
+/// A deal file's keys: its parsed table, or (from the deal cache) the
+/// table in tagged bytes, read where a key is asked for.
+#[derive(Debug, Clone)]
+enum Fields {
+    Table(toml::Table),
+    Packed(Packed),
 }
 
 /// Facts about a deal that come from outside its file (its history); None
@@ -188,10 +197,12 @@ pub struct DealFacts {
     pub entered_stage: Option<Date>,
 }
 
-/// The top-level keys of each deal file that a load keeps: a command that
-/// reads a few known keys of every deal builds and holds a fraction of
-/// 50,000 whole tables (checks and problems are still those of whole
-/// files).
+/// The top-level keys of each parsed deal file that a load keeps: a
+/// command that reads a few known keys of every deal holds a fraction of
+/// the tables of the files it parses (checks and problems are still those
+/// of whole files). A deal from the deal cache keeps every key, in the
+/// cache's bytes, and builds no table for a key read
+/// ([`crate::model::packed`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub enum Keys<'a> {
     /// Every key.
@@ -247,10 +258,13 @@ impl<'a> Keys<'a> {
         }
     }
 
-    /// Drops the keys of `deal` that are not kept.
+    /// Drops the keys of a parsed `deal` that are not kept. (A deal from
+    /// the deal cache keeps them all: it holds no table of its own.)
     pub fn retain(self, deal: &mut Deal) {
-        if let Some(keys) = self.of(&deal.stage, deal.owner().map(str::as_bytes)) {
-            deal.fields.retain(|key, _| keys.contains(&key));
+        let owner = deal.owner().map(str::as_bytes);
+        if let (Some(keys), Fields::Table(table)) = (self.of(&deal.stage, owner), &mut deal.fields)
+        {
+            table.retain(|key, _| keys.contains(&key));
         }
     }
 }
@@ -279,8 +293,18 @@ impl Deal {
     }
 
     /// The deal in the file `path` whose table is `fields`, as `parse` makes
-    /// it; for a table that `parse` returned before (the deal cache).
+    /// it.
     pub fn from_table(path: &Path, fields: toml::Table) -> Deal {
+        Deal::from_fields(path, Fields::Table(fields))
+    }
+
+    /// The deal in the file `path` whose table `parse` returned before, as
+    /// the deal cache keeps it.
+    pub fn from_packed(path: &Path, fields: Packed) -> Deal {
+        Deal::from_fields(path, Fields::Packed(fields))
+    }
+
+    fn from_fields(path: &Path, fields: Fields) -> Deal {
         // `STAGE/ID.toml` is read as text: taking a path apart component
         // by component costs more than the rest of a cached deal's load.
         let plain = (path.to_str().and_then(|p| p.split_once('/')))
@@ -343,7 +367,7 @@ impl Deal {
             };
             problems.push(at(key, message).with_hint(format!("write {}", ty.example(key))));
         }
-        match self.fields.get("title") {
+        match self.fields().get("title") {
             None => problems.push(
                 Problem::file(&self.path, "missing `title`")
                     .with_hint(format!("add a line such as title = \"{}\"", self.id)),
@@ -409,14 +433,35 @@ impl Deal {
         }
     }
 
+    /// Every key of the file (built the first time for a deal from the
+    /// deal cache: [`Deal::field`] and the accessors read keys without).
+    pub fn fields(&self) -> &toml::Table {
+        match &self.fields {
+            Fields::Table(table) => table,
+            Fields::Packed(packed) => packed.table(),
+        }
+    }
+
+    /// [`Deal::fields`], to change.
+    pub fn fields_mut(&mut self) -> &mut toml::Table {
+        if let Fields::Packed(packed) = &self.fields {
+            self.fields = Fields::Table(packed.table().clone());
+        }
+        match &mut self.fields {
+            Fields::Table(table) => table,
+            Fields::Packed(_) => unreachable!("made a table above"),
+        }
+    }
+
     /// A key's value; dotted keys look into sub-tables (`qualification.need`).
     pub fn get(&self, key: &str) -> Option<&toml::Value> {
         let mut parts = key.split('.');
         // Comparing a few keys in turn costs less than hashing the key.
         let first = parts.next()?;
-        let mut current = match self.fields.len() {
-            ..=16 => (self.fields.iter()).find_map(|(k, v)| (k == first).then_some(v))?,
-            _ => self.fields.get(first)?,
+        let fields = self.fields();
+        let mut current = match fields.len() {
+            ..=16 => (fields.iter()).find_map(|(k, v)| (k == first).then_some(v))?,
+            _ => fields.get(first)?,
         };
         for part in parts {
             current = current.as_table()?.get(part)?;
@@ -424,16 +469,47 @@ impl Deal {
         Some(current)
     }
 
+    /// [`Deal::get`], without building the table of a deal from the deal
+    /// cache for a top-level key.
+    pub fn field(&self, key: &str) -> Option<Field<'_>> {
+        match &self.fields {
+            Fields::Packed(packed) if !key.contains('.') => packed.get(key),
+            _ => self.get(key).map(Field::Value),
+        }
+    }
+
+    /// [`Deal::field`] of each of the top-level `keys`, found in one pass
+    /// over a deal from the deal cache.
+    pub fn fields_of<const N: usize>(&self, keys: [&str; N]) -> [Option<Field<'_>>; N] {
+        let mut found = [None; N];
+        match &self.fields {
+            Fields::Packed(packed) => {
+                let at = |key: &[u8]| keys.iter().position(|k| k.as_bytes() == key);
+                for (key, field) in packed.select(|key| at(key).is_some()) {
+                    if let Some(n) = at(key.as_bytes()) {
+                        found[n] = Some(field);
+                    }
+                }
+            }
+            Fields::Table(_) => {
+                for (slot, key) in found.iter_mut().zip(keys) {
+                    *slot = self.field(key);
+                }
+            }
+        }
+        found
+    }
+
     pub fn text(&self, key: &str) -> Option<&str> {
-        self.get(key).and_then(|v| v.as_str())
+        self.field(key).and_then(Field::as_str)
     }
 
     pub fn date(&self, key: &str) -> Option<Date> {
-        self.get(key).and_then(value::date)
+        self.field(key).and_then(value::field_date)
     }
 
     pub fn money(&self, key: &str) -> Option<Decimal> {
-        self.get(key).and_then(value::money)
+        self.field(key).and_then(|f| value::money(&f.value()))
     }
 
     pub fn title(&self) -> &str {
@@ -454,19 +530,27 @@ impl Deal {
     /// The deal's value in the pipeline's currency (`None` when the deal has
     /// no value or its currency has no rate in `[fx]`).
     pub fn value(&self, config: &Config) -> Option<Decimal> {
-        value_in(self.get("value"), self.get("currency"), config)
+        value_in(self.field("value"), self.field("currency"), config)
     }
 
     /// Percent: the deal's own `probability`, else its stage's default.
     pub fn probability(&self, config: &Config) -> Decimal {
-        probability_in(self.get("probability"), &self.stage, config)
+        probability_in(self.field("probability"), &self.stage, config)
     }
 
     /// The keys the metrics read, found in one pass over the table.
     pub fn figures(&self) -> Figures<'_> {
         let mut found = Figures::default();
-        for (key, value) in &self.fields {
-            let slot = match key.as_str() {
+        let fields: Box<dyn Iterator<Item = (&str, Field<'_>)>> = match &self.fields {
+            Fields::Table(table) => {
+                Box::new(table.iter().map(|(k, v)| (k.as_str(), Field::Value(v))))
+            }
+            Fields::Packed(packed) => {
+                Box::new(packed.select(|key| Figures::KEYS.iter().any(|k| k.as_bytes() == key)))
+            }
+        };
+        for (key, value) in fields {
+            let slot = match key {
                 "value" => &mut found.value,
                 "currency" => &mut found.currency,
                 "probability" => &mut found.probability,
@@ -491,22 +575,23 @@ impl Deal {
 
     /// Whether the deal has a non-empty value for a `require` entry.
     pub fn has_field(&self, key: &str) -> bool {
-        match self.get(key) {
+        match self.field(key) {
             None => false,
-            Some(toml::Value::String(s)) => !s.trim().is_empty(),
-            Some(toml::Value::Array(a)) => !a.is_empty(),
+            Some(Field::Str(s)) => !s.trim().is_empty(),
+            Some(Field::Value(toml::Value::String(s))) => !s.trim().is_empty(),
+            Some(Field::Value(toml::Value::Array(a))) => !a.is_empty(),
             Some(_) => true,
         }
     }
 }
 
 fn value_in(
-    amount: Option<&toml::Value>,
-    currency: Option<&toml::Value>,
+    amount: Option<Field<'_>>,
+    currency: Option<Field<'_>>,
     config: &Config,
 ) -> Option<Decimal> {
-    let amount = amount.and_then(value::money)?;
-    in_currency(amount, currency.and_then(|v| v.as_str()), config)
+    let amount = value::money(&amount?.value())?;
+    in_currency(amount, currency.and_then(Field::as_str), config)
 }
 
 /// `amount` in `currency` (the pipeline's when `None`) in the pipeline's
@@ -516,9 +601,9 @@ pub fn in_currency(amount: Decimal, currency: Option<&str>, config: &Config) -> 
     amount.checked_mul(rate)
 }
 
-fn probability_in(probability: Option<&toml::Value>, stage: &str, config: &Config) -> Decimal {
+fn probability_in(probability: Option<Field<'_>>, stage: &str, config: &Config) -> Decimal {
     probability
-        .and_then(value::money)
+        .and_then(|p| value::money(&p.value()))
         .or_else(|| config.stage(stage).map(|s| s.default_probability()))
         .unwrap_or(Decimal::ZERO)
 }
@@ -528,16 +613,16 @@ fn probability_in(probability: Option<&toml::Value>, stage: &str, config: &Confi
 /// cache misses each). The accessors are the deal's own.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Figures<'a> {
-    value: Option<&'a toml::Value>,
-    currency: Option<&'a toml::Value>,
-    probability: Option<&'a toml::Value>,
-    created: Option<&'a toml::Value>,
-    expected_close: Option<&'a toml::Value>,
-    owner: Option<&'a toml::Value>,
-    product: Option<&'a toml::Value>,
-    source: Option<&'a toml::Value>,
-    account: Option<&'a toml::Value>,
-    lost_reason: Option<&'a toml::Value>,
+    value: Option<Field<'a>>,
+    currency: Option<Field<'a>>,
+    probability: Option<Field<'a>>,
+    created: Option<Field<'a>>,
+    expected_close: Option<Field<'a>>,
+    owner: Option<Field<'a>>,
+    product: Option<Field<'a>>,
+    source: Option<Field<'a>>,
+    account: Option<Field<'a>>,
+    lost_reason: Option<Field<'a>>,
 }
 
 impl<'a> Figures<'a> {
@@ -566,31 +651,31 @@ impl<'a> Figures<'a> {
     }
 
     pub fn created(&self) -> Option<Date> {
-        self.created.and_then(value::date)
+        self.created.and_then(value::field_date)
     }
 
     pub fn expected_close(&self) -> Option<Date> {
-        self.expected_close.and_then(value::date)
+        self.expected_close.and_then(value::field_date)
     }
 
     pub fn owner(&self) -> Option<&'a str> {
-        self.owner.and_then(|v| v.as_str())
+        self.owner.and_then(Field::as_str)
     }
 
     pub fn product(&self) -> Option<&'a str> {
-        self.product.and_then(|v| v.as_str())
+        self.product.and_then(Field::as_str)
     }
 
     pub fn source(&self) -> Option<&'a str> {
-        self.source.and_then(|v| v.as_str())
+        self.source.and_then(Field::as_str)
     }
 
     pub fn account(&self) -> Option<&'a str> {
-        self.account.and_then(|v| v.as_str())
+        self.account.and_then(Field::as_str)
     }
 
     pub fn lost_reason(&self) -> Option<&'a str> {
-        self.lost_reason.and_then(|v| v.as_str())
+        self.lost_reason.and_then(Field::as_str)
     }
 }
 

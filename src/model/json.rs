@@ -89,7 +89,7 @@ impl serde::Serialize for DealJson<'_> {
         let money = |amount: Option<Decimal>| amount.map(crate::model::money::amount);
         // Keys in the order a `serde_json::Map` (a BTreeMap) keeps them.
         let mut map = s.serialize_map(Some(8))?;
-        map.serialize_entry("fields", &TomlJson::Table(&deal.fields))?;
+        map.serialize_entry("fields", &TomlJson::Table(deal.fields()))?;
         map.serialize_entry("id", &deal.id)?;
         map.serialize_entry("path", &deal.path.to_string_lossy().replace('\\', "/"))?;
         map.serialize_entry(

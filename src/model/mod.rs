@@ -9,6 +9,7 @@ pub mod finding;
 pub mod ident;
 pub mod json;
 pub mod money;
+pub mod packed;
 pub mod problem;
 pub mod schema;
 pub mod value;

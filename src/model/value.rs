@@ -23,6 +23,8 @@ use std::str::FromStr;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+use crate::model::packed::Field;
+
 /// The largest amount, in absolute value: 10^15.
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
 /// The most decimal places an amount may have.
@@ -287,6 +289,15 @@ pub fn date(value: &toml::Value) -> Option<Date> {
     let toml::Value::Datetime(dt) = value else {
         return None;
     };
+    datetime_date(dt)
+}
+
+/// [`date`] of a deal's [`Field`].
+pub fn field_date(field: Field<'_>) -> Option<Date> {
+    datetime_date(&field.as_datetime()?)
+}
+
+fn datetime_date(dt: &toml::value::Datetime) -> Option<Date> {
     let d = dt.date?;
     Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
 }

@@ -38,14 +38,14 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use rust_decimal::Decimal;
-use toml::value::{Date, Datetime, Offset, Time};
 
 use crate::cache_file::{Reader, Writer, checksum};
-use crate::model::deal::{Keys, VersionValue};
+use crate::model::deal::VersionValue;
+use crate::model::packed::{Bytes, Packed, put_table};
 
 const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
 // 2: deals that load are checked for bounded money, a negative value, a
@@ -123,7 +123,7 @@ pub fn instant(at: SystemTime) -> Option<Instant> {
 /// The deal files an earlier run recorded for one pipeline.
 #[derive(Default)]
 pub struct DealCache {
-    bytes: crate::cache_file::Mapped,
+    bytes: Arc<crate::cache_file::Mapped>,
     /// When the run that wrote the cache started.
     started: Instant,
     /// Each file: where its path relative to the root (`STAGE/ID.toml`)
@@ -194,31 +194,17 @@ impl DealCache {
         self.path(n) == Some(rel.as_bytes())
     }
 
-    /// The table and blob id of the deal file `rel` (relative to the
-    /// root) recorded at `slot`, when it was recorded with exactly `stat`
-    /// and had settled by then; with the top-level keys `keys` keeps (when
-    /// they depend on the deal's owner, it is found in the encoded table
-    /// first).
-    pub fn table(
-        &self,
-        slot: Slot,
-        rel: &str,
-        stat: &Stat,
-        keys: Keys<'_>,
-    ) -> Option<(toml::Table, [u8; 20])> {
-        let (recorded, encoded) = self.entry(slot)?;
-        if recorded != *stat || !recorded.settled(self.started) {
+    /// The table (read where a key is asked for, from the mapped file)
+    /// and blob id of the deal file recorded at `slot`, when it was
+    /// recorded with exactly `stat` and had settled by then.
+    pub fn table(&self, slot: Slot, stat: &Stat) -> Option<(Packed, [u8; 20])> {
+        let (_, recorded, at) = self.entries.get(slot.0 as usize)?;
+        if recorded != stat || !recorded.settled(self.started) {
             return None;
         }
-        let mut r = Reader::new(encoded);
-        let blob = r.array()?;
-        let owner = match keys.by_owner() {
-            true => owner_of(r.clone())?,
-            false => None,
-        };
-        let stage = rel.split_once('/').map_or("", |(stage, _)| stage);
-        let table = read_table(&mut r, keys.of(stage, owner))?;
-        r.done().then_some((table, blob))
+        let blob = Reader::new(self.bytes.get(at.clone())?).array()?;
+        let bytes: Bytes = self.bytes.clone();
+        Some((Packed::new(bytes, at.start + 20..at.end)?, blob))
     }
 
     /// The encoded table recorded at `slot` with exactly `stat`, to be
@@ -281,7 +267,7 @@ impl DealCache {
             return None;
         }
         Some(DealCache {
-            bytes,
+            bytes: Arc::new(bytes),
             started,
             entries,
             index: OnceLock::new(),
@@ -488,272 +474,9 @@ fn closes_path(dir: &Path, file: VersionFile) -> PathBuf {
     dir.join(format!("{name}-v{CLOSES_VERSION}"))
 }
 
-// ---------------------------------------------------------------------------
-// TOML values, as tagged bytes.
-
-const STRING: u8 = 0;
-const INTEGER: u8 = 1;
-const FLOAT: u8 = 2;
-const FALSE: u8 = 3;
-const TRUE: u8 = 4;
-const DATETIME: u8 = 5;
-const ARRAY: u8 = 6;
-const TABLE: u8 = 7;
-
-fn put_table(out: &mut Writer, table: &toml::Table) {
-    out.count(table.len());
-    for (key, value) in table {
-        out.str(key);
-        put_value(out, value);
-    }
-}
-
-fn put_value(out: &mut Writer, value: &toml::Value) {
-    match value {
-        toml::Value::String(s) => {
-            out.byte(STRING);
-            out.str(s);
-        }
-        toml::Value::Integer(i) => {
-            out.byte(INTEGER);
-            out.i64(*i);
-        }
-        toml::Value::Float(f) => {
-            out.byte(FLOAT);
-            out.u64(f.to_bits());
-        }
-        toml::Value::Boolean(b) => out.byte(if *b { TRUE } else { FALSE }),
-        toml::Value::Datetime(d) => {
-            out.byte(DATETIME);
-            put_datetime(out, d);
-        }
-        toml::Value::Array(items) => {
-            out.byte(ARRAY);
-            out.count(items.len());
-            for item in items {
-                put_value(out, item);
-            }
-        }
-        toml::Value::Table(table) => {
-            out.byte(TABLE);
-            put_table(out, table);
-        }
-    }
-}
-
-/// Flags (date, time, seconds, nanoseconds, offset Z, offset in minutes),
-/// then the parts present.
-fn put_datetime(out: &mut Writer, d: &Datetime) {
-    let time = d.time.as_ref();
-    let flags = u8::from(d.date.is_some())
-        | u8::from(time.is_some()) << 1
-        | u8::from(time.is_some_and(|t| t.second.is_some())) << 2
-        | u8::from(time.is_some_and(|t| t.nanosecond.is_some())) << 3
-        | u8::from(d.offset == Some(Offset::Z)) << 4
-        | u8::from(matches!(d.offset, Some(Offset::Custom { .. }))) << 5;
-    out.byte(flags);
-    if let Some(date) = &d.date {
-        out.bytes(&date.year.to_le_bytes());
-        out.bytes(&[date.month, date.day]);
-    }
-    if let Some(time) = time {
-        out.bytes(&[time.hour, time.minute]);
-        if let Some(second) = time.second {
-            out.byte(second);
-        }
-        if let Some(nanosecond) = time.nanosecond {
-            out.u32(nanosecond);
-        }
-    }
-    if let Some(Offset::Custom { minutes }) = d.offset {
-        out.bytes(&minutes.to_le_bytes());
-    }
-}
-
-/// Reads past a value without building it.
-fn skip_value(r: &mut Reader<'_>) -> Option<()> {
-    match r.byte()? {
-        STRING => {
-            r.str_bytes()?;
-        }
-        INTEGER | FLOAT => {
-            r.take(8)?;
-        }
-        FALSE | TRUE => {}
-        DATETIME => {
-            read_datetime(r)?;
-        }
-        ARRAY => {
-            for _ in 0..r.count()? {
-                skip_value(r)?;
-            }
-        }
-        TABLE => {
-            for _ in 0..r.count()? {
-                r.str_bytes()?;
-                skip_value(r)?;
-            }
-        }
-        _ => return None,
-    }
-    Some(())
-}
-
-/// A table, with only the top-level `keys` when given (the values of
-/// the others are skipped, never built).
-fn read_table(r: &mut Reader<'_>, keys: Option<&[&str]>) -> Option<toml::Table> {
-    let count = r.count()?;
-    let Some(keys) = keys else {
-        let mut table = toml::Table::with_capacity(count);
-        for _ in 0..count {
-            let key = r.str()?;
-            let value = read_value(r)?;
-            if table.insert(key.to_string(), value).is_some() {
-                return None; // a key twice: not what was written
-            }
-        }
-        return Some(table);
-    };
-    // Gathered first, so that the table is the size of what it holds: a
-    // deal has a few of the keys a command asks for, and 50,000 tables
-    // sized for all of them are tens of megabytes the kernel must zero.
-    // A key asked for is the text asked for; the others are skipped
-    // unread.
-    let mut found = Vec::with_capacity(keys.len().min(count));
-    for _ in 0..count {
-        match wanted_key(keys, r.str_bytes()?) {
-            Some(key) => found.push((key, read_value(r)?)),
-            None => skip_value(r)?,
-        }
-    }
-    let mut table = toml::Table::with_capacity(found.len());
-    for (key, value) in found {
-        if table.insert(key.to_string(), value).is_some() {
-            return None;
-        }
-    }
-    Some(table)
-}
-
-/// The `owner` of an encoded table, when it is a string.
-fn owner_of(mut r: Reader<'_>) -> Option<Option<&[u8]>> {
-    for _ in 0..r.count()? {
-        let key = r.str_bytes()?;
-        if key == b"owner" && r.rest().first() == Some(&STRING) {
-            r.byte()?;
-            return Some(Some(r.str_bytes()?));
-        }
-        skip_value(&mut r)?;
-    }
-    Some(None)
-}
-
-/// The key of `keys` whose bytes are `key`.
-fn wanted_key<'k>(keys: &[&'k str], key: &[u8]) -> Option<&'k str> {
-    keys.iter().copied().find(|k| k.as_bytes() == key)
-}
-
-fn read_value(r: &mut Reader<'_>) -> Option<toml::Value> {
-    Some(match r.byte()? {
-        STRING => toml::Value::String(r.str()?.to_string()),
-        INTEGER => toml::Value::Integer(r.i64()?),
-        FLOAT => toml::Value::Float(f64::from_bits(r.u64()?)),
-        FALSE => toml::Value::Boolean(false),
-        TRUE => toml::Value::Boolean(true),
-        DATETIME => toml::Value::Datetime(read_datetime(r)?),
-        ARRAY => {
-            let count = r.count()?;
-            let mut items = Vec::with_capacity(count);
-            for _ in 0..count {
-                items.push(read_value(r)?);
-            }
-            toml::Value::Array(items)
-        }
-        TABLE => toml::Value::Table(read_table(r, None)?),
-        _ => return None,
-    })
-}
-
-fn read_datetime(r: &mut Reader<'_>) -> Option<Datetime> {
-    let flags = r.byte()?;
-    if flags >> 6 != 0 || flags & 0b11_0000 == 0b11_0000 {
-        return None;
-    }
-    let date = if flags & 1 != 0 {
-        let year = u16::from_le_bytes(r.array()?);
-        let [month, day] = r.array()?;
-        Some(Date { year, month, day })
-    } else {
-        None
-    };
-    let time = if flags & 2 != 0 {
-        let [hour, minute] = r.array()?;
-        let second = if flags & 4 != 0 {
-            Some(r.byte()?)
-        } else {
-            None
-        };
-        let nanosecond = if flags & 8 != 0 { Some(r.u32()?) } else { None };
-        Some(Time {
-            hour,
-            minute,
-            second,
-            nanosecond,
-        })
-    } else {
-        None
-    };
-    let offset = if flags & 16 != 0 {
-        Some(Offset::Z)
-    } else if flags & 32 != 0 {
-        Some(Offset::Custom {
-            minutes: i16::from_le_bytes(r.array()?),
-        })
-    } else {
-        None
-    };
-    Some(Datetime { date, time, offset })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn round_trip(text: &str) -> (String, String) {
-        let table = crate::model::deal::parse_table(text).unwrap();
-        let bytes = encode_deal([7; 20], &table);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(r.array::<20>(), Some([7; 20]));
-        let back = read_table(&mut r, None).unwrap();
-        assert!(r.done());
-        // Debug strings, so NaN equals NaN; the order of keys counts.
-        (format!("{table:?}"), format!("{back:?}"))
-    }
-
-    #[test]
-    fn every_kind_of_value_reads_back_exactly() {
-        for text in [
-            "title = \"Acme ü\"\nvalue = 12000\nf = 1.5e3\nz = -0.0\nn = nan\ni = -inf\nb = true\nc = false\n",
-            "d = 2026-11-20\nt = 2026-11-20T10:00:00Z\nu = 2026-11-20T10:00:00.123456789+05:30\nl = 10:30\nm = 10:30:05.5\nlocal = 2026-11-20T10:00:00\no = 1979-05-27T00:32:00-07:00\n",
-            "a = [1, [2, 3], { b = \"c\" }, []]\n[q]\nneed = \"x\"\n[q.deeper]\nk = 1\n[[c]]\nname = \"J\"\n[[c]]\nname = \"K\"\n",
-            "zeta = 1\nalpha = 2\n\"key with spaces\" = 3\n",
-        ] {
-            let (table, back) = round_trip(text);
-            assert_eq!(table, back, "{text}");
-        }
-    }
-
-    #[test]
-    fn damaged_bytes_never_decode_into_a_table() {
-        let table = crate::model::deal::parse_table("title = \"Acme\"\nd = 2026-11-20T10:00:00Z\n")
-            .unwrap();
-        let bytes = encode_deal([7; 20], &table);
-        let bytes = &bytes[20..];
-        for n in 0..bytes.len() {
-            let mut r = Reader::new(&bytes[..n]);
-            assert!(read_table(&mut r, None).is_none(), "length {n}");
-        }
-    }
 
     #[test]
     fn a_file_just_changed_has_not_settled() {

@@ -304,7 +304,7 @@ impl Pipeline {
         let mut keys = std::collections::BTreeSet::new();
         // Most deals share their keys: a key is copied only the first time.
         for deal in &self.deals {
-            for (key, value) in &deal.fields {
+            for (key, value) in deal.fields() {
                 if !keys.contains(key.as_str()) {
                     keys.insert(key.clone());
                 }
@@ -612,11 +612,10 @@ fn load_deal_file(
     keys: Keys<'_>,
 ) -> Loaded {
     let stat = cache.and(*stat);
-    if let (Some((cache, _)), Some(slot), Some(stat), Some(key)) =
-        (cache, slot, &stat, rel.to_str())
-        && let Some((fields, blob)) = cache.table(slot, key, stat, keys)
+    if let (Some((cache, _)), Some(slot), Some(stat)) = (cache, slot, &stat)
+        && let Some((fields, blob)) = cache.table(slot, stat)
     {
-        let mut deal = Deal::from_table(rel, fields);
+        let mut deal = Deal::from_packed(rel, fields);
         deal.blob = Some(blob);
         return Loaded {
             deal: Ok(deal),
@@ -628,7 +627,7 @@ fn load_deal_file(
     let encoded = match (&deal, cache, &stat) {
         (Ok(deal), Some((_, started)), Some(stat)) if stat.settled(started) => deal
             .blob
-            .map(|blob| deal_cache::encode_deal(blob, &deal.fields)),
+            .map(|blob| deal_cache::encode_deal(blob, deal.fields())),
         _ => None,
     };
     if let Ok(deal) = &mut deal {
@@ -845,7 +844,7 @@ mod tests {
     fn summary(pipeline: &Pipeline) -> String {
         let mut out = String::new();
         for deal in &pipeline.deals {
-            out.push_str(&format!("{} {:?}\n", deal.path.display(), deal.fields));
+            out.push_str(&format!("{} {:?}\n", deal.path.display(), deal.fields()));
         }
         for problem in &pipeline.problems {
             out.push_str(&format!("{problem}\n"));
@@ -1061,7 +1060,7 @@ mod tests {
     }
 
     #[test]
-    fn a_load_of_some_keys_keeps_only_those() {
+    fn a_load_of_some_keys_keeps_only_those_of_a_parsed_file() {
         let f = Fixture::new();
         f.write(
             "lead/acme.toml",
@@ -1073,14 +1072,22 @@ mod tests {
             Pipeline::load_cached_at(&f.root(), Some(&f.cache()), Keys::Only(keys), started)
                 .unwrap()
         };
-        for pipeline in [load(), load()] {
-            let fields: Vec<&String> = pipeline.deals[0].fields.keys().collect();
-            assert_eq!(fields, ["value", "owner"]);
-        }
-        // The cache holds whole tables.
-        let whole = f.load();
-        let fields: Vec<&String> = whole.deals[0].fields.keys().collect();
+        let parsed = load();
+        let fields: Vec<&String> = parsed.deals[0].fields().keys().collect();
+        assert_eq!(fields, ["value", "owner"]);
+        // The cache holds whole tables, read where a key is asked for: a
+        // deal from it has them all, and builds none of them for a key.
+        let cached = load();
+        let deal = &cached.deals[0];
+        assert_eq!(deal.owner(), Some("ann"));
+        assert_eq!(deal.money("value"), Some(rust_decimal::Decimal::from(100)));
+        assert_eq!(deal.title(), "Acme");
+        let fields: Vec<&String> = deal.fields().keys().collect();
         assert_eq!(fields, ["title", "value", "owner"]);
+        assert_eq!(
+            format!("{:?}", f.load().deals[0].fields()),
+            format!("{:?}", deal.fields())
+        );
     }
 
     #[test]
@@ -1099,7 +1106,7 @@ mod tests {
             summary(&pipeline),
             format!(
                 "lead/acme.toml {:?}\n{}\n{}\n",
-                pipeline.deals[0].fields,
+                pipeline.deals[0].fields(),
                 "lead/evil.toml:1:1: lead/evil.toml is a symbolic link: funnel never follows links\n  hint: replace it with the deal file itself",
                 "won:1:1: won is a symbolic link: funnel never follows links\n  hint: replace the link with the stage folder itself"
             )
