@@ -73,10 +73,11 @@ pub fn board(pipeline: &Pipeline, today: Date) -> Board {
     for (at, deal) in pipeline.staged() {
         let tally = &mut tallies[at];
         tally.deals += 1;
-        let figures = deal.figures();
-        if let Some(value) = figures.value(config) {
+        // One pass over a cached deal's keys for the three.
+        let [value, currency, probability] = deal.fields_of(["value", "currency", "probability"]);
+        if let Some(value) = crate::model::deal::value_in(value, currency, config) {
             tally.value += value;
-            let probability = figures.probability(&deal.stage, config);
+            let probability = crate::model::deal::probability_in(probability, &deal.stage, config);
             if let Some(weighted) = crate::model::money::weighted(value, probability) {
                 tally.weighted += weighted;
             }

@@ -484,10 +484,16 @@ impl Deal {
         let mut found = [None; N];
         match &self.fields {
             Fields::Packed(packed) => {
+                // Only keys that may be there are looked for, until found.
+                let mut left = keys.iter().filter(|k| packed.may_have(k)).count();
                 let at = |key: &[u8]| keys.iter().position(|k| k.as_bytes() == key);
-                for (key, field) in packed.select(|key| at(key).is_some()) {
+                let mut fields = packed.select(|key| at(key).is_some());
+                while left > 0
+                    && let Some((key, field)) = fields.next()
+                {
                     if let Some(n) = at(key.as_bytes()) {
                         found[n] = Some(field);
+                        left -= 1;
                     }
                 }
             }
@@ -541,29 +547,22 @@ impl Deal {
     /// The keys the metrics read, found in one pass over the table.
     pub fn figures(&self) -> Figures<'_> {
         let mut found = Figures::default();
-        let fields: Box<dyn Iterator<Item = (&str, Field<'_>)>> = match &self.fields {
+        match &self.fields {
             Fields::Table(table) => {
-                Box::new(table.iter().map(|(k, v)| (k.as_str(), Field::Value(v))))
+                for (key, value) in table {
+                    if let Some(slot) = found.slot(key.as_bytes()) {
+                        *slot = Some(Field::Value(value));
+                    }
+                }
             }
             Fields::Packed(packed) => {
-                Box::new(packed.select(|key| Figures::KEYS.iter().any(|k| k.as_bytes() == key)))
+                let wanted = |key: &[u8]| Figures::default().slot(key).is_some();
+                for (key, value) in packed.select(wanted) {
+                    if let Some(slot) = found.slot(key.as_bytes()) {
+                        *slot = Some(value);
+                    }
+                }
             }
-        };
-        for (key, value) in fields {
-            let slot = match key {
-                "value" => &mut found.value,
-                "currency" => &mut found.currency,
-                "probability" => &mut found.probability,
-                "created" => &mut found.created,
-                "expected_close" => &mut found.expected_close,
-                "owner" => &mut found.owner,
-                "product" => &mut found.product,
-                "source" => &mut found.source,
-                "account" => &mut found.account,
-                "lost_reason" => &mut found.lost_reason,
-                _ => continue,
-            };
-            *slot = Some(value);
         }
         found
     }
@@ -585,7 +584,9 @@ impl Deal {
     }
 }
 
-fn value_in(
+/// A deal's value in the pipeline's currency, from its `value` and
+/// `currency` ([`Deal::value`], for keys found with [`Deal::fields_of`]).
+pub fn value_in(
     amount: Option<Field<'_>>,
     currency: Option<Field<'_>>,
     config: &Config,
@@ -601,7 +602,9 @@ pub fn in_currency(amount: Decimal, currency: Option<&str>, config: &Config) -> 
     amount.checked_mul(rate)
 }
 
-fn probability_in(probability: Option<Field<'_>>, stage: &str, config: &Config) -> Decimal {
+/// A deal's probability in `stage`, from its `probability`
+/// ([`Deal::probability`], for a key found with [`Deal::fields_of`]).
+pub fn probability_in(probability: Option<Field<'_>>, stage: &str, config: &Config) -> Decimal {
     probability
         .and_then(|p| value::money(&p.value()))
         .or_else(|| config.stage(stage).map(|s| s.default_probability()))
@@ -639,6 +642,23 @@ impl<'a> Figures<'a> {
         "account",
         "lost_reason",
     ];
+
+    /// Where the value of `key` goes, if it is one of [`Figures::KEYS`].
+    fn slot(&mut self, key: &[u8]) -> Option<&mut Option<Field<'a>>> {
+        Some(match key {
+            b"value" => &mut self.value,
+            b"currency" => &mut self.currency,
+            b"probability" => &mut self.probability,
+            b"created" => &mut self.created,
+            b"expected_close" => &mut self.expected_close,
+            b"owner" => &mut self.owner,
+            b"product" => &mut self.product,
+            b"source" => &mut self.source,
+            b"account" => &mut self.account,
+            b"lost_reason" => &mut self.lost_reason,
+            _ => return None,
+        })
+    }
 
     /// [`Deal::value`].
     pub fn value(&self, config: &Config) -> Option<Decimal> {
@@ -787,6 +807,60 @@ impl VersionValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_have_a_slot_for_each_of_their_keys_alone() {
+        for key in Figures::KEYS {
+            assert!(Figures::default().slot(key.as_bytes()).is_some(), "{key}");
+        }
+        assert!(Figures::default().slot(b"title").is_none());
+        assert!(Figures::default().slot(b"valu").is_none());
+    }
+
+    #[test]
+    fn a_cached_deal_reads_as_the_parsed_one() {
+        let text = "title = \"Acme\"\nowner = \"ann\"\nvalue = \"1200.50\"\ncurrency = \"EUR\"\nprobability = 40\ncreated = 2026-10-01\ntags = [\"eu\", \"smb\"]\nlost_reason = \"\"\n[qualification]\nneed = \"x\"\n";
+        let parsed = Deal::parse(Path::new("lead/acme.toml"), text).unwrap();
+        let mut w = crate::cache_file::Writer::piece(64);
+        crate::model::packed::put_table(&mut w, parsed.fields());
+        let bytes = w.into_bytes();
+        let len = bytes.len();
+        let packed = Packed::new(std::sync::Arc::new(bytes), 0..len).unwrap();
+        let cached = Deal::from_packed(Path::new("lead/acme.toml"), packed);
+        let config = Config::parse(&format!(
+            "{}\n[fx]\nEUR = \"1.1\"\n",
+            crate::model::config::DEFAULT
+        ))
+        .unwrap();
+        for deal in [&parsed, &cached] {
+            assert_eq!(deal.title(), "Acme");
+            assert_eq!(deal.owner(), Some("ann"));
+            assert_eq!(deal.value(&config), Some(Decimal::new(132055, 2)));
+            assert_eq!(deal.probability(&config), Decimal::from(40));
+            assert_eq!(deal.date("created"), Some(jiff::civil::date(2026, 10, 1)));
+            assert_eq!(deal.tags(), ["eu", "smb"]);
+            assert_eq!(deal.text("qualification.need"), Some("x"));
+            assert!(deal.has_field("qualification") && deal.has_field("tags"));
+            assert!(!deal.has_field("lost_reason") && !deal.has_field("next_step"));
+            let [value, missing, owner] = deal.fields_of(["value", "missing", "owner"]);
+            assert_eq!(value.and_then(Field::as_str), Some("1200.50"));
+            assert!(missing.is_none());
+            assert_eq!(owner.and_then(Field::as_str), Some("ann"));
+            let figures = deal.figures();
+            assert_eq!(figures.value(&config), Some(Decimal::new(132055, 2)));
+            assert_eq!(figures.probability("lead", &config), Decimal::from(40));
+            assert_eq!(figures.created(), Some(jiff::civil::date(2026, 10, 1)));
+            assert_eq!(
+                (figures.owner(), figures.lost_reason()),
+                (Some("ann"), Some(""))
+            );
+            assert_eq!((figures.product(), figures.expected_close()), (None, None));
+        }
+        assert_eq!(
+            format!("{:?}", cached.fields()),
+            format!("{:?}", parsed.fields())
+        );
+    }
 
     fn parse(text: &str) -> Result<Deal, Vec<Problem>> {
         Deal::parse(Path::new("lead/acme.toml"), text)

@@ -67,7 +67,18 @@ pub type Bytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
 pub struct Packed {
     bytes: Bytes,
     at: Range<usize>,
+    /// A bit for each top-level key ([`key_bit`]): a key whose bit is not
+    /// set is not there, and is answered without reading the bytes (most
+    /// keys a command asks for are absent from most deals).
+    keys: u64,
     table: OnceLock<Box<toml::Table>>,
+}
+
+/// The bit of `key` in [`Packed::keys`] (keys that share one are read).
+fn key_bit(key: &[u8]) -> u64 {
+    let (first, last) = (key.first().copied(), key.last().copied());
+    let mix = key.len() * 7 + usize::from(first.unwrap_or(0)) * 3 + usize::from(last.unwrap_or(0));
+    1 << (mix % 64)
 }
 
 impl Packed {
@@ -75,13 +86,15 @@ impl Packed {
     /// end (its strings are checked as they are read).
     pub fn new(bytes: Bytes, at: Range<usize>) -> Option<Packed> {
         let mut r = Reader::new((*bytes).as_ref().get(at.clone())?);
+        let mut keys = 0;
         for _ in 0..r.count()? {
-            r.str_bytes()?;
+            keys |= key_bit(r.str_bytes()?);
             skip_value(&mut r)?;
         }
         r.done().then(|| Packed {
             bytes,
             at,
+            keys,
             table: OnceLock::new(),
         })
     }
@@ -103,8 +116,16 @@ impl Packed {
         })
     }
 
+    /// Whether the top-level `key` may be there (when not, it is not).
+    pub fn may_have(&self, key: &str) -> bool {
+        self.keys & key_bit(key.as_bytes()) != 0
+    }
+
     /// The value of the top-level `key`; the others are skipped unread.
     pub fn get(&self, key: &str) -> Option<Field<'_>> {
+        if !self.may_have(key) {
+            return None;
+        }
         let mut r = Reader::new(self.encoded());
         for _ in 0..r.count()? {
             if r.str_bytes()? == key.as_bytes() {
