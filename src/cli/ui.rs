@@ -277,11 +277,83 @@ impl Ui {
     }
 
     pub fn table(&self, rows: &Rows) -> String {
-        let mut table = Table::new();
-        table.load_style(STYLE);
         // Wrap cells to the terminal, except under headings: those are
         // placed by line, one line per row (the report's labels fit 100).
-        if let Some(width) = self.width.filter(|_| rows.headings.is_empty()) {
+        let wrap = self.width.filter(|_| rows.headings.is_empty());
+        // A table that is not wrapped is laid out in parts of a few
+        // thousand rows, on every core, each part's columns as wide as
+        // the widest cell of all (50,000 rows in one comfy-table are
+        // most of `list --all`, on one core); a wrapped one as a whole,
+        // its widths depend on every cell.
+        let part = if wrap.is_some() { usize::MAX } else { 4096 };
+        let parts: Vec<&[Vec<String>]> = match rows.rows.len() {
+            0 => vec![&[]],
+            _ => rows.rows.chunks(part).collect(),
+        };
+        let split = funnel::parallel::Split {
+            threads: 8,
+            min_chunk: 1,
+        };
+        let mut tables = funnel::parallel::map(&parts, split, |part| self.part(rows, part, wrap));
+        if tables.len() > 1 {
+            let mut widths = vec![0; rows.columns.len()];
+            for table in &tables {
+                for (width, most) in widths.iter_mut().zip(table.column_max_content_widths()) {
+                    *width = most.max(*width);
+                }
+            }
+            for table in &mut tables {
+                for (i, width) in widths.iter().enumerate() {
+                    if let Some(column) = table.column_mut(i) {
+                        // A boundary counts the padding too.
+                        let width = width + column.padding_width();
+                        column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                            comfy_table::Width::Fixed(width),
+                        ));
+                    }
+                }
+            }
+        }
+        let rendered = funnel::parallel::map(&tables, split, |table| {
+            table.lines().collect::<Vec<String>>()
+        });
+        // The header and its rule (the first part's; the others' are
+        // left out), then one line per row (cells hold no line breaks),
+        // each section's heading above its first row.
+        let lines = (rendered.iter().enumerate())
+            .flat_map(|(n, part)| part.iter().skip(if n == 0 { 0 } else { 2 }));
+        let mut headings = rows.headings.iter().peekable();
+        let mut text = String::new();
+        for (i, line) in lines.enumerate() {
+            let row = i.checked_sub(2);
+            while let Some((_, heading)) = headings.next_if(|(at, _)| Some(*at) == row) {
+                if row != Some(0) {
+                    text.push('\n');
+                }
+                text.push_str(&self.paint_out("1", heading));
+                text.push('\n');
+            }
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+        if rows.rows.is_empty() {
+            text.push_str("(none)\n");
+        }
+        // Their cells are the rows' text again: a table of 50,000 rows
+        // takes a twentieth of `list --all` to free, cell by cell, just
+        // before the process ends (which frees it at once). A command
+        // prints a table or two.
+        std::mem::forget(tables);
+        std::mem::forget(rendered);
+        text
+    }
+
+    /// The table of the header of `rows` and the rows `part`, wrapped to
+    /// `wrap` columns when given.
+    fn part(&self, rows: &Rows, part: &[Vec<String>], wrap: Option<u16>) -> Table {
+        let mut table = Table::new();
+        table.load_style(STYLE);
+        if let Some(width) = wrap {
             table
                 .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
                 .set_width(width);
@@ -299,62 +371,26 @@ impl Ui {
                 cell
             }
         }));
-        // The cells (each formatted, measured and split into lines) made
-        // on every core; the layout that needs them all on this one.
-        let split = funnel::parallel::Split {
-            threads: 8,
-            min_chunk: 1024,
-        };
-        let cells = funnel::parallel::map(&rows.rows, split, |row| {
-            (row.iter().enumerate())
-                .map(|(i, v)| {
-                    if rows.money.contains(&i) {
-                        let text = v.parse::<rust_decimal::Decimal>().map_or_else(
-                            |_| v.clone(),
-                            |value| money::shown(value, &rows.currency),
-                        );
-                        Cell::new(text).set_alignment(CellAlignment::Right)
-                    } else if rows.numeric.contains(&i) {
-                        Cell::new(money::grouped(v)).set_alignment(CellAlignment::Right)
-                    } else {
-                        Cell::new(printable(v))
-                    }
-                })
-                .collect::<Vec<Cell>>()
-        });
-        for row in cells {
-            table.add_row(row);
+        for row in part {
+            table.add_row((row.iter().enumerate()).map(|(i, v)| {
+                if rows.money.contains(&i) {
+                    let text = v
+                        .parse::<rust_decimal::Decimal>()
+                        .map_or_else(|_| v.clone(), |value| money::shown(value, &rows.currency));
+                    Cell::new(text).set_alignment(CellAlignment::Right)
+                } else if rows.numeric.contains(&i) {
+                    Cell::new(money::grouped(v)).set_alignment(CellAlignment::Right)
+                } else {
+                    Cell::new(printable(v))
+                }
+            }));
         }
         for i in &rows.numeric {
             if let Some(column) = table.column_mut(*i) {
                 column.set_cell_alignment(CellAlignment::Right);
             }
         }
-        // The header and its rule, then one line per row (cells hold no
-        // line breaks), each section's heading above its first row.
-        let mut headings = rows.headings.iter().peekable();
-        let mut text = String::new();
-        for (i, line) in table.lines().enumerate() {
-            let row = i.checked_sub(2);
-            while let Some((_, heading)) = headings.next_if(|(at, _)| Some(*at) == row) {
-                if row != Some(0) {
-                    text.push('\n');
-                }
-                text.push_str(&self.paint_out("1", heading));
-                text.push('\n');
-            }
-            text.push_str(line.trim_end());
-            text.push('\n');
-        }
-        if rows.rows.is_empty() {
-            text.push_str("(none)\n");
-        }
-        // Its cells are the rows' text again: a table of 50,000 rows takes
-        // a twentieth of `list --all` to free, cell by cell, just before
-        // the process ends (which frees it at once). A command prints a
-        // table or two.
-        std::mem::forget(table);
-        text
+        table
     }
 }
 
@@ -494,6 +530,48 @@ fn paint(code: &str, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table of more rows than a part, laid out in parts, is the table
+    /// laid out whole: each part's columns as wide as the widest cell of
+    /// all (here, cells of the last part and of the first alone), in plain
+    /// text and in colour.
+    #[test]
+    fn a_table_laid_out_in_parts_is_the_table_laid_out_whole() {
+        let mut rows = Rows::new(vec!["deal", "stage", "value", "n"])
+            .money(&[2], "EUR")
+            .numeric(&[3]);
+        for n in 0..9_000 {
+            let deal = match n {
+                8_999 => "the longest deal name of all, in the last part".to_string(),
+                _ => format!("deal-{n}"),
+            };
+            let stage = if n == 3 {
+                "négociation 漢字"
+            } else {
+                "lead"
+            };
+            rows.rows.push(vec![
+                deal,
+                stage.into(),
+                format!("{}.5", n * 7),
+                n.to_string(),
+            ]);
+        }
+        for color_out in [false, true] {
+            let ui = Ui {
+                color: false,
+                color_out,
+                width: None,
+                stdout: std::io::stdout(),
+            };
+            let whole: String = (ui.part(&rows, &rows.rows, None).lines())
+                .map(|line| format!("{}\n", line.trim_end()))
+                .collect();
+            let parts = ui.table(&rows);
+            assert_eq!(parts.lines().count(), 9_002);
+            assert!(parts == whole, "colour: {color_out}");
+        }
+    }
 
     #[test]
     fn markdown_tables_escape_pipes_and_drop_terminal_escapes() {
