@@ -282,9 +282,10 @@ impl Ui {
         let wrap = self.width.filter(|_| rows.headings.is_empty());
         // A table that is not wrapped is laid out in parts of a few
         // thousand rows, on every core, each part's columns as wide as
-        // the widest cell of all (50,000 rows in one comfy-table are
-        // most of `list --all`, on one core); a wrapped one as a whole,
-        // its widths depend on every cell.
+        // the widest cell of all, and each part's cells freed once laid
+        // out, for the next part's (50,000 rows in one comfy-table were
+        // most of `list --all`: on one core, 75 MB of cells); a wrapped
+        // one as a whole, its widths depend on every cell.
         let part = if wrap.is_some() { usize::MAX } else { 4096 };
         let parts: Vec<&[Vec<String>]> = match rows.rows.len() {
             0 => vec![&[]],
@@ -294,27 +295,29 @@ impl Ui {
             threads: 8,
             min_chunk: 1,
         };
-        let mut tables = funnel::parallel::map(&parts, split, |part| self.part(rows, part, wrap));
-        if tables.len() > 1 {
-            let mut widths = vec![0; rows.columns.len()];
-            for table in &tables {
-                for (width, most) in widths.iter_mut().zip(table.column_max_content_widths()) {
-                    *width = most.max(*width);
+        let widths = (parts.len() > 1).then(|| {
+            let header = rows.columns.iter().map(|c| width(&printable(c)));
+            let mut widest: Vec<usize> = header.collect();
+            let each = funnel::parallel::map(&parts, split, |part| widths(rows, part));
+            for part in each {
+                for (most, width) in widest.iter_mut().zip(part) {
+                    *most = width.max(*most);
                 }
             }
-            for table in &mut tables {
-                for (i, width) in widths.iter().enumerate() {
-                    if let Some(column) = table.column_mut(i) {
-                        // A boundary counts the padding too.
-                        let width = width + column.padding_width();
-                        column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
-                            comfy_table::Width::Fixed(width),
-                        ));
-                    }
+            widest
+        });
+        let rendered = funnel::parallel::map(&parts, split, |part| {
+            let mut table = self.part(rows, part, wrap);
+            for (i, width) in widths.iter().flatten().enumerate() {
+                if let Some(column) = table.column_mut(i) {
+                    // At least 1 wide, as comfy-table has it; a boundary
+                    // counts the padding too.
+                    let width = u16::try_from(*width).unwrap_or(u16::MAX).max(1);
+                    column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                        comfy_table::Width::Fixed(width.saturating_add(column.padding_width())),
+                    ));
                 }
             }
-        }
-        let rendered = funnel::parallel::map(&tables, split, |table| {
             table.lines().collect::<Vec<String>>()
         });
         // The header and its rule (the first part's; the others' are
@@ -323,7 +326,18 @@ impl Ui {
         let lines = (rendered.iter().enumerate())
             .flat_map(|(n, part)| part.iter().skip(if n == 0 { 0 } else { 2 }));
         let mut headings = rows.headings.iter().peekable();
-        let mut text = String::new();
+        // Made at its size: 50,000 lines are 6 MB, copied at each doubling.
+        let size = rendered
+            .iter()
+            .flatten()
+            .map(|line| line.len() + 1)
+            .sum::<usize>()
+            + rows
+                .headings
+                .iter()
+                .map(|(_, h)| h.len() + 16)
+                .sum::<usize>();
+        let mut text = String::with_capacity(size);
         for (i, line) in lines.enumerate() {
             let row = i.checked_sub(2);
             while let Some((_, heading)) = headings.next_if(|(at, _)| Some(*at) == row) {
@@ -339,11 +353,9 @@ impl Ui {
         if rows.rows.is_empty() {
             text.push_str("(none)\n");
         }
-        // Their cells are the rows' text again: a table of 50,000 rows
-        // takes a twentieth of `list --all` to free, cell by cell, just
-        // before the process ends (which frees it at once). A command
-        // prints a table or two.
-        std::mem::forget(tables);
+        // The lines are the table again: 50,000 of them take a while to
+        // free, one by one, just before the process ends (which frees
+        // them at once). A command prints a table or two.
         std::mem::forget(rendered);
         text
     }
@@ -373,15 +385,10 @@ impl Ui {
         }));
         for row in part {
             table.add_row((row.iter().enumerate()).map(|(i, v)| {
-                if rows.money.contains(&i) {
-                    let text = v
-                        .parse::<rust_decimal::Decimal>()
-                        .map_or_else(|_| v.clone(), |value| money::shown(value, &rows.currency));
-                    Cell::new(text).set_alignment(CellAlignment::Right)
-                } else if rows.numeric.contains(&i) {
-                    Cell::new(money::grouped(v)).set_alignment(CellAlignment::Right)
-                } else {
-                    Cell::new(printable(v))
+                let cell = Cell::new_owned(cell_text(rows, i, v).into_owned());
+                match rows.numeric.contains(&i) {
+                    true => cell.set_alignment(CellAlignment::Right),
+                    false => cell,
                 }
             }));
         }
@@ -392,6 +399,36 @@ impl Ui {
         }
         table
     }
+}
+
+/// The text of a table's cell `v` in column `i` of `rows`.
+fn cell_text<'a>(rows: &Rows, i: usize, v: &'a str) -> std::borrow::Cow<'a, str> {
+    if rows.money.contains(&i) {
+        let value = v.parse::<rust_decimal::Decimal>();
+        value.map_or(v.into(), |value| money::shown(value, &rows.currency).into())
+    } else if rows.numeric.contains(&i) {
+        money::grouped(v).into()
+    } else {
+        printable(v)
+    }
+}
+
+/// The width of `text` in a table: its widest line, as comfy-table
+/// measures it.
+fn width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    text.split('\n').map(|line| line.width()).max().unwrap_or(0)
+}
+
+/// The width of each column's widest cell among `part` of `rows`.
+fn widths(rows: &Rows, part: &[Vec<String>]) -> Vec<usize> {
+    let mut widths = vec![0; rows.columns.len()];
+    for row in part {
+        for ((i, v), most) in row.iter().enumerate().zip(&mut widths) {
+            *most = width(&cell_text(rows, i, v)).max(*most);
+        }
+    }
+    widths
 }
 
 pub fn json_text(value: &serde_json::Value) -> String {
@@ -533,8 +570,8 @@ mod tests {
 
     /// A table of more rows than a part, laid out in parts, is the table
     /// laid out whole: each part's columns as wide as the widest cell of
-    /// all (here, cells of the last part and of the first alone), in plain
-    /// text and in colour.
+    /// all (here, cells of the last part and of the first alone, a cell's
+    /// second line, wide characters), in plain text and in colour.
     #[test]
     fn a_table_laid_out_in_parts_is_the_table_laid_out_whole() {
         let mut rows = Rows::new(vec!["deal", "stage", "value", "n"])
@@ -543,6 +580,9 @@ mod tests {
         for n in 0..9_000 {
             let deal = match n {
                 8_999 => "the longest deal name of all, in the last part".to_string(),
+                8_998 => {
+                    "two\nlines, the second the widest of the column by far, wider still".into()
+                }
                 _ => format!("deal-{n}"),
             };
             let stage = if n == 3 {
@@ -568,7 +608,7 @@ mod tests {
                 .map(|line| format!("{}\n", line.trim_end()))
                 .collect();
             let parts = ui.table(&rows);
-            assert_eq!(parts.lines().count(), 9_002);
+            assert_eq!(parts.lines().count(), 9_003);
             assert!(parts == whole, "colour: {color_out}");
         }
     }
