@@ -93,14 +93,13 @@ impl Pipeline {
     ) -> Result<Pipeline> {
         let started = cache.and_then(|_| deal_cache::instant(started));
         let config = load_config(root)?;
-        // The cache is read while the folders are listed.
-        let (known, listed) = crate::parallel::join(
-            || match (cache, started) {
-                (Some(dir), Some(_)) => Some(DealCache::open(dir, root)),
-                _ => None,
-            },
-            || deal_files(root, &config, started.is_some()),
-        );
+        // The cache is read while the folders are listed, by the core
+        // that finishes its folder first.
+        let open = || match (cache, started) {
+            (Some(dir), Some(_)) => Some(DealCache::open(dir, root)),
+            _ => None,
+        };
+        let (listed, known) = deal_files_with(root, &config, started.is_some(), open);
         let Listing {
             files,
             problems,
@@ -345,6 +344,26 @@ pub fn deal_paths(root: &Path, config: &Config) -> Result<Vec<PathBuf>> {
 /// With `stat`, each file's stat data too, taken through the open folder
 /// (no path is looked up again) before any file is read.
 fn deal_files(root: &Path, config: &Config, stat: bool) -> Result<Listing> {
+    deal_files_with(root, config, stat, || ()).0
+}
+
+/// [`deal_files`], and `also` run on the core that finishes its folder
+/// first (not on a third thread, which would take time from the two
+/// biggest folders' listings on a machine of two cores).
+fn deal_files_with<T: Send>(
+    root: &Path,
+    config: &Config,
+    stat: bool,
+    also: impl Fn() -> T + Sync,
+) -> (Result<Listing>, T) {
+    enum Job {
+        Stage(usize),
+        Also,
+    }
+    enum Done<T> {
+        Stage(usize, Result<Listing>),
+        Also(T),
+    }
     // The biggest folder first (a folder's size grows with its entries),
     // each listed on a core of its own.
     let mut order: Vec<(u64, usize)> = (config.stages.iter().enumerate())
@@ -354,10 +373,32 @@ fn deal_files(root: &Path, config: &Config, stat: bool) -> Result<Listing> {
         })
         .collect();
     order.sort_unstable_by_key(|(size, _)| std::cmp::Reverse(*size));
-    let listed = crate::parallel::map_uneven(&order, 8, |(_, n)| {
-        list_stage(root, &config.stages[*n], stat)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut jobs: Vec<Job> = order.iter().map(|(_, n)| Job::Stage(*n)).collect();
+    jobs.insert(cores.min(jobs.len()), Job::Also);
+    let done = crate::parallel::map_uneven(&jobs, 8, |job| match job {
+        Job::Stage(n) => Done::Stage(*n, list_stage(root, &config.stages[*n], stat)),
+        Job::Also => Done::Also(also()),
     });
-    let mut listings: Vec<_> = order.iter().map(|(_, n)| *n).zip(listed).collect();
+    let mut listings = Vec::with_capacity(config.stages.len());
+    let mut other = None;
+    for done in done {
+        match done {
+            Done::Stage(n, listing) => listings.push((n, listing)),
+            Done::Also(t) => other = Some(t),
+        }
+    }
+    let other = other.unwrap_or_else(also);
+    (listed(root, config, listings), other)
+}
+
+/// The listings of the stage folders (by stage number), joined, and the
+/// folders at the root that hold deal files but are not stages.
+fn listed(
+    root: &Path,
+    config: &Config,
+    mut listings: Vec<(usize, Result<Listing>)>,
+) -> Result<Listing> {
     listings.sort_unstable_by_key(|(n, _)| *n);
     let listings = listings
         .into_iter()
