@@ -58,7 +58,7 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
         // A table of deals without terms or a sort reads its columns' keys
         // alone (JSON prints every key).
         let keys = (args.filters.is_empty() && args.sort.is_none() && args.format != Format::Json)
-            .then_some(COLUMN_KEYS);
+            .then_some(&COLUMN_KEYS[..]);
         (env.load(keys.map_or(Keys::All, Keys::Only))?, false)
     };
     let filter = env.filter(&pipeline, &args.filters)?;
@@ -117,15 +117,8 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
             min_chunk: 1024,
         };
         rows.rows = funnel::parallel::map(&deals, split, |deal| {
-            let [title, owner, value, currency, close, next_step, due] = deal.fields_of([
-                "title",
-                "owner",
-                "value",
-                "currency",
-                "expected_close",
-                "next_step",
-                "next_step_due",
-            ]);
+            let [title, owner, value, currency, close, next_step, due] =
+                deal.fields_of(COLUMN_KEYS);
             let text = |f: Option<Field<'_>>| f.and_then(Field::as_str).unwrap_or("").to_string();
             let date = |f: Option<Field<'_>>| {
                 (f.and_then(funnel::model::value::field_date))
@@ -163,7 +156,7 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
 }
 
 /// The keys the table's columns read.
-const COLUMN_KEYS: &[&str] = &[
+const COLUMN_KEYS: [&str; 7] = [
     "title",
     "owner",
     "value",
