@@ -286,7 +286,14 @@ impl Ui {
         // out, for the next part's (50,000 rows in one comfy-table were
         // most of `list --all`: on one core, 75 MB of cells); a wrapped
         // one as a whole, its widths depend on every cell.
-        let part = if wrap.is_some() { usize::MAX } else { 4096 };
+        let part = match (wrap, rows.rows.len()) {
+            (Some(_), _) | (None, ..=4096) => usize::MAX,
+            // As many parts for each core, of at most 4,096 rows.
+            (None, n) => {
+                let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+                n.div_ceil(cores * n.div_ceil(cores * 4096))
+            }
+        };
         let parts: Vec<&[Vec<String>]> = match rows.rows.len() {
             0 => vec![&[]],
             _ => rows.rows.chunks(part).collect(),
