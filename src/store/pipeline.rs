@@ -1100,6 +1100,81 @@ mod tests {
         }
     }
 
+    /// Every deal of the example pipeline, loaded from the cache (its keys
+    /// read from the cache's bytes), reads as the parsed one: its whole
+    /// table, every known key and custom one through each accessor.
+    #[test]
+    fn a_cached_load_reads_every_deal_as_a_parsed_one() {
+        let example = example_copy();
+        let root = example.path();
+        let cache = tempfile::tempdir().unwrap();
+        let load = || {
+            let started = SystemTime::now() + Duration::from_secs(60);
+            Pipeline::load_cached_at(root, Some(cache.path()), Keys::All, started).unwrap()
+        };
+        let parsed = load();
+        let cached = load();
+        assert!(parsed.deals.len() > 10);
+        assert_eq!(cached.deals.len(), parsed.deals.len());
+        let config = &parsed.config;
+        let mut keys: Vec<String> = parsed.field_keys().into_iter().collect();
+        keys.extend(
+            crate::model::deal::KNOWN_FIELDS
+                .iter()
+                .map(|(k, _)| k.to_string()),
+        );
+        let reads = |deal: &Deal| -> String {
+            let mut out = format!(
+                "{} {} {:?} {:?} {:?} {:?}\n",
+                deal.title(),
+                deal.owner().unwrap_or("-"),
+                deal.value(config),
+                deal.probability(config),
+                deal.weighted_value(config),
+                deal.tags(),
+            );
+            for key in &keys {
+                out.push_str(&format!(
+                    "{key}: {:?} {:?} {:?} {:?} {}\n",
+                    deal.text(key),
+                    deal.date(key),
+                    deal.money(key),
+                    deal.field(key).map(|f| f.value().into_owned()),
+                    deal.has_field(key),
+                ));
+            }
+            let figures = deal.figures();
+            out.push_str(&format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}\n",
+                figures.value(config),
+                figures.probability(&deal.stage, config),
+                figures.created(),
+                figures.expected_close(),
+                figures.owner(),
+                figures.product(),
+                figures.source(),
+                figures.account(),
+                figures.lost_reason(),
+                deal.fields_of(["value", "owner", "qualification", "missing"])
+                    .map(|f| f.map(|f| f.value().into_owned())),
+            ));
+            out
+        };
+        for (parsed, cached) in parsed.deals.iter().zip(&cached.deals) {
+            assert_eq!(cached.id, parsed.id);
+            assert!(
+                format!("{cached:?}").contains("fields: Packed("),
+                "{}",
+                cached.id
+            );
+            assert_eq!(reads(cached), reads(parsed), "{}", parsed.id);
+            assert_eq!(
+                format!("{:?}", cached.fields()),
+                format!("{:?}", parsed.fields())
+            );
+        }
+    }
+
     #[test]
     fn a_load_of_some_keys_keeps_only_those_of_a_parsed_file() {
         let f = Fixture::new();
