@@ -328,8 +328,6 @@ impl Pipeline {
     }
 }
 
-/// The deal files of every stage folder, in stage order then by name, and
-/// problems for `.toml` files where no deal can be.
 /// The deal files of the pipeline at `root` (`STAGE/ID.toml`, relative to
 /// it), from a listing of the stage folders: no file is read. Broken names
 /// and links are left out (`check` reports them).
@@ -341,8 +339,10 @@ pub fn deal_paths(root: &Path, config: &Config) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-/// With `stat`, each file's stat data too, taken through the open folder
-/// (no path is looked up again) before any file is read.
+/// The deal files of every stage folder, in stage order then by name, and
+/// problems for `.toml` files where no deal can be. With `stat`, each
+/// file's stat data too, taken through the open folder (no path is looked
+/// up again) before any file is read.
 fn deal_files(root: &Path, config: &Config, stat: bool) -> Result<Listing> {
     deal_files_with(root, config, stat, || ()).0
 }
