@@ -232,36 +232,24 @@ pub enum Pick<'a> {
 }
 
 impl<'a> Keys<'a> {
-    /// The keys kept of a deal in `stage` whose `owner` key is `owner`
-    /// (asked for only when [`Keys::by_owner`]); `None`: every key.
-    pub fn of(self, stage: &str, owner: Option<&[u8]>) -> Option<&'a [&'a str]> {
+    /// The keys kept of a deal in `stage` whose `owner` key is `owner`;
+    /// `None`: every key.
+    pub fn of(self, stage: &str, owner: Option<&str>) -> Option<&'a [&'a str]> {
         match self {
             Keys::All => None,
             Keys::Only(keys) => Some(keys),
             Keys::Split { pick, wide, narrow } => match pick {
-                Pick::Owner(whose) if owner == Some(whose.as_bytes()) => wide.of(stage, owner),
+                Pick::Owner(whose) if owner == Some(whose) => wide.of(stage, owner),
                 Pick::Stages(stages) if stages.contains(&stage) => wide.of(stage, owner),
                 _ => narrow.of(stage, owner),
             },
         }
     }
 
-    /// Whether which keys a deal keeps depends on its owner.
-    pub fn by_owner(self) -> bool {
-        match self {
-            Keys::Split {
-                pick: Pick::Owner(_),
-                ..
-            } => true,
-            Keys::Split { wide, narrow, .. } => wide.by_owner() || narrow.by_owner(),
-            _ => false,
-        }
-    }
-
     /// Drops the keys of a parsed `deal` that are not kept. (A deal from
     /// the deal cache keeps them all: it holds no table of its own.)
     pub fn retain(self, deal: &mut Deal) {
-        let owner = deal.owner().map(str::as_bytes);
+        let owner = deal.owner();
         if let (Some(keys), Fields::Table(table)) = (self.of(&deal.stage, owner), &mut deal.fields)
         {
             table.retain(|key, _| keys.contains(&key));
