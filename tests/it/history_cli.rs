@@ -514,3 +514,77 @@ fn report_rounds_the_figures_it_shows() {
         "new deals per week\t0.5 deals/week\t2\tlead generation"
     );
 }
+
+/// `diff A..HEAD` from every commit before HEAD, with the history cached
+/// at HEAD (A's history taken from it: the cached commits A reaches) and
+/// with no cache at all (A's walked from scratch), prints the same: a
+/// history with a merge of a branch that moved and renamed deals, a
+/// removal, a deal moved back, and commits dated before their parents.
+#[test]
+fn diff_from_any_older_commit_reads_the_cached_history_as_a_cold_walk() {
+    let env = TestEnv::pipeline();
+    let commit_at = |message: &str, at: &str| {
+        env.git(&["add", "-A"]);
+        env.git_output(&["commit", "-qm", message], &[("GIT_AUTHOR_DATE", at)])
+            .success();
+    };
+    for (title, at) in [
+        ("Acme", "2026-11-02"),
+        ("Globex", "2026-11-03"),
+        ("Initech", "2026-11-04"),
+    ] {
+        env.funnel(&["add", title, "--value", "1000", "--at", at])
+            .success();
+    }
+    env.funnel(&["move", "acme", "contact", "--at", "2026-11-06"])
+        .success();
+    env.git(&["checkout", "-qb", "side"]);
+    env.git(&["mv", "lead/globex.toml", "proposal/globex.toml"]);
+    commit_at("globex on a branch", "2026-11-08T09:00:00Z");
+    env.funnel(&["rename", "initech", "initech-2", "--at", "2026-11-09"])
+        .success();
+    env.git(&["checkout", "-q", "main"]);
+    env.funnel(&["add", "Hooli", "--value", "300", "--at", "2026-11-10"])
+        .success();
+    env.funnel(&["move", "acme", "lead", "--at", "2026-11-12"])
+        .success();
+    env.git_output(&["merge", "-q", "--no-edit", "side"], &[])
+        .success();
+    env.git(&["rm", "-q", "lead/hooli.toml"]);
+    commit_at("hooli gone", "2026-11-14T09:00:00Z");
+    env.git(&["mv", "lead/acme.toml", "won/acme.toml"]);
+    commit_at("acme won, dated before its parent", "2026-11-05T09:00:00Z");
+    env.funnel(&["add", "Stark", "--value", "50", "--at", "2026-11-20"])
+        .success();
+    let commits = env.git(&["rev-list", "HEAD"]);
+    let older: Vec<&str> = commits.lines().skip(1).collect();
+    assert!(older.len() >= 10, "{commits}");
+    for commit in older {
+        let range = format!("{commit}..HEAD");
+        let diff = || {
+            let run = env.funnel(&["diff", &range, "--format", "json"]);
+            run.success();
+            run.stdout
+        };
+        // The history cached at HEAD (report writes it), then none.
+        env.funnel(&["report"]).success();
+        let warm = diff();
+        std::fs::remove_dir_all(env.path(".git/funnel")).unwrap();
+        assert_eq!(warm, diff(), "{range}");
+    }
+    // A branch reset back to before the merge: the history cached at the
+    // old HEAD serves the new one, as a cold walk does.
+    env.funnel(&["report"]).success();
+    env.git(&["reset", "-q", "--hard", "HEAD~4"]);
+    let outputs = || {
+        [
+            &["report", "--format", "json"][..],
+            &["show", "initech", "--format", "json"],
+        ]
+        .map(|args| env.funnel(args).stdout)
+    };
+    let warm = outputs();
+    assert!(warm[1].contains("initech"), "{}", warm[1]);
+    std::fs::remove_dir_all(env.path(".git/funnel")).unwrap();
+    assert_eq!(warm, outputs());
+}

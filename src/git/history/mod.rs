@@ -65,7 +65,7 @@ pub use self::briefs::{Brief, Briefs};
 use self::cache::{VERSION, decode, encode};
 use self::chase::chase;
 use self::store::Store;
-use self::walk::{Differ, full_walk, incremental, links, skew};
+use self::walk::{Differ, full_walk, incremental, links, reachable, skew};
 use super::Repo;
 use super::pack::{Id, Objects};
 use crate::error::{Error, Result};
@@ -322,6 +322,18 @@ fn walk_from(
         Some(cached) if cached.store.commits[0].id == id(head) => {
             let order = (0..cached.store.commits.len() as u32).collect();
             (cached.store, order, cached.links, cached.folders, false)
+        }
+        // A revision the cached walk read, older than its tip (`diff A..B`
+        // from an ancestor, a branch reset back): its history is the
+        // cached commits it reaches, chased again; nothing is walked.
+        Some(cached)
+            if let Some(at) = cached.store.commits.iter().position(|c| c.id == id(head)) =>
+        {
+            let order = reachable(&cached.store, &cached.links, at);
+            let links = links(&cached.store, &order);
+            let mut store = cached.store;
+            let folders = differ.folders_in(head_tree, &mut store.stems, &cached.folders)?;
+            (store, order, links, folders, true)
         }
         Some(cached) => {
             let mut store = cached.store;

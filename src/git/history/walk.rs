@@ -129,6 +129,30 @@ pub(super) fn full_walk(
     Ok(order)
 }
 
+/// The walk order of the commits reachable from the one at `at` of a
+/// decoded cache (`store` in its walk order, every commit before its
+/// parents, `links` their positions): `at` first, then the others in the
+/// same order, which is one for them too.
+pub(super) fn reachable(store: &Store, links: &[u32], at: usize) -> Vec<u32> {
+    let mut seen = vec![false; store.commits.len()];
+    let mut order = Vec::new();
+    if let Some(first) = seen.get_mut(at) {
+        *first = true;
+    }
+    for (n, commit) in store.commits.iter().enumerate().skip(at) {
+        if !seen[n] {
+            continue;
+        }
+        order.push(n as u32);
+        for &parent in span(links, commit.parents) {
+            if let Some(parent) = seen.get_mut(parent as usize) {
+                *parent = true;
+            }
+        }
+    }
+    order
+}
+
 /// The links of the graph in `order`: for each entry of `store.parents`,
 /// the parent's position in `order` (`NOWHERE` when it is not there).
 pub(super) fn links(store: &Store, order: &[u32]) -> Vec<u32> {
