@@ -790,6 +790,67 @@ mod tests {
         assert_eq!(blob_texts(&repo, &[other, missing]), [None, None]);
     }
 
+    /// A revision's pipeline files (`diff`) through the pack reader: each
+    /// blob of the stage folders and `funnel.toml`, packed or loose, byte
+    /// for byte as libgit2 reads it (invalid UTF-8 kept), a link left out.
+    #[test]
+    fn a_revisions_files_are_read_as_libgit2_reads_them() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        git(dir, &["init", "-q"]);
+        std::fs::write(dir.join("funnel.toml"), "name = \"P\"\n").unwrap();
+        for stage in ["lead", "won"] {
+            std::fs::create_dir(dir.join(stage)).unwrap();
+        }
+        for round in 0..2 {
+            for n in 0..300 {
+                let text = format!("title = \"Deal {n}\"\nvalue = {}\n", n * 10 + round);
+                std::fs::write(dir.join(format!("won/deal-{n:03}.toml")), text).unwrap();
+            }
+            git(dir, &["add", "-A"]);
+            git(dir, &["commit", "-q", "-m", &format!("round {round}")]);
+        }
+        git(dir, &["gc", "-q"]);
+        std::fs::write(dir.join("lead/latin.toml"), b"title = \"Caf\xe9\"\n").unwrap();
+        std::os::unix::fs::symlink("../won/deal-001.toml", dir.join("lead/link.toml")).unwrap();
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", "loose"]);
+        let repo = Repo::open(dir).unwrap().unwrap();
+        let head = repo.repo.head().unwrap().peel_to_commit().unwrap();
+        let files = repo
+            .pipeline_files_at(crate::git::CommitId(head.id()), &["lead", "won", "lost"])
+            .unwrap();
+        let tree = head.tree().unwrap();
+        let mut want = Vec::new();
+        for (path, kind) in [
+            ("funnel.toml", None),
+            ("lead", Some("lead")),
+            ("won", Some("won")),
+        ] {
+            let entry = tree.get_path(Path::new(path)).unwrap();
+            let Some(stage) = kind else {
+                let blob = repo.repo.find_blob(entry.id()).unwrap();
+                want.push((std::path::PathBuf::from(path), blob.content().to_vec()));
+                continue;
+            };
+            for entry in repo.repo.find_tree(entry.id()).unwrap().iter() {
+                if entry.filemode() == 0o120000 {
+                    continue;
+                }
+                let blob = repo.repo.find_blob(entry.id()).unwrap();
+                let path = Path::new(stage).join(entry.name().unwrap());
+                want.push((path, blob.content().to_vec()));
+            }
+        }
+        assert_eq!(files.len(), 302);
+        assert!(files == want);
+        assert!(
+            files
+                .iter()
+                .any(|(p, b)| p.ends_with("latin.toml") && b.contains(&0xe9))
+        );
+    }
+
     /// The same on any repository:
     /// `FUNNEL_VERIFY_REPO=DIR cargo test --release every_tree -- --ignored`.
     #[test]

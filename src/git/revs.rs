@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CommitId, Repo, git_path};
+use super::{BlobId, CommitId, Repo, git_path};
 use crate::error::{Error, Result};
 
 /// What a range of commits is: the commits reachable from `include` but
@@ -176,17 +176,17 @@ impl Repo {
         stages: &[&str],
     ) -> Result<Vec<(PathBuf, Vec<u8>)>> {
         let tree = self.repo.find_commit(commit.0)?.tree()?;
-        let mut out = Vec::new();
-        let blob = |entry: &git2::TreeEntry<'_>| -> Result<Option<Vec<u8>>> {
-            if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
-                return Ok(None);
+        // The files' blobs, read together through the pack reader (on every
+        // core, through its delta cache: libgit2 reads and checks one blob
+        // at a time).
+        let mut files: Vec<(PathBuf, BlobId)> = Vec::new();
+        let mut add = |path: PathBuf, entry: &git2::TreeEntry<'_>| {
+            if entry.kind() == Some(git2::ObjectType::Blob) && entry.filemode() != 0o120000 {
+                files.push((path, BlobId(entry.id())));
             }
-            Ok(Some(self.repo.find_blob(entry.id())?.content().to_vec()))
         };
-        if let Ok(config) = tree.get_path(&self.prefix.join("funnel.toml"))
-            && let Some(bytes) = blob(&config)?
-        {
-            out.push((PathBuf::from("funnel.toml"), bytes));
+        if let Ok(config) = tree.get_path(&self.prefix.join("funnel.toml")) {
+            add(PathBuf::from("funnel.toml"), &config);
         }
         for stage in stages {
             let Ok(folder) = tree.get_path(&self.prefix.join(stage)) else {
@@ -197,12 +197,17 @@ impl Repo {
             };
             for entry in folder.iter() {
                 let Ok(name) = entry.name() else { continue };
-                if let Some(bytes) = blob(&entry)? {
-                    out.push((Path::new(stage).join(name), bytes));
-                }
+                add(Path::new(stage).join(name), &entry);
             }
         }
-        Ok(out)
+        let ids: Vec<BlobId> = files.iter().map(|(_, blob)| *blob).collect();
+        let read = super::history::blob_bytes(self, &ids);
+        (files.into_iter().zip(read))
+            .map(|((path, blob), bytes)| match bytes {
+                Some(bytes) => Ok((path, bytes)),
+                None => Ok((path, self.repo.find_blob(blob.0)?.content().to_vec())),
+            })
+            .collect()
     }
 
     /// The config file `funnel.toml` at `commit`, when it has one.

@@ -502,6 +502,22 @@ pub fn cache_dir(repo: &Repo) -> std::path::PathBuf {
 /// and re-hashes every object), on up to 4 cores; libgit2 reads whatever is
 /// not packed.
 pub fn blob_texts(repo: &Repo, blobs: &[BlobId]) -> Vec<Option<String>> {
+    read_blobs(repo, blobs, |data| {
+        String::from_utf8_lossy(data).into_owned()
+    })
+}
+
+/// The bytes of each of `blobs`, read as [`blob_texts`] reads them.
+pub fn blob_bytes(repo: &Repo, blobs: &[BlobId]) -> Vec<Option<Vec<u8>>> {
+    read_blobs(repo, blobs, <[u8]>::to_vec)
+}
+
+/// `make` of the bytes of each of `blobs` ([`blob_texts`]).
+fn read_blobs<T: Clone + Send>(
+    repo: &Repo,
+    blobs: &[BlobId],
+    make: impl Fn(&[u8]) -> T + Sync,
+) -> Vec<Option<T>> {
     read_without_hash_check();
     let git = &repo.repo;
     let Ok(odb) = git.odb() else {
@@ -520,7 +536,7 @@ pub fn blob_texts(repo: &Repo, blobs: &[BlobId]) -> Vec<Option<String>> {
         objects
             .blob_at(&ids[n], places[n])
             .ok()
-            .map(|data| String::from_utf8_lossy(&data).into_owned())
+            .map(|data| make(&data))
     };
     let split = crate::parallel::Split {
         threads: 4,
@@ -528,7 +544,7 @@ pub fn blob_texts(repo: &Repo, blobs: &[BlobId]) -> Vec<Option<String>> {
     };
     // Each core opens the repository again: libgit2's objects are not to
     // be shared between threads.
-    let read_part = |part: &[usize]| -> Vec<(usize, Option<String>)> {
+    let read_part = |part: &[usize]| -> Vec<(usize, Option<T>)> {
         let opened = Repository::open(path);
         let Some(odb) = opened.as_ref().ok().and_then(|git| git.odb().ok()) else {
             return part.iter().map(|&n| (n, None)).collect();
