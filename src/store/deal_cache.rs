@@ -198,8 +198,8 @@ impl DealCache {
     /// and blob id of the deal file recorded at `slot`, when it was
     /// recorded with exactly `stat` and had settled by then.
     pub fn table(&self, slot: Slot, stat: &Stat) -> Option<(Packed, [u8; 20])> {
-        let (_, recorded, at) = self.entries.get(slot.0 as usize)?;
-        if recorded != stat || !recorded.settled(self.started) {
+        let (recorded, at) = self.entry(slot)?;
+        if recorded != *stat || !recorded.settled(self.started) {
             return None;
         }
         let blob = Reader::new(self.bytes.get(at.clone())?).array()?;
@@ -210,13 +210,14 @@ impl DealCache {
     /// The encoded table recorded at `slot` with exactly `stat`, to be
     /// written again unchanged.
     pub fn encoded(&self, slot: Slot, stat: &Stat) -> Option<&[u8]> {
-        let (recorded, encoded) = self.entry(slot)?;
-        (recorded == *stat).then_some(encoded)
+        let (recorded, at) = self.entry(slot)?;
+        (recorded == *stat).then(|| self.bytes.get(at)).flatten()
     }
 
-    fn entry(&self, Slot(n): Slot) -> Option<(Stat, &[u8])> {
+    /// The stat data and place in the file of the entry at `slot`.
+    fn entry(&self, Slot(n): Slot) -> Option<(Stat, Range<usize>)> {
         let (_, stat, table) = self.entries.get(n as usize)?;
-        Some((*stat, self.bytes.get(table.clone())?))
+        Some((*stat, table.clone()))
     }
 
     /// The path recorded at `n`, if there is an entry `n`.
