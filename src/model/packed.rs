@@ -126,14 +126,8 @@ impl Packed {
         if !self.may_have(key) {
             return None;
         }
-        let mut r = Reader::new(self.encoded());
-        for _ in 0..r.count()? {
-            if r.str_bytes()? == key.as_bytes() {
-                return self.field(&mut r, key);
-            }
-            skip_value(&mut r)?;
-        }
-        None
+        let (_, field) = self.select(|k| k == key.as_bytes()).next()?;
+        Some(field)
     }
 
     /// Each top-level key that is `wanted` and its value, in the file's
@@ -159,19 +153,18 @@ impl Packed {
 
     /// The value `r` is at, of the top-level `key`.
     fn field<'s>(&'s self, r: &mut Reader<'s>, key: &str) -> Option<Field<'s>> {
-        Some(match r.rest().first()? {
-            &STRING | &INTEGER | &FLOAT | &FALSE | &TRUE | &DATETIME => match r.byte()? {
-                STRING => Field::Str(r.str()?),
-                INTEGER => Field::Integer(r.i64()?),
-                FLOAT => Field::Float(f64::from_bits(r.u64()?)),
-                FALSE => Field::Boolean(false),
-                TRUE => Field::Boolean(true),
-                _ => Field::Datetime(read_datetime(r)?),
-            },
-            _ => {
-                skip_value(r)?;
-                Field::Value(self.table().get(key)?)
-            }
+        if matches!(r.rest().first()?, &ARRAY | &TABLE) {
+            skip_value(r)?;
+            return self.table().get(key).map(Field::Value);
+        }
+        Some(match r.byte()? {
+            STRING => Field::Str(r.str()?),
+            INTEGER => Field::Integer(r.i64()?),
+            FLOAT => Field::Float(f64::from_bits(r.u64()?)),
+            FALSE => Field::Boolean(false),
+            TRUE => Field::Boolean(true),
+            DATETIME => Field::Datetime(read_datetime(r)?),
+            _ => return None,
         })
     }
 }
