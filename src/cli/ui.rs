@@ -277,93 +277,145 @@ impl Ui {
     }
 
     pub fn table(&self, rows: &Rows) -> String {
-        // Wrap cells to the terminal, except under headings: those are
-        // placed by line, one line per row (the report's labels fit 100).
-        let wrap = self.width.filter(|_| rows.headings.is_empty());
-        // A table that is not wrapped is laid out in parts of a few
-        // thousand rows, on every core, each part's columns as wide as
-        // the widest cell of all, and each part's cells freed once laid
-        // out, for the next part's (50,000 rows in one comfy-table were
-        // most of `list --all`: on one core, 75 MB of cells); a wrapped
-        // one as a whole, its widths depend on every cell.
-        let part = match (wrap, rows.rows.len()) {
-            (Some(_), _) | (None, ..=4096) => usize::MAX,
-            // As many parts for each core, of at most 4,096 rows.
-            (None, n) => {
-                let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-                n.div_ceil(cores * n.div_ceil(cores * 4096))
+        // Wrap cells to the terminal, except in a table with headings
+        // (the report's: its labels fit 100 columns).
+        if let Some(width) = self.width.filter(|_| rows.headings.is_empty()) {
+            // Wrapped: its widths depend on every cell, as comfy-table
+            // weighs them.
+            let mut text = String::new();
+            for line in self.part(rows, &rows.rows, Some(width)).lines() {
+                text.push_str(line.trim_end());
+                text.push('\n');
             }
-        };
-        let parts: Vec<&[Vec<String>]> = match rows.rows.len() {
-            0 => vec![&[]],
-            _ => rows.rows.chunks(part).collect(),
+            if rows.rows.is_empty() {
+                text.push_str("(none)\n");
+            }
+            return text;
+        }
+        // Not wrapped (stdout a file or a pipe, or a table with headings):
+        // each column as wide as its widest cell, which is comfy-table's
+        // layout of it (a test holds the two equal). The header and its
+        // rule are comfy-table's; the rows are padded here, in parts on
+        // every core: 50,000 rows in a comfy-table were 75 MB of cells
+        // and most of `list --all`, even in parts on every core.
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let part = rows.rows.len().div_ceil(cores).max(2048);
+        let parts: Vec<(usize, &[Vec<String>])> = match rows.rows.len() {
+            0 => Vec::new(),
+            _ => (0..).step_by(part).zip(rows.rows.chunks(part)).collect(),
         };
         let split = funnel::parallel::Split {
             threads: 8,
             min_chunk: 1,
         };
-        let widths = (parts.len() > 1).then(|| {
-            let header = rows.columns.iter().map(|c| width(&printable(c)));
-            let mut widest: Vec<usize> = header.collect();
-            let each = funnel::parallel::map(&parts, split, |part| widths(rows, part));
-            for part in each {
-                for (most, width) in widest.iter_mut().zip(part) {
-                    *most = width.max(*most);
+        // Each part's cells as shown (money formatted, control characters
+        // escaped), a column after another, and their widths.
+        let columns = rows.columns.len();
+        let shown = funnel::parallel::map(&parts, split, |(_, part)| {
+            let mut widths = vec![0; columns];
+            let mut cells = Vec::with_capacity(part.len() * columns);
+            for row in *part {
+                for (i, most) in widths.iter_mut().enumerate() {
+                    let cell = row.get(i).map_or("".into(), |v| cell_text(rows, i, v));
+                    *most = width(&cell).max(*most);
+                    cells.push(cell);
                 }
             }
-            widest
+            (cells, widths)
         });
-        let rendered = funnel::parallel::map(&parts, split, |part| {
-            let mut table = self.part(rows, part, wrap);
-            for (i, width) in widths.iter().flatten().enumerate() {
-                if let Some(column) = table.column_mut(i) {
-                    // At least 1 wide, as comfy-table has it; a boundary
-                    // counts the padding too.
-                    let width = u16::try_from(*width).unwrap_or(u16::MAX).max(1);
-                    column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
-                        comfy_table::Width::Fixed(width.saturating_add(column.padding_width())),
-                    ));
-                }
+        let mut widest: Vec<usize> = (rows.columns.iter())
+            .map(|c| width(&printable(c)))
+            .collect();
+        for (_, widths) in &shown {
+            for (most, width) in widest.iter_mut().zip(widths) {
+                *most = (*width).max(*most);
             }
-            table.lines().collect::<Vec<String>>()
+        }
+        // At least 1 wide, as comfy-table has it.
+        let widest: Vec<usize> = widest.into_iter().map(|w| w.max(1)).collect();
+        let mut header = self.part(rows, &[], None);
+        for (i, width) in widest.iter().enumerate() {
+            if let Some(column) = header.column_mut(i) {
+                // A boundary counts the padding too.
+                let width = u16::try_from(*width).unwrap_or(u16::MAX);
+                column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                    comfy_table::Width::Fixed(width.saturating_add(column.padding_width())),
+                ));
+            }
+        }
+        let parts: Vec<(usize, &[std::borrow::Cow<str>])> = (parts.iter())
+            .zip(&shown)
+            .map(|((start, _), (cells, _))| (*start, &cells[..]))
+            .collect();
+        let bodies = funnel::parallel::map(&parts, split, |&(start, cells)| {
+            self.lay_out(rows, start, cells, &widest)
         });
-        // The header and its rule (the first part's; the others' are
-        // left out), then one line per row (cells hold no line breaks),
-        // each section's heading above its first row.
-        let lines = (rendered.iter().enumerate())
-            .flat_map(|(n, part)| part.iter().skip(if n == 0 { 0 } else { 2 }));
-        let mut headings = rows.headings.iter().peekable();
-        // Made at its size: 50,000 lines are 6 MB, copied at each doubling.
-        let size = rendered
-            .iter()
-            .flatten()
-            .map(|line| line.len() + 1)
-            .sum::<usize>()
-            + rows
-                .headings
-                .iter()
-                .map(|(_, h)| h.len() + 16)
-                .sum::<usize>();
-        let mut text = String::with_capacity(size);
-        for (i, line) in lines.enumerate() {
-            let row = i.checked_sub(2);
-            while let Some((_, heading)) = headings.next_if(|(at, _)| Some(*at) == row) {
-                if row != Some(0) {
+        let mut text = String::with_capacity(bodies.iter().map(String::len).sum::<usize>() + 4096);
+        for line in header.lines() {
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+        for body in &bodies {
+            text.push_str(body);
+        }
+        if rows.rows.is_empty() {
+            text.push_str("(none)\n");
+        }
+        text
+    }
+
+    /// The lines of the rows of `cells` (shown, a row's after another),
+    /// the first row `start` of `rows`, each column `widths` wide (as
+    /// comfy-table lays out `STYLE`: a space each side of a cell and
+    /// between columns, numbers to the right), each section's heading
+    /// above its first row.
+    fn lay_out(
+        &self,
+        rows: &Rows,
+        start: usize,
+        cells: &[std::borrow::Cow<str>],
+        widths: &[usize],
+    ) -> String {
+        let line = widths.iter().sum::<usize>() + 3 * widths.len();
+        let mut text = String::with_capacity(cells.len() / widths.len() * line);
+        let headings = rows.headings.iter();
+        let mut headings = headings.skip_while(|(at, _)| *at < start).peekable();
+        for (n, row) in (start..).zip(cells.chunks(widths.len())) {
+            while let Some((_, heading)) = headings.next_if(|(at, _)| *at == n) {
+                if n != 0 {
                     text.push('\n');
                 }
                 text.push_str(&self.paint_out("1", heading));
                 text.push('\n');
             }
-            text.push_str(line.trim_end());
-            text.push('\n');
+            // A cell of several lines makes as many lines of the row.
+            let height = match row.iter().any(|c| c.contains('\n')) {
+                true => row.iter().map(|c| c.split('\n').count()).max(),
+                false => None,
+            };
+            for k in 0..height.unwrap_or(1) {
+                let from = text.len();
+                for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+                    let part = match height {
+                        Some(_) => cell.split('\n').nth(k).unwrap_or(""),
+                        None => cell,
+                    };
+                    let pad = width.saturating_sub(self::width(part));
+                    let (left, right) = match rows.numeric.contains(&i) {
+                        true => (pad, 0),
+                        false => (0, pad),
+                    };
+                    // Columns are apart by a space, as well as padded.
+                    let apart = usize::from(i > 0);
+                    spaces(&mut text, apart + left + 1);
+                    text.push_str(part);
+                    spaces(&mut text, right + 1);
+                }
+                let kept = text[from..].trim_end().len();
+                text.truncate(from + kept);
+                text.push('\n');
+            }
         }
-        if rows.rows.is_empty() {
-            text.push_str("(none)\n");
-        }
-        // The lines are the table again: 50,000 of them take a while to
-        // free, one by one, just before the process ends (which frees
-        // them at once). A command prints a table or two.
-        std::mem::forget(rendered);
         text
     }
 
@@ -408,6 +460,16 @@ impl Ui {
     }
 }
 
+/// `n` spaces on the end of `text` (a slice at a time, not a char).
+fn spaces(text: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let now = n.min(SPACES.len());
+        text.push_str(&SPACES[..now]);
+        n -= now;
+    }
+}
+
 /// The text of a table's cell `v` in column `i` of `rows`.
 fn cell_text<'a>(rows: &Rows, i: usize, v: &'a str) -> std::borrow::Cow<'a, str> {
     if rows.money.contains(&i) {
@@ -424,18 +486,11 @@ fn cell_text<'a>(rows: &Rows, i: usize, v: &'a str) -> std::borrow::Cow<'a, str>
 /// measures it.
 fn width(text: &str) -> usize {
     use unicode_width::UnicodeWidthStr;
-    text.split('\n').map(|line| line.width()).max().unwrap_or(0)
-}
-
-/// The width of each column's widest cell among `part` of `rows`.
-fn widths(rows: &Rows, part: &[Vec<String>]) -> Vec<usize> {
-    let mut widths = vec![0; rows.columns.len()];
-    for row in part {
-        for ((i, v), most) in row.iter().enumerate().zip(&mut widths) {
-            *most = width(&cell_text(rows, i, v)).max(*most);
-        }
+    match text.is_ascii() && !text.contains('\n') {
+        // Printable ASCII (`printable` escaped the rest): a column each.
+        true => text.len(),
+        false => text.split('\n').map(|line| line.width()).max().unwrap_or(0),
     }
-    widths
 }
 
 pub fn json_text(value: &serde_json::Value) -> String {
@@ -575,13 +630,16 @@ fn paint(code: &str, text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// A table of more rows than a part, laid out in parts, is the table
-    /// laid out whole: each part's columns as wide as the widest cell of
-    /// all (here, cells of the last part and of the first alone, a cell's
-    /// second line, wide characters), in plain text and in colour.
+    /// A table that is not wrapped, laid out here in parts, is the table
+    /// comfy-table lays out whole: each column as wide as its widest cell
+    /// of all (here, cells of the last part and of the first alone, a
+    /// cell's second line, wide characters, a header wider than its
+    /// cells), numbers to the right, a cell of two lines making two lines,
+    /// trailing blanks cut, in plain text and in colour; with no rows, the
+    /// header alone and "(none)".
     #[test]
-    fn a_table_laid_out_in_parts_is_the_table_laid_out_whole() {
-        let mut rows = Rows::new(vec!["deal", "stage", "value", "n"])
+    fn a_table_not_wrapped_is_laid_out_as_comfy_table_lays_it_out() {
+        let mut rows = Rows::new(vec!["deal", "stage", "value", "n", "next step"])
             .money(&[2], "EUR")
             .numeric(&[3]);
         for n in 0..9_000 {
@@ -597,13 +655,16 @@ mod tests {
             } else {
                 "lead"
             };
+            let step = if n % 1000 == 7 { "call" } else { "" };
             rows.rows.push(vec![
                 deal,
                 stage.into(),
                 format!("{}.5", n * 7),
                 n.to_string(),
+                step.into(),
             ]);
         }
+        let none = Rows::new(vec!["deal", "value"]).numeric(&[1]);
         for color_out in [false, true] {
             let ui = Ui {
                 color: false,
@@ -611,12 +672,15 @@ mod tests {
                 width: None,
                 stdout: std::io::stdout(),
             };
-            let whole: String = (ui.part(&rows, &rows.rows, None).lines())
-                .map(|line| format!("{}\n", line.trim_end()))
-                .collect();
-            let parts = ui.table(&rows);
-            assert_eq!(parts.lines().count(), 9_003);
-            assert!(parts == whole, "colour: {color_out}");
+            let whole = |rows: &Rows| -> String {
+                (ui.part(rows, &rows.rows, None).lines())
+                    .map(|line| format!("{}\n", line.trim_end()))
+                    .collect()
+            };
+            let text = ui.table(&rows);
+            assert_eq!(text.lines().count(), 9_003);
+            assert!(text == whole(&rows), "colour: {color_out}");
+            assert_eq!(ui.table(&none), whole(&none) + "(none)\n");
         }
     }
 

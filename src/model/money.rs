@@ -49,7 +49,12 @@ pub fn amount(value: Decimal) -> String {
 /// no more than 14,608), so tables leave them out; the files, JSON and CSV
 /// keep the exact amount ([`amount`]).
 pub fn shown(value: Decimal, currency: &str) -> String {
-    format!("{} {currency}", grouped(&round(value, 0).to_string()))
+    // Rounded to a whole number (scale 0), its mantissa is the number,
+    // and an integer's text is quicker to make than a Decimal's.
+    let mut out = grouped(&round(value, 0).mantissa().to_string());
+    out.push(' ');
+    out.push_str(currency);
+    out
 }
 
 /// A number's text with its whole part grouped by thousands (`1234567.5`
@@ -141,6 +146,12 @@ mod tests {
         assert_eq!(shown(d("999"), "USD"), "999 USD");
         assert_eq!(shown(d("0.4"), "USD"), "0 USD");
         assert_eq!(shown(d("1234567"), "USD"), "1,234,567 USD");
+        assert_eq!(shown(d("-0.4"), "USD"), "0 USD");
+        assert_eq!(shown(d("-999.5"), "USD"), "-1,000 USD");
+        assert_eq!(
+            shown(d("79228162514264337593543950335"), "USD"),
+            "79,228,162,514,264,337,593,543,950,335 USD"
+        );
         assert_eq!(grouped("1234567.5"), "1,234,567.5");
         assert_eq!(grouped("-1000"), "-1,000");
         assert_eq!(grouped("+12000"), "+12,000");
