@@ -232,10 +232,12 @@ impl Env {
             wide: &Keys::Only(&wide),
             narrow: &Keys::Only(funnel::analysis::doctor::CLOSED_KEYS),
         };
+        // The others' deals keep their owner at least: `next` names the
+        // owners when the one asked for has no deal.
         let others = Keys::Split {
             pick: Pick::Stages(&won),
             wide: &Keys::Only(funnel::analysis::next::OTHERS_KEYS),
-            narrow: &Keys::Only(&[]),
+            narrow: &Keys::Only(&["owner"]),
         };
         self.briefed_snapshot(match owner {
             Some(owner) => Keys::Split {

@@ -4,7 +4,6 @@ use clap::Args;
 use funnel::analysis::next::next;
 use funnel::error::Error;
 
-use funnel::model::deal::Keys;
 use funnel::model::money::amount;
 
 use super::ui::{Format, Rows};
@@ -56,17 +55,10 @@ pub fn run(env: &mut Env, args: NextArgs) -> CmdResult {
     let mut snapshot = env.doctor_snapshot(&args.filter.terms, mine)?;
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     let today = env.today(&snapshot.pipeline.config)?;
-    if owner != "all"
-        && !snapshot
-            .pipeline
-            .deals
-            .iter()
-            .any(|d| d.owner() == Some(owner.as_str()))
-    {
-        // The other owners' open and lost deals were loaded without keys
-        // (`Env::doctor_snapshot`): their owners are read for this alone.
-        let everyone = env.load(Keys::Only(&["owner"]))?;
-        let mut owners: Vec<&str> = everyone.deals.iter().filter_map(|d| d.owner()).collect();
+    let deals = &snapshot.pipeline.deals;
+    if owner != "all" && !deals.iter().any(|d| d.owner() == Some(owner.as_str())) {
+        // Every deal kept its owner (`Env::doctor_snapshot`).
+        let mut owners: Vec<&str> = deals.iter().filter_map(|d| d.owner()).collect();
         owners.sort_unstable();
         owners.dedup();
         env.ui.warning(&format!(
