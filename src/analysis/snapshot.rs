@@ -150,20 +150,24 @@ impl Snapshot {
 
     /// The pipeline as it was at `commit` of `repo`: its files then (with
     /// `config` standing in for a `funnel.toml` it did not have yet) and
-    /// the history up to it. For comparing two states (`diff`).
+    /// the history up to it. For comparing two states (`diff`): the deals
+    /// of `known` (the other state, whole deals) that a file then has the
+    /// same bytes as are taken again, not read and parsed.
     pub fn at(
         repo: Repo,
         commit: CommitId,
         config: &str,
+        known: Option<&Pipeline>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Snapshot> {
         let text = repo.config_at(commit);
         let then = crate::model::config::Config::parse(text.as_deref().unwrap_or(config))
             .map_err(crate::error::Error::Problems)?;
         let stages: Vec<&str> = then.stage_ids().collect();
-        let files = repo.pipeline_files_at(commit, &stages)?;
+        let files = repo.pipeline_blobs_at(commit, &stages)?;
         let root = repo.workdir.join(&repo.prefix);
-        let pipeline = Pipeline::from_files(&root, then.clone(), &files);
+        let read = |blobs: &[crate::git::BlobId]| repo.blobs(blobs);
+        let pipeline = Pipeline::from_blobs(&root, then.clone(), &files, known, read)?;
         let history = history::load_at(&repo, commit, &stages, progress)?;
         Ok(Snapshot::of(pipeline, history, Some(repo), None))
     }

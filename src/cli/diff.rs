@@ -70,15 +70,18 @@ pub fn run(env: &mut Env, args: DiffArgs) -> CmdResult {
     let text = std::fs::read_to_string(pipeline.root.join("funnel.toml"))
         .map_err(|e| funnel::error::Error::io(pipeline.root.join("funnel.toml"), e))?;
     let open = || Repo::open_required(&pipeline.root);
-    let before = env.with_progress(|p| Snapshot::at(open()?, ends.from, &text, p))?;
+    // The newer side first: the older one takes the deals whose files
+    // did not change from it (most of them, in a review).
     let after = match ends.to {
-        Some(to) => env.with_progress(|p| Snapshot::at(open()?, to, &text, p))?,
+        Some(to) => env.with_progress(|p| Snapshot::at(open()?, to, &text, None, p))?,
         None => {
             let snapshot = env.open_snapshot(funnel::model::deal::Keys::All)?;
             env.warn_skipped(&snapshot.pipeline);
             snapshot
         }
     };
+    let known = Some(&after.pipeline);
+    let before = env.with_progress(|p| Snapshot::at(open()?, ends.from, &text, known, p))?;
     let (from, to) = match spec.split_once("...") {
         Some((a, b)) => (
             format!(

@@ -520,13 +520,13 @@ impl Repo {
                 }
             }
         }
-        let mut texts = std::collections::HashMap::new();
         let root = self.workdir.join(&self.prefix);
+        let mut files: Vec<(&str, String, PathBuf)> = Vec::new();
         for stage in stages {
-            let Ok(files) = std::fs::read_dir(root.join(stage)) else {
+            let Ok(listed) = std::fs::read_dir(root.join(stage)) else {
                 continue;
             };
-            for file in files.flatten() {
+            for file in listed.flatten() {
                 let name = file.file_name().to_string_lossy().into_owned();
                 let Some(id) = name.strip_suffix(".toml") else {
                     continue;
@@ -535,11 +535,25 @@ impl Repo {
                 if name.starts_with('.') || !file.file_type().is_ok_and(|t| t.is_file()) {
                     continue;
                 }
-                let path = file.path();
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                let blob = BlobId::of(&bytes);
+                files.push((stage, id.to_string(), file.path()));
+            }
+        }
+        // Read and hashed on every core; the texts of changed files kept.
+        let split = crate::parallel::Split {
+            threads: 8,
+            min_chunk: 256,
+        };
+        let read = crate::parallel::map(&files, split, |(_, _, path)| {
+            std::fs::read(path).map_err(|e| Error::io(path, e))
+        });
+        let mut texts = std::collections::HashMap::new();
+        for ((stage, id, _), bytes) in files.iter().zip(read) {
+            let bytes = bytes?;
+            let blob = BlobId::of(&bytes);
+            let change = entry(&mut changes, id);
+            change.to = Some((stage.to_string(), blob));
+            if change.from != change.to {
                 texts.insert(blob, String::from_utf8_lossy(&bytes).into_owned());
-                entry(&mut changes, id).to = Some((stage.to_string(), blob));
             }
         }
         let changes = changes.into_values().filter(|c| c.from != c.to).collect();

@@ -817,9 +817,13 @@ mod tests {
         git(dir, &["commit", "-q", "-m", "loose"]);
         let repo = Repo::open(dir).unwrap().unwrap();
         let head = repo.repo.head().unwrap().peel_to_commit().unwrap();
-        let files = repo
-            .pipeline_files_at(crate::git::CommitId(head.id()), &["lead", "won", "lost"])
+        let blobs = repo
+            .pipeline_blobs_at(crate::git::CommitId(head.id()), &["lead", "won", "lost"])
             .unwrap();
+        let ids: Vec<_> = blobs.iter().map(|(_, blob)| *blob).collect();
+        let files: Vec<_> = (blobs.into_iter().map(|(path, _)| path))
+            .zip(repo.blobs(&ids).unwrap())
+            .collect();
         let tree = head.tree().unwrap();
         let mut want = Vec::new();
         for (path, kind) in [

@@ -166,19 +166,15 @@ impl Repo {
         self.repo.is_shallow()
     }
 
-    /// The pipeline's own files at `commit`: `funnel.toml` and every file
-    /// directly in a stage folder, as (path relative to the pipeline root,
-    /// bytes). What the work tree would hold there, for loading the
-    /// pipeline as it was.
-    pub fn pipeline_files_at(
+    /// The files of the pipeline at `commit` (paths relative to the
+    /// pipeline root): `funnel.toml` and each stage folder's, links left
+    /// out, with their blob ids.
+    pub fn pipeline_blobs_at(
         &self,
         commit: CommitId,
         stages: &[&str],
-    ) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    ) -> Result<Vec<(PathBuf, BlobId)>> {
         let tree = self.repo.find_commit(commit.0)?.tree()?;
-        // The files' blobs, read together through the pack reader (on every
-        // core, through its delta cache: libgit2 reads and checks one blob
-        // at a time).
         let mut files: Vec<(PathBuf, BlobId)> = Vec::new();
         let mut add = |path: PathBuf, entry: &git2::TreeEntry<'_>| {
             if entry.kind() == Some(git2::ObjectType::Blob) && entry.filemode() != 0o120000 {
@@ -200,12 +196,19 @@ impl Repo {
                 add(Path::new(stage).join(name), &entry);
             }
         }
-        let ids: Vec<BlobId> = files.iter().map(|(_, blob)| *blob).collect();
-        let read = super::history::blob_bytes(self, &ids);
-        (files.into_iter().zip(read))
-            .map(|((path, blob), bytes)| match bytes {
-                Some(bytes) => Ok((path, bytes)),
-                None => Ok((path, self.repo.find_blob(blob.0)?.content().to_vec())),
+        Ok(files)
+    }
+
+    /// The bytes of `blobs`, read together through the pack reader (on
+    /// every core, through its delta cache: libgit2 reads and checks one
+    /// blob at a time); what it cannot read (a missing object) fails
+    /// through libgit2.
+    pub fn blobs(&self, blobs: &[BlobId]) -> Result<Vec<Vec<u8>>> {
+        let read = super::history::blob_bytes(self, blobs);
+        (blobs.iter().zip(read))
+            .map(|(blob, bytes)| match bytes {
+                Some(bytes) => Ok(bytes),
+                None => Ok(self.repo.find_blob(blob.0)?.content().to_vec()),
             })
             .collect()
     }

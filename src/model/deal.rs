@@ -292,6 +292,13 @@ impl Deal {
         Deal::from_fields(path, Fields::Packed(fields))
     }
 
+    /// The deal of a file with the same bytes as this deal's at `path`
+    /// (a committed version of it, or of it moved): its keys (shared when
+    /// packed), its facts unknown.
+    pub fn moved_to(&self, path: &Path) -> Deal {
+        Deal::from_fields(path, self.fields.clone())
+    }
+
     fn from_fields(path: &Path, fields: Fields) -> Deal {
         // `STAGE/ID.toml` is read as text: taking a path apart component
         // by component costs more than the rest of a cached deal's load.

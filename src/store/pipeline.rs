@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
+use crate::git::BlobId;
 use crate::hasher::{FxMap, FxSet, hash};
 use crate::model::config::{self, Config};
 use crate::model::deal::{Deal, Keys};
@@ -157,14 +158,22 @@ impl Pipeline {
         })
     }
 
-    /// The pipeline that `files` make (paths relative to the root, as
-    /// [`crate::git::Repo::pipeline_files_at`] gives a committed revision's)
-    /// with the configuration `config`, read from memory: the same parsing,
-    /// and the same problems set aside, as a load of the work tree at
-    /// `root`. Files outside the stage folders, hidden ones and those not
-    /// ending in `.toml` are not deals.
-    pub fn from_files(root: &Path, config: Config, files: &[(PathBuf, Vec<u8>)]) -> Pipeline {
-        let deal_files: Vec<&(PathBuf, Vec<u8>)> = files
+    /// The pipeline of a committed revision's `files` (paths relative to
+    /// the root and blob ids, as [`crate::git::Repo::pipeline_blobs_at`]
+    /// gives them) with the configuration `config`: the same parsing, and
+    /// the same problems set aside, as a load of the work tree at `root`.
+    /// A file whose blob is that of a deal of `known` (whole deals: the
+    /// other side of a `diff`) is that deal again, at its own path; the
+    /// others are read with `read` and parsed. Files outside the stage
+    /// folders, hidden ones and those not ending in `.toml` are not deals.
+    pub fn from_blobs(
+        root: &Path,
+        config: Config,
+        files: &[(PathBuf, BlobId)],
+        known: Option<&Pipeline>,
+        read: impl FnOnce(&[BlobId]) -> Result<Vec<Vec<u8>>>,
+    ) -> Result<Pipeline> {
+        let deal_files: Vec<&(PathBuf, BlobId)> = files
             .iter()
             .filter(|(rel, _)| {
                 let mut parts = rel.iter().filter_map(|p| p.to_str());
@@ -178,23 +187,45 @@ impl Pipeline {
                 }
             })
             .collect();
+        let by_blob: FxMap<[u8; 20], &Deal> = (known.iter())
+            .flat_map(|pipeline| &pipeline.deals)
+            .filter_map(|deal| Some((deal.blob?, deal)))
+            .collect();
+        let known = |blob: &BlobId| by_blob.get(blob.as_bytes()).copied();
+        // Each blob read once (copies of a file have one blob).
+        let mut asked = FxSet::default();
+        let unknown: Vec<BlobId> = (deal_files.iter())
+            .filter(|(_, blob)| known(blob).is_none() && asked.insert(*blob))
+            .map(|(_, blob)| *blob)
+            .collect();
+        let bytes: FxMap<BlobId, Vec<u8>> = unknown.iter().copied().zip(read(&unknown)?).collect();
+        let sources: Vec<_> = (deal_files.iter())
+            .map(|(rel, blob)| {
+                let read = || bytes.get(blob).map_or(&[][..], Vec::as_slice);
+                (rel.as_path(), *blob, known(blob).ok_or_else(read))
+            })
+            .collect();
         let split = crate::parallel::Split {
             threads: 8,
             min_chunk: 256,
         };
-        let results =
-            crate::parallel::map(
-                &deal_files,
-                split,
-                |(rel, bytes)| match std::str::from_utf8(bytes) {
+        let results = crate::parallel::map(&sources, split, |(rel, blob, source)| {
+            let deal = match source {
+                Ok(deal) => Ok(deal.moved_to(rel)),
+                Err(bytes) => match std::str::from_utf8(bytes) {
                     Ok(text) => Deal::parse(rel, text),
                     Err(_) => Err(vec![
                         Problem::file(rel, "the file is not valid UTF-8")
                             .with_hint("save it as UTF-8"),
                     ]),
                 },
-            );
-        assemble(root, config, results, Vec::new())
+            };
+            deal.map(|mut deal| {
+                deal.blob = blob.as_bytes().try_into().ok();
+                deal
+            })
+        });
+        Ok(assemble(root, config, results, Vec::new()))
     }
 
     /// The configuration alone, no deal read: what a mutating command
@@ -914,6 +945,85 @@ mod tests {
         assert_eq!(summary(&f.load()), plain, "the load that fills the cache");
         assert_eq!(f.cached(), 3, "every deal that loaded, the broken file not");
         assert_eq!(summary(&f.load()), plain, "the load from the cache");
+    }
+
+    /// A revision's files made into a pipeline: a file with the bytes of
+    /// a known deal (loaded from the cache, so packed) is that deal at the
+    /// file's own path (moved, renamed, a second copy), never read; the
+    /// others are read and parsed, a broken one set aside. The same
+    /// pipeline as one read whole.
+    #[test]
+    fn a_revisions_files_with_a_known_deals_bytes_are_that_deal() {
+        let f = Fixture::new();
+        let acme = "title = \"Acme\"\nvalue = 100\n[qualification]\nneed = \"x\"\n";
+        let beta = "title = \"Beta\"\ntags = [\"a\"]\n";
+        f.write("lead/acme.toml", acme);
+        f.write("won/beta.toml", beta);
+        f.load();
+        let known = f.load();
+        let packed = |d: &Deal| format!("{d:?}").contains("fields: Packed(");
+        assert!(known.deals.iter().all(packed), "from the cache");
+        let blob = |text: &str| BlobId::of(text.as_bytes());
+        let (gamma, broken) = ("title = \"Gamma\"\n", "title = [\n");
+        let texts = [acme, beta, gamma, broken];
+        let files: Vec<(PathBuf, BlobId)> = [
+            ("funnel.toml", config::DEFAULT),
+            ("qualified/acme.toml", acme),
+            ("lead/acme-corp.toml", acme),
+            ("won/beta.toml", beta),
+            ("lost/gamma.toml", gamma),
+            ("lead/broken.toml", broken),
+        ]
+        .iter()
+        .map(|(path, text)| (PathBuf::from(path), blob(text)))
+        .collect();
+        let config = || Config::parse(config::DEFAULT).unwrap();
+        // Reads the texts' blobs, noting which were asked for.
+        fn read<'a>(
+            texts: &'a [&str],
+            asked: &'a mut Vec<BlobId>,
+        ) -> impl FnOnce(&[BlobId]) -> Result<Vec<Vec<u8>>> + 'a {
+            move |blobs| {
+                asked.extend_from_slice(blobs);
+                let text = |b: &BlobId| texts.iter().find(|t| BlobId::of(t.as_bytes()) == *b);
+                Ok(blobs
+                    .iter()
+                    .map(|b| text(b).unwrap().as_bytes().to_vec())
+                    .collect())
+            }
+        }
+        let mut asked = Vec::new();
+        let taken = Pipeline::from_blobs(
+            &f.root(),
+            config(),
+            &files,
+            Some(&known),
+            read(&texts, &mut asked),
+        )
+        .unwrap();
+        assert_eq!(asked, [blob(gamma), blob(broken)]);
+        let mut all = Vec::new();
+        let whole = Pipeline::from_blobs(&f.root(), config(), &files, None, read(&texts, &mut all));
+        assert_eq!(all.len(), 4);
+        assert_eq!(summary(&taken), summary(&whole.unwrap()));
+        let ids: Vec<(&str, &str, bool)> = (taken.deals.iter())
+            .map(|d| (d.id.as_str(), d.stage.as_str(), packed(d)))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("acme", "qualified", true),
+                ("acme-corp", "lead", true),
+                ("beta", "won", true),
+                ("gamma", "lost", false)
+            ]
+        );
+        let blob_of = |d: &Deal| d.blob.map(|b| b.to_vec());
+        assert_eq!(
+            blob_of(&taken.deals[1]),
+            Some(blob(acme).as_bytes().to_vec())
+        );
+        assert_eq!(taken.problems.len(), 1);
     }
 
     #[test]
