@@ -294,9 +294,11 @@ impl Deal {
 
     /// The deal of a file with the same bytes as this deal's at `path`
     /// (a committed version of it, or of it moved): its keys (shared when
-    /// packed), its facts unknown.
+    /// packed) and blob, its facts unknown.
     pub fn moved_to(&self, path: &Path) -> Deal {
-        Deal::from_fields(path, self.fields.clone())
+        let mut deal = Deal::from_fields(path, self.fields.clone());
+        deal.blob = self.blob;
+        deal
     }
 
     fn from_fields(path: &Path, fields: Fields) -> Deal {

@@ -209,21 +209,9 @@ impl Pipeline {
             threads: 8,
             min_chunk: 256,
         };
-        let results = crate::parallel::map(&sources, split, |(rel, blob, source)| {
-            let deal = match source {
-                Ok(deal) => Ok(deal.moved_to(rel)),
-                Err(bytes) => match std::str::from_utf8(bytes) {
-                    Ok(text) => Deal::parse(rel, text),
-                    Err(_) => Err(vec![
-                        Problem::file(rel, "the file is not valid UTF-8")
-                            .with_hint("save it as UTF-8"),
-                    ]),
-                },
-            };
-            deal.map(|mut deal| {
-                deal.blob = blob.as_bytes().try_into().ok();
-                deal
-            })
+        let results = crate::parallel::map(&sources, split, |(rel, blob, source)| match source {
+            Ok(deal) => Ok(deal.moved_to(rel)),
+            Err(bytes) => parse_deal(rel, bytes, *blob),
         });
         Ok(assemble(root, config, results, Vec::new()))
     }
@@ -645,23 +633,25 @@ fn holds_toml(dir: &Path) -> bool {
 /// Reads and parses one deal file (`rel` is relative to `root`).
 fn read_deal(root: &Path, rel: &Path) -> Result<Deal, Vec<Problem>> {
     match std::fs::read(root.join(rel)) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Deal::parse(rel, &text).map(|mut deal| {
-                deal.blob = crate::git::BlobId::of(text.as_bytes())
-                    .as_bytes()
-                    .try_into()
-                    .ok();
-                deal
-            }),
-            Err(_) => Err(vec![
-                Problem::file(rel, "the file is not valid UTF-8").with_hint("save it as UTF-8"),
-            ]),
-        },
+        Ok(bytes) => parse_deal(rel, &bytes, BlobId::of(&bytes)),
         Err(e) => Err(vec![Problem::file(
             rel,
             format!("cannot read the file: {e}"),
         )]),
     }
+}
+
+/// The deal in the file `rel` whose bytes, of blob id `blob`, are `bytes`.
+fn parse_deal(rel: &Path, bytes: &[u8], blob: BlobId) -> Result<Deal, Vec<Problem>> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(vec![
+            Problem::file(rel, "the file is not valid UTF-8").with_hint("save it as UTF-8"),
+        ]);
+    };
+    Deal::parse(rel, text).map(|mut deal| {
+        deal.blob = blob.as_bytes().try_into().ok();
+        deal
+    })
 }
 
 /// A deal file as loaded: the deal or its problems, whether it came from
