@@ -447,3 +447,62 @@ fn a_write_is_refused_while_the_index_holds_conflicts() {
     assert_eq!(env.read("lead/acme.toml"), conflicted);
     assert!(!env.path("lead/globex.toml").exists());
 }
+
+/// After each kind of write, git's index is HEAD's tree with each written
+/// file's stat data: `git diff-files` (which never refreshes the index, as
+/// `git status` does) finds no file whose stat data differs, so git does
+/// not read the files again; the index keeps its version, and every other
+/// entry is as it was.
+#[test]
+fn a_write_leaves_the_index_with_the_files_stat_data() {
+    let env = with_x();
+    env.funnel(&[
+        "add",
+        "Acme",
+        "--id",
+        "acme",
+        "--set",
+        "qualification.need=Spreadsheets",
+        "--set",
+        "qualification.problem_agreed=yes",
+    ])
+    .success();
+    // Version 4 (`feature.manyFiles`), which git writes paths compressed in.
+    env.git(&["update-index", "--index-version", "4"]);
+    let entries = |env: &TestEnv| env.git(&["ls-files", "--stage"]);
+    let others = entries(&env).replace("lead/x.toml", "");
+    for args in [
+        &["set", "acme", "value=7000"][..],
+        &["move", "acme", "qualified"],
+        &["add", "Globex", "--id", "globex"],
+        &["rename", "globex", "globex-emea"],
+        &["rm", "globex-emea"],
+    ] {
+        env.funnel(args).success();
+        assert_eq!(
+            env.git(&["diff-files", "--name-status"]),
+            "",
+            "{args:?}: stat data"
+        );
+        assert_eq!(
+            env.git(&["diff-index", "--cached", "--name-status", "HEAD"]),
+            "",
+            "{args:?}"
+        );
+        assert_eq!(
+            env.git(&["update-index", "--show-index-version"]).trim(),
+            "4",
+            "{args:?}"
+        );
+    }
+    assert!(!env.path(".git/funnel/index.next").exists());
+    assert!(!env.path(".git/funnel/index.next.lock").exists());
+    let now = entries(&env);
+    assert!(now.contains("\tlead/x.toml"), "{now}");
+    assert!(now.contains("\tqualified/acme.toml"), "{now}");
+    assert!(!now.contains("globex"), "{now}");
+    // funnel.toml and the rest, untouched.
+    for line in others.lines().filter(|l| !l.contains("acme")) {
+        assert!(now.contains(line), "{line} lost from {now}");
+    }
+}
