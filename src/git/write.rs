@@ -343,12 +343,13 @@ impl NextIndex {
         }
     }
 
-    /// The index with the entries of `paths` (relative to `repo`'s work
-    /// tree) made to match the work tree: present files added with their
-    /// stat data (so `git status` does not re-read them), missing ones
-    /// removed; as bytes, the scratch file removed. The files' blobs are
-    /// in the repository already (the commit has them): none is written.
-    pub fn bytes_with(self, paths: &[PathBuf]) -> Result<Vec<u8>> {
+    /// Writes into the file `to` (which keeps its inode) the index with
+    /// the entries of `paths` (relative to the work tree) made to match the
+    /// work tree: present files added with their stat data (so `git
+    /// status` does not re-read them), missing ones removed; the scratch
+    /// file is removed. The files' blobs are in the repository already (the
+    /// commit has them): none is written.
+    pub fn write_into(self, paths: &[PathBuf], to: &Path) -> Result<()> {
         let mut listed = Vec::new();
         for path in paths {
             let full = self.workdir.join(path);
@@ -370,9 +371,16 @@ impl NextIndex {
         let args = ["update-index", "--add", "--remove", "--info-only", "-z"];
         self.git(&[&args[..], &["--stdin"]].concat(), &listed)?;
         let scratch = self.scratch.as_path();
-        let bytes = std::fs::read(scratch).map_err(|e| Error::io(scratch, e))?;
+        let mut from = std::fs::File::open(scratch).map_err(|e| Error::io(scratch, e))?;
+        // Copied by the kernel (`copy_file_range`), not through a buffer.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(to)
+            .and_then(|mut to| std::io::copy(&mut from, &mut to))
+            .map_err(|e| Error::io(to, e))?;
         let _ = std::fs::remove_file(scratch);
-        Ok(bytes)
+        Ok(())
     }
 
     /// `git ARGS` on the scratch index of this repository (whatever

@@ -334,14 +334,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         let commit = repo.commit_object(tree, parent, &text, &author)?;
         failpoint("commit");
         let paths: Vec<PathBuf> = journal.files.iter().map(|f| f.path.clone()).collect();
-        let index = next.bytes_with(&paths)?;
-        let lock = index_lock(repo);
-        std::fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&lock)
-            .and_then(|mut f| f.write_all(&index))
-            .map_err(|e| Error::io(&lock, e))?;
+        next.write_into(&paths, &index_lock(repo))?;
         failpoint("index");
         match repo.move_branch(&branch, commit, old_head, &change.subject) {
             Ok(()) => Ok(commit),
@@ -504,8 +497,7 @@ fn finish(repo: &Repo, journal: &Journal) -> Result<Vec<String>> {
     let lock = index_lock(repo);
     let written = repo
         .next_index(&scratch)
-        .and_then(|next| next.bytes_with(&paths))
-        .and_then(|index| std::fs::write(&lock, index).map_err(|e| Error::io(&lock, e)))
+        .and_then(|next| next.write_into(&paths, &lock))
         .and_then(|()| std::fs::rename(&lock, repo.index_path()).map_err(|e| Error::io(&lock, e)));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&lock);
