@@ -107,8 +107,14 @@ impl Ui {
 
     /// Writes data to stdout.
     pub fn out(&mut self, text: &str) -> Result<(), Closed> {
+        self.out_parts(&[text])
+    }
+
+    /// Writes data to stdout, one part after another.
+    fn out_parts<T: AsRef<str>>(&mut self, parts: &[T]) -> Result<(), Closed> {
         let mut lock = self.stdout.lock();
-        match lock.write_all(text.as_bytes()).and_then(|()| lock.flush()) {
+        let written = (parts.iter()).try_for_each(|part| lock.write_all(part.as_ref().as_bytes()));
+        match written.and_then(|()| lock.flush()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Closed),
             // Any other stdout failure cannot be reported anywhere better.
             _ => Ok(()),
@@ -246,7 +252,8 @@ impl Ui {
         json: impl FnOnce() -> T,
     ) -> Result<(), Closed> {
         let text = match format {
-            Format::Table => self.table(rows),
+            // Written part by part (a table of 50,000 rows is megabytes).
+            Format::Table => return self.out_parts(&self.table_parts(rows)),
             Format::Json => return self.json(&json()),
             Format::Csv | Format::Tsv => {
                 let sep = if format == Format::Csv { b',' } else { b'\t' };
@@ -277,6 +284,11 @@ impl Ui {
     }
 
     pub fn table(&self, rows: &Rows) -> String {
+        self.table_parts(rows).concat()
+    }
+
+    /// [`Ui::table`] in parts (the header, each part's rows, or "(none)").
+    fn table_parts(&self, rows: &Rows) -> Vec<String> {
         // Wrap cells to the terminal, except in a table with headings
         // (the report's: its labels fit 100 columns).
         if let Some(width) = self.width.filter(|_| rows.headings.is_empty()) {
@@ -290,7 +302,7 @@ impl Ui {
             if rows.rows.is_empty() {
                 text.push_str("(none)\n");
             }
-            return text;
+            return vec![text];
         }
         // Not wrapped (stdout a file or a pipe, or a table with headings):
         // each column as wide as its widest cell, which is comfy-table's
@@ -350,18 +362,17 @@ impl Ui {
         let bodies = funnel::parallel::map(&parts, split, |&(start, cells)| {
             self.lay_out(rows, start, cells, &widest)
         });
-        let mut text = String::with_capacity(bodies.iter().map(String::len).sum::<usize>() + 4096);
+        let mut text = String::new();
         for line in header.lines() {
             text.push_str(line.trim_end());
             text.push('\n');
         }
-        for body in &bodies {
-            text.push_str(body);
-        }
         if rows.rows.is_empty() {
             text.push_str("(none)\n");
         }
-        text
+        let mut parts = vec![text];
+        parts.extend(bodies);
+        parts
     }
 
     /// The lines of the rows of `cells` (shown, a row's after another),
