@@ -364,8 +364,15 @@ pub fn log(
     Ok(out)
 }
 
-/// The events between two commits, or a commit and the work tree.
-pub fn between(repo: &Repo, config: &Config, ends: &Ends) -> crate::error::Result<Vec<Event>> {
+/// The events between two commits, or a commit and the work tree; `known`
+/// is the work tree's pipeline when it has been loaded (its deals' files
+/// are not read again).
+pub fn between(
+    repo: &Repo,
+    config: &Config,
+    ends: &Ends,
+    known: Option<&crate::store::pipeline::Pipeline>,
+) -> crate::error::Result<Vec<Event>> {
     let stages: Vec<&str> = config.stage_ids().collect();
     Ok(match ends.to {
         Some(to) => {
@@ -374,7 +381,17 @@ pub fn between(repo: &Repo, config: &Config, ends: &Ends) -> crate::error::Resul
             events(config, &changes, "", &read)
         }
         None => {
-            let (changes, texts) = repo.deal_changes_to_worktree(ends.from, &stages)?;
+            let blobs: crate::hasher::FxMap<(&str, &str), BlobId> = (known.iter())
+                .flat_map(|pipeline| &pipeline.deals)
+                .filter_map(|d| {
+                    Some((
+                        (d.stage.as_str(), d.id.as_str()),
+                        BlobId::from_bytes(&d.blob?)?,
+                    ))
+                })
+                .collect();
+            let known = |stage: &str, id: &str| blobs.get(&(stage, id)).copied();
+            let (changes, texts) = repo.deal_changes_to_worktree(ends.from, &stages, &known)?;
             let read = |oid| {
                 texts
                     .get(&oid)

@@ -66,7 +66,6 @@ pub fn run(env: &mut Env, args: DiffArgs) -> CmdResult {
     let ends = repo.diff_ends(spec)?;
     let config = &pipeline.config;
     let today = env.today(config)?;
-    let events = funnel::analysis::changes::between(&repo, config, &ends)?;
     let text = std::fs::read_to_string(pipeline.root.join("funnel.toml"))
         .map_err(|e| funnel::error::Error::io(pipeline.root.join("funnel.toml"), e))?;
     let open = || Repo::open_required(&pipeline.root);
@@ -80,6 +79,7 @@ pub fn run(env: &mut Env, args: DiffArgs) -> CmdResult {
             snapshot
         }
     };
+    let events = funnel::analysis::changes::between(&repo, config, &ends, Some(&after.pipeline))?;
     let known = Some(&after.pipeline);
     let before = env.with_progress(|p| Snapshot::at(open()?, ends.from, &text, known, p))?;
     let (from, to) = match spec.split_once("...") {

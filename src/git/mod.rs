@@ -495,12 +495,16 @@ impl Repo {
     }
 
     /// The deal files that differ between revision `from` and the work
-    /// tree (`diff REV`), with the texts of the work tree's files by the
-    /// blob id they would have (nothing is written to the repository).
+    /// tree (`diff REV`), with the texts of the changed work-tree files by
+    /// the blob id they would have (nothing is written to the repository).
+    /// `known(stage, id)` is the blob id of a file already read (a deal of
+    /// the work tree's snapshot, through the deal cache): only the other
+    /// files, and the changed ones' texts, are read here.
     pub fn deal_changes_to_worktree(
         &self,
         from: CommitId,
         stages: &[&str],
+        known: &(dyn Fn(&str, &str) -> Option<BlobId> + Sync),
     ) -> Result<(Vec<DealChange>, std::collections::HashMap<BlobId, String>)> {
         let tree = self.repo.find_commit(from.0)?.tree()?;
         let mut changes: std::collections::BTreeMap<String, DealChange> = Default::default();
@@ -538,23 +542,36 @@ impl Repo {
                 files.push((stage, id.to_string(), file.path()));
             }
         }
-        // Read and hashed on every core; the texts of changed files kept.
+        // The files not known read and hashed on every core.
         let split = crate::parallel::Split {
             threads: 8,
             min_chunk: 256,
         };
-        let read = crate::parallel::map(&files, split, |(_, _, path)| {
-            std::fs::read(path).map_err(|e| Error::io(path, e))
-        });
+        let read =
+            crate::parallel::map(&files, split, |(stage, id, path)| match known(stage, id) {
+                Some(blob) => Ok((blob, None)),
+                None => std::fs::read(path)
+                    .map(|bytes| (BlobId::of(&bytes), Some(bytes)))
+                    .map_err(|e| Error::io(path, e)),
+            });
         let mut texts = std::collections::HashMap::new();
-        for ((stage, id, _), bytes) in files.iter().zip(read) {
-            let bytes = bytes?;
-            let blob = BlobId::of(&bytes);
+        for ((stage, id, path), read) in files.iter().zip(read) {
+            let (blob, bytes) = read?;
             let change = entry(&mut changes, id);
             change.to = Some((stage.to_string(), blob));
-            if change.from != change.to {
-                texts.insert(blob, String::from_utf8_lossy(&bytes).into_owned());
+            if change.from == change.to {
+                continue;
             }
+            // A changed file's text, read now when it was known.
+            let (blob, bytes) = match bytes {
+                Some(bytes) => (blob, bytes),
+                None => {
+                    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+                    (BlobId::of(&bytes), bytes)
+                }
+            };
+            change.to = Some((stage.to_string(), blob));
+            texts.insert(blob, String::from_utf8_lossy(&bytes).into_owned());
         }
         let changes = changes.into_values().filter(|c| c.from != c.to).collect();
         Ok((changes, texts))

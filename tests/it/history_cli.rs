@@ -588,3 +588,58 @@ fn diff_from_any_older_commit_reads_the_cached_history_as_a_cold_walk() {
     std::fs::remove_dir_all(env.path(".git/funnel")).unwrap();
     assert_eq!(warm, outputs());
 }
+
+/// `diff REV` against a work tree where a deal was edited, one moved by
+/// hand (`mv`), one added, one broken, one removed with `git rm`, and the
+/// rest untouched: each change once, the untouched deals none (their
+/// files are known from the work tree's load and not read again), the
+/// broken file as new, and the edited deal's new value from its text.
+#[test]
+fn diff_of_the_work_tree_sees_every_kind_of_change_once() {
+    let env = TestEnv::pipeline();
+    for (title, value) in [("Acme", "5000"), ("Globex", "800"), ("Initech", "1200")] {
+        env.funnel(&["add", title, "--value", value, "--at", "2026-11-02"])
+            .success();
+    }
+    env.funnel(&["add", "Hooli", "--value", "300", "--at", "2026-11-03"])
+        .success();
+    env.write(
+        "lead/acme.toml",
+        &env.read("lead/acme.toml").replace("5000", "5500"),
+    );
+    std::fs::rename(
+        env.path("lead/globex.toml"),
+        env.path("contact/globex.toml"),
+    )
+    .unwrap();
+    env.write(
+        "lead/umbrella.toml",
+        "title = \"Umbrella\"\nvalue = 900\ncreated = 2026-11-04\n",
+    );
+    env.write("lead/broken.toml", "title = \"no end\n");
+    env.git(&["rm", "-q", "lead/hooli.toml"]);
+    let run = env.funnel(&["diff", "HEAD", "--today", "2026-11-05"]);
+    run.success();
+    let changes: Vec<&str> = (run.stdout.lines())
+        .take_while(|l| !l.is_empty())
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        [&changes[..1], &changes[2..]].concat(),
+        [
+            "change",
+            "value of acme: 5000 USD -> 5500 USD",
+            "new broken in lead (none)",
+            "moved globex: lead -> contact",
+            "removed hooli from lead",
+            "new umbrella in lead (900 USD)",
+        ],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stderr,
+        "warning: skipped 1 broken file(s): lead/broken.toml; `funnel check` explains\n\
+         5 change(s) from HEAD to work tree; 3 finding(s) introduced, 2 resolved\n"
+    );
+}
