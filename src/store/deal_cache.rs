@@ -346,8 +346,7 @@ impl CloseCache {
     /// The cache `file` in `dir`; empty when there is none or it is
     /// damaged.
     pub fn open(dir: &Path, file: VersionFile) -> CloseCache {
-        std::fs::read(closes_path(dir, file))
-            .ok()
+        crate::cache_file::Mapped::open(&closes_path(dir, file))
             .and_then(|bytes| CloseCache::decode(&bytes))
             .unwrap_or_default()
     }

@@ -194,7 +194,8 @@ pub fn load_briefs(
         "briefs-{:016x}",
         crate::cache_file::checksum(key.as_bytes())
     ));
-    let bytes = std::fs::read(&path).unwrap_or_default();
+    // Mapped, not copied into fresh memory (3.5 MB at 50,000 deals).
+    let bytes = crate::cache_file::Mapped::open(&path).unwrap_or_default();
     let briefs = match briefs::decode(&bytes, &key, stages, partial) {
         Some((made_at, briefs, true)) if made_at == head => return Ok(briefs),
         // Put in order as read: written so below, read so next time.
