@@ -16,12 +16,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use flate2::{Decompress, FlushDecompress, Status};
 use git2::{Odb, Oid};
-use miniz_oxide::inflate::TINFLStatus;
-use miniz_oxide::inflate::core::inflate_flags::{
-    TINFL_FLAG_PARSE_ZLIB_HEADER, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
-};
-use miniz_oxide::inflate::core::{DecompressorOxide, decompress};
 
 use crate::error::Result;
 use crate::hasher::FxMap;
@@ -52,7 +48,7 @@ pub(super) struct Objects<'o, 'r> {
     tick: u64,
     /// Reused for every entry: it holds its Huffman tables (11 KB), which
     /// a fresh one would zero each time.
-    inflater: Box<DecompressorOxide>,
+    inflater: Box<Decompress>,
 }
 
 struct Cached {
@@ -98,7 +94,7 @@ impl<'o, 'r> Objects<'o, 'r> {
             cached_bytes: 0,
             budget: CACHE_BUDGET,
             tick: 0,
-            inflater: Box::default(),
+            inflater: Box::new(Decompress::new(true)),
         }
     }
 
@@ -449,7 +445,7 @@ impl Pack {
     }
 
     /// The entry at `offset`, inflated.
-    fn entry(&self, offset: u64, inflater: &mut DecompressorOxide) -> Option<Entry> {
+    fn entry(&self, offset: u64, inflater: &mut Decompress) -> Option<Entry> {
         if offset >= self.end {
             return None;
         }
@@ -514,15 +510,13 @@ impl Pack {
 
 /// The zlib stream at the start of `input` (what follows it is ignored),
 /// which must inflate to exactly `size` bytes and match its Adler-32;
-/// `None` otherwise. miniz_oxide's core decompressor writes straight into
-/// the object's buffer (no window to copy out of) and checks the Adler-32
-/// of a stream with a zlib header.
-fn inflate(inflater: &mut DecompressorOxide, input: &[u8], size: usize) -> Option<Vec<u8>> {
-    inflater.init();
+/// `None` otherwise. zlib (flate2's zlib-rs) writes straight into the
+/// object's buffer when the whole output fits it, and checks the Adler-32.
+fn inflate(inflater: &mut Decompress, input: &[u8], size: usize) -> Option<Vec<u8>> {
+    inflater.reset(true);
     let mut out = vec![0; size];
-    let flags = TINFL_FLAG_PARSE_ZLIB_HEADER | TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let (status, _, written) = decompress(inflater, input, &mut out, 0, flags);
-    (status == TINFLStatus::Done && written == size).then_some(out)
+    let status = inflater.decompress(input, &mut out, FlushDecompress::Finish);
+    (status.ok()? == Status::StreamEnd && inflater.total_out() == size as u64).then_some(out)
 }
 
 #[cfg(unix)]
@@ -672,7 +666,7 @@ mod tests {
 
     #[test]
     fn inflate_reads_what_zlib_wrote() {
-        let mut inflater = DecompressorOxide::new();
+        let mut inflater = Decompress::new(true);
         // zlib's own output: a fixed Huffman block with a back reference,
         // followed by bytes of the next entry; a stored block; nothing.
         let mut fixed = vec![
