@@ -23,7 +23,7 @@
 //!   file, with its path and the commit it comes from.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
@@ -102,12 +102,16 @@ pub fn state(timeline: &Timeline) -> Option<(&str, BlobId)> {
 }
 
 /// The deals of `history` (a history cut by [`history`]) read from their
-/// versions (`texts` gives blobs' texts, all asked for at once), in the
-/// order a pipeline keeps them: stage order, then ID, with the top-level
-/// keys `keys` keeps. Versions that do not parse come back as problems.
+/// versions, in the order a pipeline keeps them: stage order, then ID,
+/// with the top-level keys `keys` keeps. `known(blob, path)` is the deal a
+/// version's bytes make when they are known already (the deal cache: most
+/// closed deals' versions are today's files); the others are read with
+/// `texts` (blobs' texts, all asked for at once) and parsed. Versions that
+/// do not parse come back as problems.
 pub fn deals(
     config: &Config,
     history: &History,
+    known: &(dyn Fn(BlobId, &Path) -> Option<Deal> + Sync),
     texts: &dyn Fn(&[BlobId]) -> Vec<Option<String>>,
     keys: Keys<'_>,
 ) -> (Vec<Deal>, Vec<Problem>) {
@@ -119,29 +123,44 @@ pub fn deals(
         .collect();
     let rank = |stage: &str| config.stage_ids().position(|s| s == stage);
     wanted.sort_by(|a, b| (rank(a.1), &a.0.id).cmp(&(rank(b.1), &b.0.id)));
-    let blobs: Vec<BlobId> = wanted.iter().map(|w| w.2).collect();
+    let found = parallel::map(&wanted, ON_EVERY_CORE, |(timeline, stage, blob)| {
+        let path = PathBuf::from(format!("{stage}/{}.toml", timeline.id));
+        let deal = known(*blob, &path);
+        (path, deal)
+    });
+    let missing: Vec<(&Timeline, &Path, BlobId)> = (wanted.iter().zip(&found))
+        .filter(|(_, (_, deal))| deal.is_none())
+        .map(|((timeline, _, blob), (path, _))| (*timeline, path.as_path(), *blob))
+        .collect();
+    let blobs: Vec<BlobId> = missing.iter().map(|m| m.2).collect();
     let texts = texts(&blobs);
-    let parsed = parallel::map(
-        &wanted.iter().zip(&texts).collect::<Vec<_>>(),
+    let read = parallel::map(
+        &missing.iter().zip(texts).collect::<Vec<_>>(),
         ON_EVERY_CORE,
-        |((timeline, stage, _), text)| {
-            let path = PathBuf::from(format!("{stage}/{}.toml", timeline.id));
+        |((timeline, path, _), text)| {
             let commit = timeline.versions.last().map(|v| v.0.to_string());
             let Some(text) = text else {
                 return Err(vec![Problem::file(
-                    path.clone(),
+                    path,
                     format!(
                         "the version of commit {} could not be read",
                         commit.as_deref().unwrap_or("?")
                     ),
                 )]);
             };
-            Deal::parse(&path, text).map(|mut deal| {
+            Deal::parse(path, text).map(|mut deal| {
                 keys.retain(&mut deal);
                 deal
             })
         },
     );
+    let mut read = read.into_iter();
+    let parsed: Vec<_> = (found.into_iter())
+        .filter_map(|(_, deal)| match deal {
+            Some(deal) => Some(Ok(deal)),
+            None => read.next(),
+        })
+        .collect();
     let mut deals = Vec::with_capacity(parsed.len());
     let mut problems = Vec::new();
     let mut seen = HashSet::new();

@@ -197,6 +197,7 @@ impl Snapshot {
     /// [`Snapshot::open`]. The one way every command, export and the
     /// dashboard look at the past.
     pub fn as_of(self, end: jiff::Timestamp, keys: Keys<'_>) -> Snapshot {
+        let known = self.deal_cache();
         let Snapshot {
             pipeline: today,
             history,
@@ -210,7 +211,11 @@ impl Snapshot {
             Some(repo) => history::blob_texts(repo, blobs),
             None => vec![None; blobs.len()],
         };
-        let (deals, problems) = crate::analysis::asof::deals(&today.config, &history, &texts, keys);
+        let known = |blob: crate::git::BlobId, path: &Path| {
+            known.deal_of_blob(blob.as_bytes().try_into().ok()?, path)
+        };
+        let (deals, problems) =
+            crate::analysis::asof::deals(&today.config, &history, &known, &texts, keys);
         let pipeline = Pipeline {
             root: today.root,
             config: today.config,
@@ -220,6 +225,16 @@ impl Snapshot {
             temp_files: Vec::new(),
         };
         Snapshot::of(pipeline, history, repo, cache)
+    }
+
+    /// The deal cache of this pipeline (empty without a repository): the
+    /// deals committed versions make when their bytes are a deal file's
+    /// today ([`DealCache::deal_of_blob`]).
+    pub fn deal_cache(&self) -> crate::store::deal_cache::DealCache {
+        match &self.cache {
+            Some(dir) => crate::store::deal_cache::DealCache::open(dir, &self.pipeline.root),
+            None => Default::default(),
+        }
     }
 
     /// [`Snapshot::open`] for a view of the past: the configuration and

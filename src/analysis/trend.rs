@@ -44,6 +44,9 @@ pub struct PeriodFigures {
 /// Where the history and committed versions come from.
 pub struct Sources<'a> {
     pub history: &'a History,
+    /// The deal a version's bytes make when known already (see
+    /// [`asof::deals`]).
+    pub known: &'a (dyn Fn(BlobId, &std::path::Path) -> Option<crate::model::deal::Deal> + Sync),
     /// Blobs' texts, all asked for at once.
     pub texts: &'a dyn Fn(&[BlobId]) -> Vec<Option<String>>,
     /// What versions say of their value (see [`facts::version_values`]).
@@ -70,6 +73,7 @@ pub fn trend(
             let (deals, problems) = asof::deals(
                 config,
                 &history,
+                sources.known,
                 sources.texts,
                 Keys::Only(facts::RECORD_KEYS),
             );

@@ -134,6 +134,9 @@ pub struct DealCache {
     /// made on the first file not found where [`DealCache::locate`]
     /// looks first.
     index: OnceLock<HashMap<u64, u32, BuildHasherDefault<Hashed>>>,
+    /// The entries by the blob id of their file's bytes, made on the first
+    /// [`DealCache::deal_of_blob`].
+    by_blob: OnceLock<crate::hasher::FxMap<[u8; 20], u32>>,
 }
 
 /// Where a file is recorded in a [`DealCache`] (see [`DealCache::locate`]).
@@ -207,6 +210,30 @@ impl DealCache {
         Some((Packed::new(bytes, at.start + 20..at.end)?, blob))
     }
 
+    /// The deal a file with the bytes of `blob` makes at `path`, when some
+    /// file recorded had those bytes (its keys read from the cache): the
+    /// same bytes make the same deal wherever they are, so a committed
+    /// version that is some deal file's bytes today is not read and parsed
+    /// again. Its blob is not set, as for a version parsed from its text.
+    pub fn deal_of_blob(&self, blob: &[u8; 20], path: &Path) -> Option<crate::model::deal::Deal> {
+        let by_blob = self.by_blob.get_or_init(|| {
+            let mut map = crate::hasher::FxMap::default();
+            map.reserve(self.entries.len());
+            for (n, (_, _, table)) in self.entries.iter().enumerate() {
+                let blob = self.bytes.get(table.start..table.start + 20);
+                if let (Some(Ok(blob)), Ok(n)) = (blob.map(<[u8; 20]>::try_from), u32::try_from(n))
+                {
+                    map.insert(blob, n);
+                }
+            }
+            map
+        });
+        let (_, _, at) = self.entries.get(*by_blob.get(blob)? as usize)?;
+        let bytes: Bytes = self.bytes.clone();
+        let packed = Packed::new(bytes, at.start + 20..at.end)?;
+        Some(crate::model::deal::Deal::from_packed(path, packed))
+    }
+
     /// The encoded table recorded at `slot` with exactly `stat`, to be
     /// written again unchanged.
     pub fn encoded(&self, slot: Slot, stat: &Stat) -> Option<&[u8]> {
@@ -272,6 +299,7 @@ impl DealCache {
             started,
             entries,
             index: OnceLock::new(),
+            by_blob: OnceLock::new(),
         })
     }
 }
@@ -531,6 +559,53 @@ mod tests {
         // Listed beyond the recorded files; a path recorded nowhere.
         assert_eq!(table(7, "won/a.toml"), Some(tables[2].as_slice()));
         assert_eq!(cache.locate(1, "lead/c.tom"), None);
+    }
+
+    /// A committed version whose bytes some recorded file has is that
+    /// file's deal at the version's own path (its ID and stage from the
+    /// path, its keys from the cache, no blob set); bytes no file had are
+    /// not known.
+    #[test]
+    fn a_version_with_a_recorded_files_bytes_is_that_deal_at_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("pipeline");
+        let text = "title = \"Acme\"\nvalue = 5000\nowner = \"ann\"\n";
+        let blob = crate::git::BlobId::of(text.as_bytes());
+        let parsed = crate::model::deal::Deal::parse(Path::new("lead/acme.toml"), text).unwrap();
+        let blob: [u8; 20] = blob.as_bytes().try_into().unwrap();
+        let acme = encode_deal(blob, parsed.fields());
+        let other = encode_deal([7; 20], &toml::Table::new());
+        let stat = Stat {
+            ino: 1,
+            size: 10,
+            mtime: (1_000, 0),
+            ctime: (1_000, 0),
+        };
+        let files = [
+            ("lead/acme.toml", stat, &acme[..]),
+            ("won/b.toml", stat, &other[..]),
+        ];
+        save_deals(dir.path(), &root, (2_000, 0), files.into_iter()).unwrap();
+        let cache = DealCache::open(dir.path(), &root);
+        let then = cache
+            .deal_of_blob(&blob, Path::new("won/acme-old.toml"))
+            .unwrap();
+        assert_eq!((then.id.as_str(), then.stage.as_str()), ("acme-old", "won"));
+        assert_eq!(then.path, Path::new("won/acme-old.toml"));
+        assert_eq!(then.fields(), parsed.fields());
+        assert_eq!(then.blob, None);
+        assert!(
+            cache
+                .deal_of_blob(&[9; 20], Path::new("lead/x.toml"))
+                .is_none()
+        );
+        assert_eq!(
+            cache
+                .deal_of_blob(&[7; 20], Path::new("lead/b.toml"))
+                .unwrap()
+                .id,
+            "b"
+        );
     }
 
     #[test]
