@@ -211,9 +211,7 @@ impl Snapshot {
             Some(repo) => history::blob_texts(repo, blobs),
             None => vec![None; blobs.len()],
         };
-        let known = |blob: crate::git::BlobId, path: &Path| {
-            known.deal_of_blob(blob.as_bytes().try_into().ok()?, path)
-        };
+        let known = |blob, path: &Path| known.deal_of_blob(blob, path);
         let (deals, problems) =
             crate::analysis::asof::deals(&today.config, &history, &known, &texts, keys);
         let pipeline = Pipeline {

@@ -37,9 +37,7 @@ pub fn compute(
     };
     let values = |blobs: &[funnel::git::BlobId]| snapshot.version_values(blobs);
     let cache = snapshot.deal_cache();
-    let known = |blob: funnel::git::BlobId, path: &std::path::Path| {
-        cache.deal_of_blob(blob.as_bytes().try_into().ok()?, path)
-    };
+    let known = |blob, path: &std::path::Path| cache.deal_of_blob(blob, path);
     let sources = Sources {
         history: &snapshot.history,
         known: &known,

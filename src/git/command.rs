@@ -1,7 +1,8 @@
 //! Running the user's own `git` executable, for what must go through it:
 //! fetching, rebasing, merging and pushing (`funnel sync`), so that the
 //! user's credential helpers, SSH keys, hooks and configuration all apply
-//! as they do for `git pull` and `git push`. Arguments are passed as a
+//! as they do for `git pull` and `git push`; and the next index of a write
+//! (`git/write`). Arguments are passed as a
 //! list, never through a shell.
 
 use std::process::{Command, Stdio};
@@ -29,24 +30,10 @@ impl Repo {
     /// standard input stays the terminal's, so a credential prompt works.
     /// An error only when git cannot be started.
     pub fn run_git(&self, args: &[&str]) -> Result<GitRun> {
-        let output = Command::new("git")
-            .current_dir(&self.workdir)
-            .args(args)
-            .stdin(Stdio::inherit())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|e| {
-                Error::hinted(
-                    format!("cannot run git: {e}"),
-                    "install git and make sure `git` is on PATH",
-                )
-            })?;
-        Ok(GitRun {
-            success: output.status.success(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
+        run_git(
+            Command::new("git").current_dir(&self.workdir).args(args),
+            None,
+        )
     }
 
     /// `git ARGS`, its stdout when it succeeded; otherwise an error naming
@@ -117,6 +104,39 @@ impl Repo {
             _ => ("git commit", "git merge --abort"),
         }
     }
+}
+
+/// Runs `command` (a `git` command), with `input` on its standard input
+/// (the terminal's without). An error only when git cannot be started.
+pub(super) fn run_git(command: &mut Command, input: Option<&[u8]>) -> Result<GitRun> {
+    use std::io::Write as _;
+    let mut child = command
+        .stdin(match input {
+            Some(_) => Stdio::piped(),
+            None => Stdio::inherit(),
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Error::hinted(
+                format!("cannot run git: {e}"),
+                "install git and make sure `git` is on PATH",
+            )
+        })?;
+    // Written whole before the output is read: git reads its input first.
+    let written = match (child.stdin.take(), input) {
+        (Some(mut stdin), Some(input)) => stdin.write_all(input).is_ok(),
+        _ => true,
+    };
+    let output = child
+        .wait_with_output()
+        .map_err(|e| Error::data(format!("cannot run git: {e}")))?;
+    Ok(GitRun {
+        success: output.status.success() && written,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
 }
 
 /// One path git could not merge: its three sides (relative to the

@@ -48,7 +48,7 @@ pub(super) struct Objects<'o, 'r> {
     tick: u64,
     /// Reused for every entry: it holds its Huffman tables (11 KB), which
     /// a fresh one would zero each time.
-    inflater: Box<Decompress>,
+    inflater: Decompress,
 }
 
 struct Cached {
@@ -94,7 +94,7 @@ impl<'o, 'r> Objects<'o, 'r> {
             cached_bytes: 0,
             budget: CACHE_BUDGET,
             tick: 0,
-            inflater: Box::new(Decompress::new(true)),
+            inflater: Decompress::new(true),
         }
     }
 

@@ -215,13 +215,11 @@ impl Repo {
     pub fn next_index(&self, scratch: &Path) -> Result<NextIndex> {
         let current = self.index_path();
         remove_scratch(scratch);
-        let linked = match std::fs::hard_link(&current, scratch) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                // A file system without links: a copy.
-                std::fs::copy(&current, scratch).map(|_| ())
-            }
-            linked => linked,
-        };
+        // On a file system without links, a copy.
+        let linked = std::fs::hard_link(&current, scratch).or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Err(e),
+            _ => std::fs::copy(&current, scratch).map(|_| ()),
+        });
         match linked {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -309,7 +307,8 @@ impl Repo {
     }
 }
 
-/// Removes a scratch index and the lock file libgit2 writes it through:
+/// Removes a scratch index and the lock file git (or libgit2) writes it
+/// through:
 /// a command killed while writing it leaves that lock, and only funnel,
 /// under its write lock, uses these files.
 fn remove_scratch(path: &Path) {
@@ -386,40 +385,25 @@ impl NextIndex {
     /// `git ARGS` on the scratch index of this repository (whatever
     /// `GIT_DIR` the environment names) with `input` on its standard
     /// input: what it printed, or an error with what git said.
-    fn git(&self, args: &[&str], input: &[u8]) -> Result<Vec<u8>> {
-        use std::io::Write as _;
-        let mut child = Command::new("git")
+    fn git(&self, args: &[&str], input: &[u8]) -> Result<String> {
+        let mut command = Command::new("git");
+        command
             .current_dir(&self.workdir)
             .env("GIT_DIR", &self.git_dir)
             .env("GIT_WORK_TREE", &self.workdir)
             .env("GIT_INDEX_FILE", &self.scratch)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .map_err(|e| {
-                Error::hinted(
-                    format!("cannot run git: {e}"),
-                    "install git and make sure `git` is on PATH",
-                )
-            })?;
-        // Written whole before the output is read: git reads all of it
-        // first (a path per line, a few of them).
-        let written = child.stdin.take().map(|mut stdin| stdin.write_all(input));
-        let output = child
-            .wait_with_output()
-            .map_err(|e| Error::data(format!("cannot run git: {e}")))?;
-        if !output.status.success() || written.is_some_and(|w| w.is_err()) {
+            .args(args);
+        let run = super::command::run_git(&mut command, Some(input))?;
+        if !run.success {
             return Err(Error::hinted(
                 format!(
                     "`git {}` failed on a copy of the index: {}",
                     args.join(" "),
-                    String::from_utf8_lossy(&output.stderr).trim()
+                    run.stderr.trim()
                 ),
                 "run `git status` to see what git says of the index, then run funnel again",
             ));
         }
-        Ok(output.stdout)
+        Ok(run.stdout)
     }
 }

@@ -215,7 +215,11 @@ impl DealCache {
     /// same bytes make the same deal wherever they are, so a committed
     /// version that is some deal file's bytes today is not read and parsed
     /// again. Its blob is not set, as for a version parsed from its text.
-    pub fn deal_of_blob(&self, blob: &[u8; 20], path: &Path) -> Option<crate::model::deal::Deal> {
+    pub fn deal_of_blob(
+        &self,
+        blob: crate::git::BlobId,
+        path: &Path,
+    ) -> Option<crate::model::deal::Deal> {
         let by_blob = self.by_blob.get_or_init(|| {
             let mut map = crate::hasher::FxMap::default();
             map.reserve(self.entries.len());
@@ -228,7 +232,8 @@ impl DealCache {
             }
             map
         });
-        let (_, _, at) = self.entries.get(*by_blob.get(blob)? as usize)?;
+        let blob: [u8; 20] = blob.as_bytes().try_into().ok()?;
+        let (_, _, at) = self.entries.get(*by_blob.get(&blob)? as usize)?;
         let bytes: Bytes = self.bytes.clone();
         let packed = Packed::new(bytes, at.start + 20..at.end)?;
         Some(crate::model::deal::Deal::from_packed(path, packed))
@@ -570,10 +575,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("pipeline");
         let text = "title = \"Acme\"\nvalue = 5000\nowner = \"ann\"\n";
-        let blob = crate::git::BlobId::of(text.as_bytes());
+        let id = crate::git::BlobId::of(text.as_bytes());
         let parsed = crate::model::deal::Deal::parse(Path::new("lead/acme.toml"), text).unwrap();
-        let blob: [u8; 20] = blob.as_bytes().try_into().unwrap();
-        let acme = encode_deal(blob, parsed.fields());
+        let acme = encode_deal(id.as_bytes().try_into().unwrap(), parsed.fields());
         let other = encode_deal([7; 20], &toml::Table::new());
         let stat = Stat {
             ino: 1,
@@ -588,20 +592,21 @@ mod tests {
         save_deals(dir.path(), &root, (2_000, 0), files.into_iter()).unwrap();
         let cache = DealCache::open(dir.path(), &root);
         let then = cache
-            .deal_of_blob(&blob, Path::new("won/acme-old.toml"))
+            .deal_of_blob(id, Path::new("won/acme-old.toml"))
             .unwrap();
         assert_eq!((then.id.as_str(), then.stage.as_str()), ("acme-old", "won"));
         assert_eq!(then.path, Path::new("won/acme-old.toml"));
         assert_eq!(then.fields(), parsed.fields());
         assert_eq!(then.blob, None);
+        let blob = |byte| crate::git::BlobId::from_bytes(&[byte; 20]).unwrap();
         assert!(
             cache
-                .deal_of_blob(&[9; 20], Path::new("lead/x.toml"))
+                .deal_of_blob(blob(9), Path::new("lead/x.toml"))
                 .is_none()
         );
         assert_eq!(
             cache
-                .deal_of_blob(&[7; 20], Path::new("lead/b.toml"))
+                .deal_of_blob(blob(7), Path::new("lead/b.toml"))
                 .unwrap()
                 .id,
             "b"
