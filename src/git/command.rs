@@ -1,9 +1,10 @@
 //! Running the user's own `git` executable, for what must go through it:
 //! fetching, rebasing, merging and pushing (`funnel sync`), so that the
 //! user's credential helpers, SSH keys, hooks and configuration all apply
-//! as they do for `git pull` and `git push`; and the next index of a write
-//! (`git/write`). Arguments are passed as a
-//! list, never through a shell.
+//! as they do for `git pull` and `git push`; the next index of a write
+//! (`git/write`); and what the index says that libgit2 would hash the
+//! whole index to read (the status of deal files, conflicts). Arguments
+//! are passed as a list, never through a shell.
 
 use std::process::{Command, Stdio};
 
@@ -49,32 +50,70 @@ impl Repo {
         ))
     }
 
-    /// The conflicts in the index (read afresh from disk), one per path
-    /// git stopped on: each side's path relative to the pipeline root
+    /// `git ARGS` on this repository as funnel opened it (its git dir,
+    /// work tree and index), for a read: git takes no lock for it
+    /// (`--no-optional-locks`: a read never rewrites the index) and reads
+    /// nothing from the terminal. Its stdout, or an error with what git
+    /// said.
+    pub fn read_git(&self, args: &[&str]) -> Result<String> {
+        let mut command = Command::new("git");
+        command
+            .current_dir(&self.workdir)
+            .env("GIT_DIR", self.git_dir())
+            .env("GIT_WORK_TREE", &self.workdir)
+            .env("GIT_INDEX_FILE", self.index_path())
+            .arg("--no-optional-locks")
+            .args(args);
+        let run = run_git(&mut command, Some(b""))?;
+        if run.success {
+            return Ok(run.stdout);
+        }
+        Err(Error::hinted(
+            format!("`git {}` failed: {}", args.join(" "), run.stderr.trim()),
+            "run `git status` to see what git says, then run funnel again",
+        ))
+    }
+
+    /// The conflicts in the index (read afresh from disk, by the user's
+    /// git: libgit2 hashed the whole index first), one per path git
+    /// stopped on: each side's path relative to the pipeline root
     /// (`None` where that side has no file), only those under it.
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
-        let mut index = self.repo.index()?;
-        index.read(true)?;
-        let mut out = Vec::new();
-        let rel = |entry: &Option<git2::IndexEntry>| {
-            entry.as_ref().and_then(|e| {
-                let path = std::str::from_utf8(&e.path).ok()?;
-                let rel = std::path::Path::new(path).strip_prefix(&self.prefix).ok()?;
-                Some(super::git_path(rel))
-            })
+        let listed = self.read_git(&["ls-files", "--unmerged", "-z", "--full-name"])?;
+        let rel = |path: &str| {
+            let rel = std::path::Path::new(path).strip_prefix(&self.prefix).ok()?;
+            Some(super::git_path(rel))
         };
-        for conflict in index.conflicts()? {
-            let conflict = conflict?;
-            let found = Conflict {
-                base: rel(&conflict.ancestor),
-                ours: rel(&conflict.our),
-                theirs: rel(&conflict.their),
+        // `MODE ID STAGE\tPATH` for each side, a path's sides together.
+        let mut out: Vec<(&str, Conflict)> = Vec::new();
+        for entry in listed.split('\0') {
+            let Some((meta, path)) = entry.split_once('\t') else {
+                continue;
             };
-            if found.base.is_some() || found.ours.is_some() || found.theirs.is_some() {
-                out.push(found);
+            if out.last().is_none_or(|(last, _)| *last != path) {
+                let none = Conflict {
+                    base: None,
+                    ours: None,
+                    theirs: None,
+                };
+                out.push((path, none));
             }
+            let Some((_, conflict)) = out.last_mut() else {
+                continue;
+            };
+            let side = match meta.rsplit(' ').next() {
+                Some("1") => &mut conflict.base,
+                Some("2") => &mut conflict.ours,
+                Some("3") => &mut conflict.theirs,
+                _ => continue,
+            };
+            *side = rel(path);
         }
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .map(|(_, conflict)| conflict)
+            .filter(|c| c.base.is_some() || c.ours.is_some() || c.theirs.is_some())
+            .collect())
     }
 
     /// The command that goes on after conflicts are resolved, for the

@@ -687,43 +687,65 @@ impl Repo {
     }
 
     /// The deal files under `stages` whose index entry or work-tree file
-    /// differs from HEAD, sorted by path (relative to the pipeline root).
+    /// differs from HEAD, sorted by path (relative to the pipeline root),
+    /// as the user's own git tells them (`git status`: its untracked
+    /// cache, `core.fileMode`, filters and fsmonitor apply). libgit2's
+    /// status did the same work three times slower (its own walk and stat
+    /// of every file, the whole index hashed, HEAD's trees inflated):
+    /// 150 ms at 20,000 deals for `board` on a work tree with one file
+    /// changed.
     pub fn deal_status(&self, stages: &[&str]) -> Result<Vec<PathStatus>> {
-        let mut options = git2::StatusOptions::new();
-        options
-            .include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false);
-        for stage in stages {
-            options.pathspec(git_path(&self.prefix.join(stage)));
-        }
-        let mut out = Vec::new();
-        for entry in self.repo.statuses(Some(&mut options))?.iter() {
-            let Ok(path) = entry.path() else { continue };
-            if !path.ends_with(".toml") {
-                continue;
-            }
-            let s = entry.status();
-            let rel = Path::new(path)
-                .strip_prefix(&self.prefix)
-                .unwrap_or(Path::new(path));
-            out.push(PathStatus {
-                path: git_path(rel),
-                staged: s.is_index_new()
-                    || s.is_index_modified()
-                    || s.is_index_deleted()
-                    || s.is_index_renamed()
-                    || s.is_index_typechange(),
-                unstaged: s.is_wt_modified()
-                    || s.is_wt_deleted()
-                    || s.is_wt_renamed()
-                    || s.is_wt_typechange(),
-                untracked: s.is_wt_new() && !s.is_index_new(),
-                deleted: s.is_wt_deleted() || s.is_index_deleted(),
-                added: s.is_index_new(),
-            });
-        }
+        let paths: Vec<String> = (stages.iter())
+            .map(|stage| git_path(&self.prefix.join(stage)))
+            .collect();
+        let mut args = vec![
+            "--literal-pathspecs",
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--ignore-submodules=all",
+            "--",
+        ];
+        args.extend(paths.iter().map(String::as_str));
+        let status = self.read_git(&args)?;
+        let mut out: Vec<PathStatus> = (status.split('\0'))
+            .filter_map(|line| {
+                let (code, path) = line.split_at_checked(3)?;
+                let mut code = code.chars();
+                let (x, y) = (code.next()?, code.next()?);
+                if !path.ends_with(".toml") {
+                    return None;
+                }
+                let rel = Path::new(path).strip_prefix(&self.prefix).ok()?;
+                let untracked = x == '?';
+                // A conflict is a change (neither staged, added nor gone).
+                let conflict = x == 'U' || y == 'U' || (x == y && "AD".contains(x));
+                Some(PathStatus {
+                    path: git_path(rel),
+                    staged: !untracked && !conflict && "MADRCT".contains(x),
+                    unstaged: conflict || "MDT".contains(y),
+                    untracked,
+                    deleted: !conflict && (x == 'D' || y == 'D'),
+                    added: !conflict && x == 'A',
+                })
+            })
+            .collect();
         out.sort_by(|a, b| a.path.cmp(&b.path));
+        // A file removed from the index but kept is two lines (`D ` and
+        // `??`): one status, as libgit2 gave it.
+        out.dedup_by(|next, first| {
+            let same = next.path == first.path;
+            if same {
+                first.staged |= next.staged;
+                first.unstaged |= next.unstaged;
+                first.untracked |= next.untracked;
+                first.deleted |= next.deleted;
+                first.added |= next.added;
+            }
+            same
+        });
         Ok(out)
     }
 }

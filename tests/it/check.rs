@@ -774,3 +774,60 @@ fn mutating_commands_refuse_a_broken_file_and_change_nothing() {
     assert_eq!(env.commit_count(), before.1 + 1);
     assert_eq!(env.read("lead/bolt.toml"), before.0);
 }
+
+/// Every way a deal file can differ from HEAD, as git's status tells it
+/// (funnel asks the user's git): staged, changed after staging, changed
+/// in the work tree only, only its mode changed, added to the index, new
+/// and untracked, removed with `git rm`, deleted from the work tree, and
+/// removed from the index but kept (git's two lines, `D ` and `??`, are
+/// one file not committed). `check` groups them; `board` lists them with
+/// git's short codes.
+#[test]
+fn every_kind_of_uncommitted_deal_file_is_named_once() {
+    let env = TestEnv::pipeline();
+    for name in [
+        "both", "staged", "unstaged", "mode", "removed", "deleted", "kept",
+    ] {
+        env.write(
+            &format!("lead/{name}.toml"),
+            &format!("title = \"{name}\"\n"),
+        );
+    }
+    env.commit_all("seven deals");
+    let edit = |name: &str| env.write(&format!("lead/{name}.toml"), "title = \"edited\"\n");
+    edit("both");
+    edit("staged");
+    env.git(&["add", "lead/both.toml", "lead/staged.toml"]);
+    env.write("lead/both.toml", "title = \"edited twice\"\n");
+    edit("unstaged");
+    let mode = env.path("lead/mode.toml");
+    let mut permissions = std::fs::metadata(&mode).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&mode, permissions).unwrap();
+    env.write("lead/added.toml", "title = \"added\"\n");
+    env.git(&["add", "lead/added.toml"]);
+    env.write("lead/new.toml", "title = \"new\"\n");
+    env.git(&["rm", "-q", "lead/removed.toml"]);
+    std::fs::remove_file(env.path("lead/deleted.toml")).unwrap();
+    env.git(&["rm", "-q", "--cached", "lead/kept.toml"]);
+    let run = env.funnel(&["check"]);
+    run.success();
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "warning: lead/kept.toml is not committed: commit it (`git add lead/kept.toml && git commit`) or remove it
+warning: lead/new.toml is not committed: commit it (`git add lead/new.toml && git commit`) or remove it
+warning: lead/added.toml is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged lead/added.toml`)
+warning: lead/removed.toml is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged lead/removed.toml`)
+warning: lead/staged.toml is staged but not committed (the index differs from HEAD): commit it (`git commit`) or unstage it (`git restore --staged lead/staged.toml`)
+warning: 4 deal files have changes that are not committed (lead/both.toml, lead/deleted.toml, lead/mode.toml and 1 more; `git status` lists them): commit them (`git add -A && git commit`) or drop them (`git restore --staged --worktree .`)
+ok: 7 deals, no problems
+"
+    );
+    let run = env.funnel(&["board"]);
+    run.success();
+    assert_eq!(
+        run.stderr,
+        "note: counted as they are in the work tree, not committed yet: ?? lead/kept.toml, ?? lead/new.toml, A lead/added.toml, D lead/deleted.toml, D lead/removed.toml, M lead/both.toml, M lead/mode.toml, M lead/staged.toml, M lead/unstaged.toml\n"
+    );
+}
