@@ -139,6 +139,65 @@ impl Snapshot {
             && self.committed == pipeline.deals.len()
     }
 
+    /// The deal files whose bytes or stage folder differ from HEAD's, as
+    /// the load and the briefs tell them without git (paths relative to
+    /// the root, sorted): a deal whose file is new, changed or moved (and
+    /// where it was at HEAD), a deal committed at HEAD that has no file
+    /// now, and each file set aside as a problem. What the figures count
+    /// differently from HEAD, so what git's status need be asked about.
+    /// `None` when it cannot be told: no briefs, hidden deal files (never
+    /// listed by name), a brief without its stage. Before any
+    /// [`Snapshot::retain`] (a deal set aside would read as removed).
+    pub fn changed_files(&self) -> Option<Vec<String>> {
+        let briefs = self.briefs.as_ref()?;
+        let pipeline = &self.pipeline;
+        if pipeline.hidden > 0 {
+            return None;
+        }
+        let path = |stage: &str, id: &str| format!("{stage}/{id}.toml");
+        let split = crate::parallel::Split {
+            threads: 8,
+            min_chunk: 1024,
+        };
+        let found = briefs.matched(&pipeline.deals, split, |deal| &deal.id);
+        let mut out = Vec::new();
+        let mut matched = 0;
+        for (deal, brief) in pipeline.deals.iter().zip(found) {
+            let Some(brief) = brief else {
+                out.push(path(&deal.stage, &deal.id));
+                continue;
+            };
+            matched += 1;
+            let then = briefs.stage(brief)?;
+            let same_blob = (brief.blob.zip(deal.blob)).is_some_and(|(a, b)| a.as_bytes() == b);
+            if then != deal.stage {
+                out.push(path(then, &deal.id));
+            }
+            if then != deal.stage || !same_blob {
+                out.push(path(&deal.stage, &deal.id));
+            }
+        }
+        // A deal's ID is there once (a second copy is a problem), so each
+        // brief matched once; those not matched are of deals gone.
+        if matched < briefs.deals.len() {
+            let ids: std::collections::HashSet<&str> =
+                pipeline.deals.iter().map(|d| d.id.as_str()).collect();
+            for (id, brief) in &briefs.deals {
+                if !ids.contains(id.as_str()) {
+                    out.push(path(briefs.stage(brief)?, id));
+                }
+            }
+        }
+        out.extend(
+            (pipeline.problems.iter())
+                .filter(|p| p.file.extension().is_some_and(|x| x == "toml"))
+                .filter_map(|p| p.file.to_str().map(str::to_string)),
+        );
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+
     /// The timelines whose stage entries contradict their order (see
     /// [`facts::contradictions`]), from the briefs or the history.
     pub fn skewed_timelines(&self) -> Vec<&history::Timeline> {

@@ -71,6 +71,8 @@ pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
     let mut snapshot = env.briefed_snapshot(keys.map_or(Keys::All, Keys::Only))?;
     // Before deals are set aside: whether the work tree is HEAD's.
     let committed = snapshot.matches_head();
+    // Before the filter sets deals aside.
+    let changed_files = (!committed).then(|| snapshot.changed_files());
     let filter = env.filter(&snapshot.pipeline, &args.filter.terms)?;
     snapshot.retain(&filter);
     let pipeline = &snapshot.pipeline;
@@ -115,9 +117,18 @@ pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
         open.idle.to_string(),
         String::new(),
     ]);
-    if let Some(repo) = snapshot.repo.as_ref().filter(|_| !committed) {
-        let stages: Vec<&str> = config.stage_ids().collect();
-        let changed = repo.uncommitted(&stages)?;
+    if let (Some(repo), Some(files)) = (snapshot.repo.as_ref(), &changed_files) {
+        // git is asked about the files counted differently from HEAD (a
+        // few paths: git looks at those alone), or about the stage
+        // folders when they cannot be told or are many (a bulk edit).
+        let paths: Vec<&str> = match files {
+            Some(files) if files.len() <= 256 => files.iter().map(String::as_str).collect(),
+            _ => config.stage_ids().collect(),
+        };
+        let changed = match paths.is_empty() {
+            true => Vec::new(),
+            false => repo.uncommitted(&paths)?,
+        };
         if !changed.is_empty() {
             env.ui.status(&format!(
                 "note: counted as they are in the work tree, not committed yet: {}",

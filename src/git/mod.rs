@@ -662,12 +662,13 @@ fn entry<'c>(
 
 /// Uncommitted changes, for status-like notes.
 impl Repo {
-    /// Deal files under `stages` that differ from HEAD in the index or the
-    /// work tree, as `git status --short` names them (`M lead/acme.toml`,
-    /// `?? lead/new.toml`, `D won/old.toml`), relative to the pipeline root.
-    pub fn uncommitted(&self, stages: &[&str]) -> Result<Vec<String>> {
+    /// Deal files under `paths` (stage folders, or files in them) that
+    /// differ from HEAD in the index or the work tree, as `git status
+    /// --short` names them (`M lead/acme.toml`, `?? lead/new.toml`, `D
+    /// won/old.toml`), relative to the pipeline root.
+    pub fn uncommitted(&self, paths: &[&str]) -> Result<Vec<String>> {
         let mut out: Vec<String> = self
-            .deal_status(stages)?
+            .deal_status(paths)?
             .into_iter()
             .map(|s| {
                 let code = if s.untracked {
@@ -686,7 +687,7 @@ impl Repo {
         Ok(out)
     }
 
-    /// The deal files under `stages` whose index entry or work-tree file
+    /// The deal files under `paths` (stage folders, or files in them) whose index entry or work-tree file
     /// differs from HEAD, sorted by path (relative to the pipeline root),
     /// as the user's own git tells them (`git status`: its untracked
     /// cache, `core.fileMode`, filters and fsmonitor apply). libgit2's
@@ -694,9 +695,9 @@ impl Repo {
     /// of every file, the whole index hashed, HEAD's trees inflated):
     /// 150 ms at 20,000 deals for `board` on a work tree with one file
     /// changed.
-    pub fn deal_status(&self, stages: &[&str]) -> Result<Vec<PathStatus>> {
-        let paths: Vec<String> = (stages.iter())
-            .map(|stage| git_path(&self.prefix.join(stage)))
+    pub fn deal_status(&self, paths: &[&str]) -> Result<Vec<PathStatus>> {
+        let paths: Vec<String> = (paths.iter())
+            .map(|path| git_path(&self.prefix.join(path)))
             .collect();
         let mut args = vec![
             "--literal-pathspecs",
