@@ -103,6 +103,10 @@ def main():
             ("check", ["check"], status, 1.5),
             ("report (warm)", ["report"], ["git", "log", "--raw", "--no-renames", "--format=%H%x09%at"], 0.02),
             ("next --all", ["next", "--all"], status, 1.5),
+            # A rep's work tree: a deal file edited by hand and a new one,
+            # not committed (git's status then has something to say).
+            ("board, 2 files changed", ["board"], status, 1.5),
+            ("check, 2 files changed", ["check"], status, 1.5),
             ("complete ID", ["--", "funnel", "show", deal[:3]], status, "100 ms"),
             ("set ID", ["set", deal, "next_step=call back"], status, "100 ms"),
             ("board after a set", ["board"], status, 1.5),
@@ -113,7 +117,17 @@ def main():
             ("add", ["add", "Bench deal"], status, "100 ms"),
         ]
         rows = []
+        edited = os.path.join(repo, "proposal", deal + ".toml")
         for label, args, reference, goal in cases:
+            if label == "board, 2 files changed":
+                with open(edited, "a") as f:
+                    f.write("# edited by hand\n")
+                with open(os.path.join(repo, "lead", "bench-new-by-hand.toml"), "w") as f:
+                    f.write("title = \"New by hand\"\n")
+            if label == "set ID":
+                # Back to a clean work tree.
+                os.remove(os.path.join(repo, "lead", "bench-new-by-hand.toml"))
+                subprocess.run(["git", "checkout", "-q", "--", edited], cwd=repo, check=True)
             cmd = [funnel] + args
             run(cmd, repo)
             run(reference, repo)
