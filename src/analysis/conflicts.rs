@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::analysis::changes::{Event, events};
 use crate::error::Result;
+use crate::git::command::Conflict;
 use crate::git::{CommitId, Repo};
 use crate::model::config::Config;
 use crate::model::problem::Problem;
@@ -96,8 +97,9 @@ fn stage_of(path: &str) -> &str {
     path.split('/').next().unwrap_or(path)
 }
 
-/// The deals in conflict in the index, by ID (deal files only).
-pub fn deal_conflicts(repo: &Repo, stages: &[&str]) -> Result<Vec<DealConflict>> {
+/// The deals in `conflicts` (the index's, [`Repo::conflicts`]), by ID
+/// (deal files only).
+pub fn deal_conflicts(conflicts: &[Conflict], stages: &[&str]) -> Vec<DealConflict> {
     #[derive(Default)]
     struct Sides {
         ours: BTreeSet<String>,
@@ -110,7 +112,7 @@ pub fn deal_conflicts(repo: &Repo, stages: &[&str]) -> Result<Vec<DealConflict>>
         (stages.contains(&stage) && !id.contains('/')).then(|| id.to_string())
     };
     let mut by_deal: BTreeMap<String, Sides> = BTreeMap::new();
-    for conflict in repo.conflicts()? {
+    for conflict in conflicts {
         for (path, side) in [
             (&conflict.base, 0),
             (&conflict.ours, 1),
@@ -120,13 +122,13 @@ pub fn deal_conflicts(repo: &Repo, stages: &[&str]) -> Result<Vec<DealConflict>>
             let Some(id) = deal_of(path) else { continue };
             let sides = by_deal.entry(id).or_default();
             match side {
-                1 => sides.ours.insert(path.clone()),
-                2 => sides.theirs.insert(path.clone()),
-                _ => sides.base.insert(path.clone()),
+                1 => sides.ours.insert(path.to_string()),
+                2 => sides.theirs.insert(path.to_string()),
+                _ => sides.base.insert(path.to_string()),
             };
         }
     }
-    Ok(by_deal
+    by_deal
         .into_iter()
         .map(|(deal, sides)| {
             let first = |set: &BTreeSet<String>| set.iter().next().cloned();
@@ -148,14 +150,14 @@ pub fn deal_conflicts(repo: &Repo, stages: &[&str]) -> Result<Vec<DealConflict>>
             };
             DealConflict { deal, collision }
         })
-        .collect())
+        .collect()
 }
 
-/// The collisions in the index as `check` problems, each with the
-/// commands that resolve it.
-pub fn problems(repo: &Repo, stages: &[&str]) -> Result<Vec<Problem>> {
+/// The collisions among `conflicts` (the index's) as `check` problems,
+/// each with the commands that resolve it.
+pub fn problems(repo: &Repo, conflicts: &[Conflict], stages: &[&str]) -> Vec<Problem> {
     let next = repo.continue_command();
-    Ok(deal_conflicts(repo, stages)?
+    deal_conflicts(conflicts, stages)
         .into_iter()
         .map(|c| {
             let file = match &c.collision {
@@ -166,7 +168,7 @@ pub fn problems(repo: &Repo, stages: &[&str]) -> Result<Vec<Problem>> {
             };
             Problem::file(file, c.message()).with_hint(c.fix(next))
         })
-        .collect())
+        .collect()
 }
 
 /// What one side did to a deal between the common ancestor and its tip,
@@ -197,7 +199,7 @@ pub fn explain(
     local: CommitId,
 ) -> Result<Vec<Explained>> {
     let stages: Vec<&str> = config.stage_ids().collect();
-    let conflicts = deal_conflicts(repo, &stages)?;
+    let conflicts = deal_conflicts(&repo.conflicts()?, &stages);
     let wanted: BTreeSet<&str> = conflicts.iter().map(|c| c.deal.as_str()).collect();
     let side = |tip: CommitId| -> Result<BTreeMap<String, SideChanges>> {
         let mut out: BTreeMap<String, SideChanges> = BTreeMap::new();

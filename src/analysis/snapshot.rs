@@ -143,10 +143,12 @@ impl Snapshot {
     /// the load and the briefs tell them without git (paths relative to
     /// the root, sorted): a deal whose file is new, changed or moved (and
     /// where it was at HEAD), a deal committed at HEAD that has no file
-    /// now, and each file set aside as a problem. What the figures count
+    /// now, and each file or folder in a stage folder set aside as a
+    /// problem. What the figures count
     /// differently from HEAD, so what git's status need be asked about.
     /// `None` when it cannot be told: no briefs, hidden deal files (never
-    /// listed by name), a brief without its stage. Before any
+    /// listed by name), a brief without its stage, a problem's path that
+    /// is not UTF-8. Before any
     /// [`Snapshot::retain`] (a deal set aside would read as removed).
     pub fn changed_files(&self) -> Option<Vec<String>> {
         let briefs = self.briefs.as_ref()?;
@@ -188,11 +190,18 @@ impl Snapshot {
                 }
             }
         }
-        out.extend(
-            (pipeline.problems.iter())
-                .filter(|p| p.file.extension().is_some_and(|x| x == "toml"))
-                .filter_map(|p| p.file.to_str().map(str::to_string)),
-        );
+        // Files set aside (broken, a second copy, a link) and folders
+        // nested in a stage folder: git names what is in them.
+        for problem in &pipeline.problems {
+            let mut parts = problem.file.components();
+            let in_stage = (parts.next()).is_some_and(|stage| {
+                let stage = stage.as_os_str().to_str();
+                stage.is_some_and(|stage| pipeline.config.stage(stage).is_some())
+            });
+            if in_stage && parts.next().is_some() {
+                out.push(problem.file.to_str()?.to_string());
+            }
+        }
         out.sort_unstable();
         out.dedup();
         Some(out)

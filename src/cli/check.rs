@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::ui::json_text;
 use funnel::model::problem::{Note, NoteKind};
+use funnel::store::status::Known;
 
 use super::{CmdResult, Env, Failure};
 
@@ -67,15 +68,25 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
     let pipeline = &snapshot.pipeline;
     let mut problems = funnel::analysis::check::check_on(pipeline, env.today(&pipeline.config)?);
     let stages: Vec<&str> = pipeline.config.stage_ids().collect();
-    // When nothing can differ from HEAD there is no conflict to read git's
-    // index for.
-    let clean = snapshot.repo.as_ref().is_some_and(|repo| {
-        funnel::store::status::known_clean(repo, &stages, snapshot.matches_head())
-    });
-    if let Some(repo) = snapshot.repo.as_ref().filter(|_| !clean) {
+    // What is known of the files that differ from HEAD before git is
+    // asked: when the index is known to hold no conflict there is none to
+    // read it for.
+    let known = match &snapshot.repo {
+        Some(repo) => funnel::store::status::known(repo, &stages, snapshot.matches_head(), || {
+            snapshot.changed_files()
+        }),
+        None => Known::Clean,
+    };
+    let conflicts = match (&snapshot.repo, &known) {
+        (Some(repo), Known::Unknown) => repo.conflicts()?,
+        _ => Vec::new(),
+    };
+    if let Some(repo) = &snapshot.repo {
         // After a merge or rebase that stopped: the deals git could not
         // merge, each with the commands that resolve it.
-        problems.extend(funnel::analysis::conflicts::problems(repo, &stages)?);
+        problems.extend(funnel::analysis::conflicts::problems(
+            repo, &conflicts, &stages,
+        ));
         problems.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     }
     let history = &snapshot.history;
@@ -101,26 +112,21 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         let in_git_hook = std::env::var_os("GIT_INDEX_FILE").is_some();
         // Files git stopped on are problems above; "not committed" about
         // them would only point the wrong way.
-        let conflicted: Vec<String> = match clean {
-            true => Vec::new(),
-            false => repo
-                .conflicts()?
-                .into_iter()
-                .flat_map(|c| [c.base, c.ours, c.theirs])
-                .flatten()
-                .collect(),
-        };
+        let conflicted: Vec<&String> = (conflicts.iter())
+            .flat_map(|c| [&c.base, &c.ours, &c.theirs])
+            .flatten()
+            .collect();
         notes.extend(
             funnel::store::write::state_notes(
                 repo,
                 &stages,
                 hook_of,
                 in_git_hook,
-                clean,
+                &known,
                 &pipeline.temp_files,
             )?
             .into_iter()
-            .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(p))),
+            .filter(|n| n.paths.is_empty() || !n.paths.iter().all(|p| conflicted.contains(&p))),
         );
     }
     // The editor schemas, when the pipeline keeps them, follow funnel.toml.

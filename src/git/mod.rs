@@ -730,6 +730,7 @@ impl Repo {
                     untracked,
                     deleted: !conflict && (x == 'D' || y == 'D'),
                     added: !conflict && x == 'A',
+                    conflicted: conflict,
                 })
             })
             .collect();
@@ -744,6 +745,7 @@ impl Repo {
                 first.untracked |= next.untracked;
                 first.deleted |= next.deleted;
                 first.added |= next.added;
+                first.conflicted |= next.conflicted;
             }
             same
         });
@@ -764,4 +766,6 @@ pub struct PathStatus {
     pub untracked: bool,
     pub deleted: bool,
     pub added: bool,
+    /// git stopped on it (a merge or rebase): the index holds its sides.
+    pub conflicted: bool,
 }

@@ -185,7 +185,7 @@ pub fn sync(
                 let deals = explain(&fresh, &ws.pipeline.config, base, theirs, local)?;
                 let stages: Vec<&str> = ws.pipeline.config.stage_ids().collect();
                 let deal_paths: Vec<String> =
-                    crate::analysis::conflicts::deal_conflicts(&fresh, &stages)?
+                    crate::analysis::conflicts::deal_conflicts(&conflicts, &stages)
                         .iter()
                         .map(|c| c.deal.clone())
                         .collect();

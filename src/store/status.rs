@@ -1,22 +1,28 @@
-//! Which deal files differ from HEAD, without git's status when nothing
-//! can differ.
+//! Which deal files differ from HEAD, asking git's status as little as
+//! can be.
 //!
 //! git's status lists every file of the stage folders again (its own
 //! directory walk and a stat of each file), reads the index and HEAD's
-//! trees: a sixth of a `check` of 20,000 deals, spent to find nothing on
-//! almost every run. Two things funnel knows already answer it:
+//! trees: a sixth of a `check` of 20,000 deals when nothing differs, and
+//! most of the rest of a `check` when a file does. Two things funnel
+//! knows already answer most of it:
 //!
-//! - the work tree: the caller says whether every deal file there is the
-//!   one committed at HEAD, in the same stage folder, and no committed one
-//!   is gone (from the deal cache's blob ids and the history's briefs:
-//!   `Snapshot::matches_head`);
-//! - the index: a status that found nothing is remembered with HEAD's id
-//!   and the index file's stat data (`.git/funnel/clean`); git writes the
-//!   index whole through a lock file renamed into place, so any `git add`,
-//!   `git rm --cached` or commit gives it a new inode and times.
+//! - the work tree: which deal files are not the ones committed at HEAD
+//!   in the same stage folder (new, changed, moved, gone), from the deal
+//!   cache's blob ids and the history's briefs (`Snapshot::matches_head`,
+//!   `Snapshot::changed_files`);
+//! - the index: a status of the stage folders that found no file staged
+//!   and none in conflict (the index's deal files are HEAD's) is
+//!   remembered with HEAD's id and the index file's stat data
+//!   (`.git/funnel/clean`); git writes the index whole through a lock file
+//!   renamed into place, so any `git add`, `git rm --cached`, merge or
+//!   commit gives it a new inode and times.
 //!
-//! When both hold ([`known_clean`]), nothing is staged, changed,
-//! untracked or conflicted; otherwise git is asked ([`deal_status`]).
+//! With both ([`known`]): when the work tree is HEAD's too, nothing is
+//! staged, changed, untracked or conflicted and git is not asked at all;
+//! when it is not, git is asked about the changed files alone. Otherwise
+//! git's status of the stage folders ([`deal_status`]). What funnel's
+//! view of the work tree cannot see is a change of a file's mode alone.
 
 use crate::cache_file::{Reader, Writer};
 use crate::error::Result;
@@ -24,17 +30,70 @@ use crate::git::{PathStatus, Repo};
 use crate::store::deal_cache::Stat;
 
 const MAGIC: &[u8; 8] = b"FNLCLEAN";
-const VERSION: u32 = 1;
+/// 2: what is remembered is "nothing staged or in conflict" (1: "nothing
+/// differs", a narrower claim about the same index).
+const VERSION: u32 = 2;
+
+/// What is known, before git is asked, of the deal files that differ
+/// from HEAD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    /// Nothing differs (nothing staged, changed, untracked or in conflict).
+    Clean,
+    /// The index's deal files are HEAD's and none is in conflict; only
+    /// these files (relative to the pipeline root) differ in the work tree.
+    Only(Vec<String>),
+    /// Nothing: git's status of the stage folders says.
+    Unknown,
+}
+
+/// What is known of the deal files under `stages` that differ from HEAD:
+/// `tree_matches_head` when the work tree is HEAD's (as the caller
+/// knows), else `changed_files` gives the files it knows differ (`None`
+/// when it cannot tell); and whether the index is one a status found
+/// nothing staged or in conflict in, at this HEAD. Many changed files (a
+/// bulk edit) are left to a status of the folders.
+pub fn known(
+    repo: &Repo,
+    stages: &[&str],
+    tree_matches_head: bool,
+    changed_files: impl FnOnce() -> Option<Vec<String>>,
+) -> Known {
+    let remembered = index_state(repo).is_some_and(|state| {
+        std::fs::read(memo_path(repo))
+            .ok()
+            .and_then(|bytes| read(&bytes, &memo_key(repo, stages)))
+            == Some(state)
+    });
+    match (remembered, tree_matches_head) {
+        (false, _) => Known::Unknown,
+        (true, true) => Known::Clean,
+        (true, false) => match changed_files() {
+            Some(files) if files.len() <= 256 => Known::Only(files),
+            _ => Known::Unknown,
+        },
+    }
+}
 
 /// The deal files under `stages` that differ from HEAD, from git's status
-/// ([`Repo::deal_status`]); a status that finds nothing is remembered for
-/// [`known_clean`].
-pub fn deal_status(repo: &Repo, stages: &[&str]) -> Result<Vec<PathStatus>> {
+/// ([`Repo::deal_status`]) of what is not `known`; a status of the stage
+/// folders that finds nothing staged or in conflict is remembered for
+/// [`known`].
+pub fn deal_status(repo: &Repo, stages: &[&str], known: &Known) -> Result<Vec<PathStatus>> {
+    match known {
+        Known::Clean => return Ok(Vec::new()),
+        Known::Only(files) if files.is_empty() => return Ok(Vec::new()),
+        Known::Only(files) => {
+            let files: Vec<&str> = files.iter().map(String::as_str).collect();
+            return repo.deal_status(&files);
+        }
+        Known::Unknown => {}
+    }
     let (memo, key) = (memo_path(repo), memo_key(repo, stages));
     let state = index_state(repo);
     let status = repo.deal_status(stages)?;
     // Remembered only when the index did not change while git looked.
-    if status.is_empty()
+    if status.iter().all(|s| !s.staged && !s.conflicted)
         && let Some(state) = state
         && index_state(repo) == Some(state)
     {
@@ -45,20 +104,6 @@ pub fn deal_status(repo: &Repo, stages: &[&str]) -> Result<Vec<PathStatus>> {
         let _ = crate::cache_file::write_atomically(&memo, &out.seal());
     }
     Ok(status)
-}
-
-/// Whether nothing can differ from HEAD: the work tree is HEAD's (as the
-/// caller knows, `tree_matches_head`) and the index is the one a status
-/// that found nothing saw, at this HEAD. Then the index holds no conflict
-/// either (git's status lists a conflicted file).
-pub fn known_clean(repo: &Repo, stages: &[&str], tree_matches_head: bool) -> bool {
-    tree_matches_head
-        && index_state(repo).is_some_and(|state| {
-            std::fs::read(memo_path(repo))
-                .ok()
-                .and_then(|bytes| read(&bytes, &memo_key(repo, stages)))
-                == Some(state)
-        })
 }
 
 fn memo_path(repo: &Repo) -> std::path::PathBuf {

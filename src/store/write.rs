@@ -764,8 +764,8 @@ fn oid<T: std::str::FromStr<Err = Error>>(hex: &str) -> Result<T> {
 /// `hook_of` is the pid a hook's environment names in `FUNNEL_WRITER`: a
 /// `check` run by the hooks of that command says nothing of its work.
 /// `in_git_hook` leaves out the changes not committed (a pre-commit hook
-/// sees the commit being made); `clean` says nothing can differ from HEAD
-/// ([`super::status::known_clean`]), so git's status is not asked;
+/// sees the commit being made); `known` is what is known before git's
+/// status is asked ([`super::status::known`]);
 /// `temp_files` are those the load of the pipeline listed
 /// ([`crate::store::pipeline::Pipeline::temp_files`]).
 pub fn state_notes(
@@ -773,7 +773,7 @@ pub fn state_notes(
     stages: &[&str],
     hook_of: Option<u32>,
     in_git_hook: bool,
-    clean: bool,
+    known: &super::status::Known,
     temp_files: &[String],
 ) -> Result<Vec<Note>> {
     let mut notes = Vec::new();
@@ -795,10 +795,9 @@ pub fn state_notes(
         ));
         return Ok(notes);
     }
-    let status = if in_git_hook || clean {
-        Vec::new()
-    } else {
-        super::status::deal_status(repo, stages)?
+    let status = match in_git_hook {
+        true => Vec::new(),
+        false => super::status::deal_status(repo, stages, known)?,
     };
     let (mut untracked, mut staged, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     for status in status {

@@ -833,3 +833,64 @@ ok: 7 deals, no problems
         "note: counted as they are in the work tree, not committed yet: ?? lead/new.toml, A lead/added.toml, D lead/deleted.toml, D lead/removed.toml, M lead/both.toml, M lead/staged.toml, M lead/unstaged.toml\n"
     );
 }
+
+/// Once a status found nothing staged in the index (remembered with the
+/// index's stat data), a `check` of a changed work tree asks git about
+/// the changed files alone. At each step (a file edited, a new one, a
+/// folder nested in a stage folder, a file moved, a file then staged: the
+/// index changed, git's whole status again) it says exactly what a check
+/// that asks git about every file says.
+#[test]
+fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
+    let env = TestEnv::pipeline();
+    env.write("lead/acme.toml", "title = \"Acme\"\n");
+    env.write("lead/globex.toml", "title = \"Globex\"\n");
+    env.write("contact/umbrella.toml", "title = \"Umbrella\"\n");
+    env.commit_all("three deals");
+    let memo = env.path(".git/funnel/clean");
+    let check = |step: &str, expected: &[&str]| {
+        // The first run may ask git about everything and remember the
+        // index; the second asks about the changed files alone.
+        env.funnel(&["check"]);
+        assert!(memo.exists(), "{step}: the index is remembered");
+        let alone = env.funnel(&["check"]);
+        std::fs::remove_file(&memo).unwrap();
+        let everything = env.funnel(&["check"]);
+        assert_eq!(alone.stdout, everything.stdout, "{step}");
+        assert_eq!(alone.stderr, everything.stderr, "{step}");
+        assert_eq!(alone.status, everything.status, "{step}");
+        for line in expected {
+            assert!(
+                alone.stderr.contains(line),
+                "{step}: {line}\n{}",
+                alone.stderr
+            );
+        }
+    };
+    env.write("lead/acme.toml", "title = \"Acme edited\"\n");
+    check(
+        "edited",
+        &["lead/acme.toml has changes that are not committed"],
+    );
+    env.write("lead/initech.toml", "title = \"Initech\"\n");
+    check("new", &["lead/initech.toml is not committed"]);
+    env.write("lead/sub/hooli.toml", "title = \"Hooli\"\n");
+    check("nested", &["lead/sub/hooli.toml is not committed"]);
+    std::fs::rename(
+        env.path("contact/umbrella.toml"),
+        env.path("won/umbrella.toml"),
+    )
+    .unwrap();
+    check("moved", &["won/umbrella.toml is not committed"]);
+    env.git(&["add", "lead/globex.toml", "lead/initech.toml"]);
+    env.write("lead/globex.toml", "title = \"Globex edited\"\n");
+    env.funnel(&["check"]);
+    let run = env.funnel(&["check"]);
+    assert!(
+        run.stderr
+            .contains("lead/initech.toml is staged but not committed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("lead/globex.toml"), "{}", run.stderr);
+}
