@@ -51,7 +51,7 @@ const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
 // 2: deals that load are checked for bounded money, a negative value, a
 // blank title and dates before 1970.
 // 3: each file's blob id before its table.
-const DEALS_VERSION: u32 = 3;
+const DEALS_VERSION: u32 = 4;
 const CLOSES_MAGIC: &[u8; 8] = b"FNLCLOSE";
 const CLOSES_VERSION: u32 = 3;
 
@@ -205,9 +205,8 @@ impl DealCache {
         if recorded != *stat || !recorded.settled(self.started) {
             return None;
         }
-        let blob = Reader::new(self.bytes.get(at.clone())?).array()?;
-        let bytes: Bytes = self.bytes.clone();
-        Some((Packed::new(bytes, at.start + 20..at.end)?, blob))
+        let (blob, packed) = self.packed(at)?;
+        Some((packed, blob))
     }
 
     /// The deal a file with the bytes of `blob` makes at `path`, when some
@@ -234,9 +233,16 @@ impl DealCache {
         });
         let blob: [u8; 20] = blob.as_bytes().try_into().ok()?;
         let (_, _, at) = self.entries.get(*by_blob.get(&blob)? as usize)?;
-        let bytes: Bytes = self.bytes.clone();
-        let packed = Packed::new(bytes, at.start + 20..at.end)?;
+        let (_, packed) = self.packed(at.clone())?;
         Some(crate::model::deal::Deal::from_packed(path, packed))
+    }
+
+    /// The blob id and table of the deal encoded at `at` ([`encode_deal`]).
+    fn packed(&self, at: Range<usize>) -> Option<([u8; 20], Packed)> {
+        let mut r = Reader::new(self.bytes.get(at.clone())?);
+        let (blob, keys) = (r.array()?, r.u64()?);
+        let bytes: Bytes = self.bytes.clone();
+        Some((blob, Packed::vouched(bytes, at.start + 28..at.end, keys)))
     }
 
     /// The encoded table recorded at `slot` with exactly `stat`, to be
@@ -309,10 +315,12 @@ impl DealCache {
     }
 }
 
-/// A deal file as the deal cache holds it: its blob id and its table.
+/// A deal file as the deal cache holds it: its blob id, its table's key
+/// bits ([`Packed::key_bits`]) and its table.
 pub fn encode_deal(blob: [u8; 20], table: &toml::Table) -> Vec<u8> {
     let mut w = Writer::piece(512);
     w.bytes(&blob);
+    w.u64(Packed::key_bits(table));
     put_table(&mut w, table);
     w.into_bytes()
 }
