@@ -81,7 +81,9 @@ pub fn run(env: &mut Env, args: CheckArgs) -> CmdResult {
         (Some(repo), Known::Unknown) => repo.conflicts()?,
         _ => Vec::new(),
     };
-    if let Some(repo) = &snapshot.repo {
+    if let Some(repo) = &snapshot.repo
+        && !conflicts.is_empty()
+    {
         // After a merge or rebase that stopped: the deals git could not
         // merge, each with the commands that resolve it.
         problems.extend(funnel::analysis::conflicts::problems(

@@ -687,10 +687,11 @@ impl Repo {
         Ok(out)
     }
 
-    /// The deal files under `paths` (stage folders, or files in them) whose index entry or work-tree file
-    /// differs from HEAD, sorted by path (relative to the pipeline root),
-    /// as the user's own git tells them (`git status`: its untracked
-    /// cache, `core.fileMode`, filters and fsmonitor apply). libgit2's
+    /// The deal files under `paths` (stage folders, or files in them)
+    /// whose index entry or work-tree file differs from HEAD, sorted by
+    /// path (relative to the pipeline root), as the user's own git tells
+    /// them (`git status`: its untracked cache, `core.fileMode`, filters
+    /// and fsmonitor apply). libgit2's
     /// status did the same work three times slower (its own walk and stat
     /// of every file, the whole index hashed, HEAD's trees inflated):
     /// 150 ms at 20,000 deals for `board` on a work tree with one file
