@@ -118,17 +118,25 @@ pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
         String::new(),
     ]);
     if let (Some(repo), Some(files)) = (snapshot.repo.as_ref(), &changed_files) {
-        // git is asked about the files counted differently from HEAD (a
-        // few paths: git looks at those alone), or about the stage
-        // folders when they cannot be told or are many (a bulk edit).
-        let paths: Vec<&str> = match files {
-            Some(files) if files.len() <= 256 => files.iter().map(String::as_str).collect(),
-            _ => config.stage_ids().collect(),
+        // The files counted differently from HEAD, as git names them (all
+        // that differ when they cannot be told). git is asked about those
+        // alone when the index is known to be HEAD's, as `check` does.
+        let stages: Vec<&str> = config.stage_ids().collect();
+        let known = funnel::store::status::known(repo, &stages, false, || files.clone());
+        let status = funnel::store::status::deal_status(repo, &stages, &known)?;
+        let counted = |path: &str| {
+            files.as_ref().is_none_or(|files| {
+                (files.iter()).any(|f| {
+                    path.strip_prefix(f.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
+            })
         };
-        let changed = match paths.is_empty() {
-            true => Vec::new(),
-            false => repo.uncommitted(&paths)?,
-        };
+        let mut changed: Vec<String> = (status.iter())
+            .filter(|s| counted(&s.path))
+            .map(|s| format!("{} {}", s.code(), s.path))
+            .collect();
+        changed.sort();
         if !changed.is_empty() {
             env.ui.status(&format!(
                 "note: counted as they are in the work tree, not committed yet: {}",

@@ -56,6 +56,11 @@ impl Repo {
     /// nothing from the terminal. Its stdout, or an error with what git
     /// said.
     pub fn read_git(&self, args: &[&str]) -> Result<String> {
+        self.read_command(args).run()
+    }
+
+    /// [`Repo::read_git`], to be run later (on another thread).
+    pub(super) fn read_command(&self, args: &[&str]) -> ReadCommand {
         let mut command = Command::new("git");
         command
             .current_dir(&self.workdir)
@@ -64,14 +69,8 @@ impl Repo {
             .env("GIT_INDEX_FILE", self.index_path())
             .arg("--no-optional-locks")
             .args(args);
-        let run = run_git(&mut command, Some(b""))?;
-        if run.success {
-            return Ok(run.stdout);
-        }
-        Err(Error::hinted(
-            format!("`git {}` failed: {}", args.join(" "), run.stderr.trim()),
-            "run `git status` to see what git says, then run funnel again",
-        ))
+        let args = args.join(" ");
+        ReadCommand { command, args }
     }
 
     /// The conflicts in the index (read afresh from disk, by the user's
@@ -142,6 +141,26 @@ impl Repo {
             }
             _ => ("git commit", "git merge --abort"),
         }
+    }
+}
+
+/// A `git` command that reads ([`Repo::read_git`]).
+pub(super) struct ReadCommand {
+    command: Command,
+    args: String,
+}
+
+impl ReadCommand {
+    /// Its stdout, or an error with what git said.
+    pub(super) fn run(mut self) -> Result<String> {
+        let run = run_git(&mut self.command, Some(b""))?;
+        if run.success {
+            return Ok(run.stdout);
+        }
+        Err(Error::hinted(
+            format!("`git {}` failed: {}", self.args, run.stderr.trim()),
+            "run `git status` to see what git says, then run funnel again",
+        ))
     }
 }
 

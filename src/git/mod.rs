@@ -662,31 +662,6 @@ fn entry<'c>(
 
 /// Uncommitted changes, for status-like notes.
 impl Repo {
-    /// Deal files under `paths` (stage folders, or files in them) that
-    /// differ from HEAD in the index or the work tree, as `git status
-    /// --short` names them (`M lead/acme.toml`, `?? lead/new.toml`, `D
-    /// won/old.toml`), relative to the pipeline root.
-    pub fn uncommitted(&self, paths: &[&str]) -> Result<Vec<String>> {
-        let mut out: Vec<String> = self
-            .deal_status(paths)?
-            .into_iter()
-            .map(|s| {
-                let code = if s.untracked {
-                    "??"
-                } else if s.deleted {
-                    "D"
-                } else if s.added {
-                    "A"
-                } else {
-                    "M"
-                };
-                format!("{code} {}", s.path)
-            })
-            .collect();
-        out.sort();
-        Ok(out)
-    }
-
     /// The deal files under `paths` (stage folders, or files in them)
     /// whose index entry or work-tree file differs from HEAD, sorted by
     /// path (relative to the pipeline root), as the user's own git tells
@@ -752,6 +727,61 @@ impl Repo {
         });
         Ok(out)
     }
+
+    /// [`Repo::deal_status`] of the deal files `paths` (files or folders
+    /// in stage folders) for an index known to hold HEAD's deal files and
+    /// no conflict: then nothing is staged, and what git must tell is how
+    /// each work-tree file differs from the index (`git diff-files`) and
+    /// which are untracked (`git ls-files --others`, ignored files left
+    /// out), asked at once. git's status would also compare HEAD's trees
+    /// with the whole index, most of its time (20 of 30 ms for two files
+    /// at 20,000 deals).
+    pub fn worktree_status(&self, paths: &[&str]) -> Result<Vec<PathStatus>> {
+        let paths: Vec<String> = (paths.iter())
+            .map(|path| git_path(&self.prefix.join(path)))
+            .collect();
+        let with = |args: &[&'static str]| -> Vec<&str> {
+            let mut all = vec!["--literal-pathspecs"];
+            all.extend(args);
+            all.push("--");
+            all.extend(paths.iter().map(String::as_str));
+            all
+        };
+        let changed = with(&["diff-files", "-z", "--name-status", "--no-renames"]);
+        let untracked = with(&[
+            "ls-files",
+            "-z",
+            "--full-name",
+            "--others",
+            "--exclude-standard",
+        ]);
+        let (changed, untracked) = (self.read_command(&changed), self.read_command(&untracked));
+        let (changed, untracked) = crate::parallel::join(|| changed.run(), || untracked.run());
+        let (changed, untracked) = (changed?, untracked?);
+        let status = |path: &str, untracked: bool, deleted: bool| {
+            let rel = Path::new(path).strip_prefix(&self.prefix).ok()?;
+            path.ends_with(".toml").then(|| PathStatus {
+                path: git_path(rel),
+                staged: false,
+                unstaged: !untracked,
+                untracked,
+                deleted,
+                added: false,
+                conflicted: false,
+            })
+        };
+        // `STATUS\0PATH\0` each (M, D or T), then `PATH\0` each.
+        let mut fields = changed.split('\0');
+        let mut out = Vec::new();
+        while let (Some(code), Some(path)) = (fields.next(), fields.next()) {
+            out.extend(status(path, false, code == "D"));
+        }
+        for path in untracked.split('\0').filter(|p| !p.is_empty()) {
+            out.extend(status(path, true, false));
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
 }
 
 /// How a deal file differs from HEAD.
@@ -769,4 +799,21 @@ pub struct PathStatus {
     pub added: bool,
     /// git stopped on it (a merge or rebase): the index holds its sides.
     pub conflicted: bool,
+}
+
+impl PathStatus {
+    /// As `git status --short` names it, in one letter or two: `??` (not
+    /// in the index), `D` (gone), `A` (new in the index), `M` (any other
+    /// change).
+    pub fn code(&self) -> &'static str {
+        if self.untracked {
+            "??"
+        } else if self.deleted {
+            "D"
+        } else if self.added {
+            "A"
+        } else {
+            "M"
+        }
+    }
 }

@@ -20,9 +20,12 @@
 //!
 //! With both ([`known`]): when the work tree is HEAD's too, nothing is
 //! staged, changed, untracked or conflicted and git is not asked at all;
-//! when it is not, git is asked about the changed files alone. Otherwise
-//! git's status of the stage folders ([`deal_status`]). What funnel's
-//! view of the work tree cannot see is a change of a file's mode alone.
+//! when it is not, git is asked how the changed files alone differ from
+//! the index and which are untracked (`Repo::worktree_status`: no
+//! comparison of HEAD's trees with the index, which is most of a status).
+//! Otherwise git's status of the stage folders ([`deal_status`]). What
+//! funnel's view of the work tree cannot see is a change of a file's mode
+//! alone.
 
 use crate::cache_file::{Reader, Writer};
 use crate::error::Result;
@@ -59,11 +62,8 @@ pub fn known(
     tree_matches_head: bool,
     changed_files: impl FnOnce() -> Option<Vec<String>>,
 ) -> Known {
-    let remembered = index_state(repo).is_some_and(|state| {
-        std::fs::read(memo_path(repo))
-            .ok()
-            .and_then(|bytes| read(&bytes, &memo_key(repo, stages)))
-            == Some(state)
+    let remembered = (read_memo(repo)).is_some_and(|(key, state)| {
+        key == memo_key(repo, stages) && index_state(repo) == Some(state)
     });
     match (remembered, tree_matches_head) {
         (false, _) => Known::Unknown,
@@ -85,11 +85,10 @@ pub fn deal_status(repo: &Repo, stages: &[&str], known: &Known) -> Result<Vec<Pa
         Known::Only(files) if files.is_empty() => return Ok(Vec::new()),
         Known::Only(files) => {
             let files: Vec<&str> = files.iter().map(String::as_str).collect();
-            return repo.deal_status(&files);
+            return repo.worktree_status(&files);
         }
         Known::Unknown => {}
     }
-    let (memo, key) = (memo_path(repo), memo_key(repo, stages));
     let state = index_state(repo);
     let status = repo.deal_status(stages)?;
     // Remembered only when the index did not change while git looked.
@@ -97,13 +96,31 @@ pub fn deal_status(repo: &Repo, stages: &[&str], known: &Known) -> Result<Vec<Pa
         && let Some(state) = state
         && index_state(repo) == Some(state)
     {
-        let mut out = Writer::file(Vec::new(), MAGIC, VERSION, &key);
-        out.bytes(&state.0);
-        out.bytes(&state.1);
-        // A memo that cannot be written only costs git's status next time.
-        let _ = crate::cache_file::write_atomically(&memo, &out.seal());
+        write_memo(repo, &memo_key(repo, stages), state);
     }
     Ok(status)
+}
+
+/// The key of the memo ([`known`]) when it holds for the index and HEAD
+/// as they are now: read by a write under git's index lock, so that
+/// [`carry`] can say the same of the index it makes.
+pub fn held(repo: &Repo) -> Option<String> {
+    let (key, state) = read_memo(repo)?;
+    (index_state(repo)? == state).then_some(key)
+}
+
+/// After a write that put `index` (the file it renamed into place, still
+/// open) at HEAD `head`, when the memo [`held`] with `key` before it: the
+/// memo holds for the new index too (the write committed exactly the
+/// files it put in the index, so the index's deal files are still HEAD's),
+/// and the next `check` or `board` need not ask git's status of every
+/// file. The stat data is the open file's: if git replaced the index since
+/// the rename, the memo says nothing of git's.
+pub fn carry(repo: &Repo, key: &str, index: &std::fs::File, head: crate::git::CommitId) {
+    let stat = index.metadata().ok().and_then(|meta| Stat::of(&meta));
+    if let (Some(stat), Ok(head)) = (stat, head.as_bytes().try_into()) {
+        write_memo(repo, key, (head, stat_bytes(&stat)));
+    }
 }
 
 fn memo_path(repo: &Repo) -> std::path::PathBuf {
@@ -138,8 +155,22 @@ fn stat_bytes(stat: &Stat) -> [u8; 40] {
     out
 }
 
-fn read(bytes: &[u8], key: &str) -> Option<State> {
-    let mut input = Reader::open(bytes, MAGIC, VERSION, key)?;
+/// The memo: the stages it was made for (its own key: the file's is
+/// empty, so a write can carry it without knowing the stages) and the
+/// state it holds for.
+fn read_memo(repo: &Repo) -> Option<(String, State)> {
+    let bytes = std::fs::read(memo_path(repo)).ok()?;
+    let mut input = Reader::open(&bytes, MAGIC, VERSION, "")?;
+    let key = input.str()?.to_string();
     let state = (input.array()?, input.array()?);
-    input.done().then_some(state)
+    input.done().then_some((key, state))
+}
+
+fn write_memo(repo: &Repo, key: &str, state: State) {
+    let mut out = Writer::file(Vec::new(), MAGIC, VERSION, "");
+    out.str(key);
+    out.bytes(&state.0);
+    out.bytes(&state.1);
+    // A memo that cannot be written only costs git's status next time.
+    let _ = crate::cache_file::write_atomically(&memo_path(repo), &out.seal());
 }

@@ -285,6 +285,9 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         return Err(e);
     }
     failpoint("locked");
+    // What `check` remembered of the index, carried to the next one (read
+    // before the index gets a second name, which changes its stat data).
+    let memo = super::status::held(repo);
     // The index, read once under its lock: refused with conflicts before
     // any file is written, and the next index made from it.
     let scratch = next_index_path(repo);
@@ -372,6 +375,7 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
     failpoint("ref");
     // The commit is made: from here on nothing is put back.
     let lock = index_lock(repo);
+    let next_index = memo.as_ref().and_then(|_| std::fs::File::open(&lock).ok());
     std::fs::rename(&lock, repo.index_path()).map_err(|e| {
         Error::hinted(
             format!(
@@ -382,6 +386,9 @@ pub fn commit(repo: &Repo, _lock: &WriteLock, change: &Change) -> Result<CommitI
         )
     })?;
     failpoint("published");
+    if let (Some(key), Some(index)) = (&memo, &next_index) {
+        super::status::carry(repo, key, index, commit);
+    }
     let _ = std::fs::remove_file(journal_path(repo));
     if change.verify
         && let Some(hook) = repo.hook("post-commit")

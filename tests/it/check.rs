@@ -835,11 +835,12 @@ ok: 7 deals, no problems
 }
 
 /// Once a status found nothing staged in the index (remembered with the
-/// index's stat data), a `check` of a changed work tree asks git about
-/// the changed files alone. At each step (a file edited, a new one, a
-/// folder nested in a stage folder, a file moved, a file then staged: the
-/// index changed, git's whole status again) it says exactly what a check
-/// that asks git about every file says.
+/// index's stat data), `check` and `board` on a changed work tree ask git
+/// about the changed files alone, and how they differ from the index
+/// alone. At each step (a file edited, a new one, a folder nested in a
+/// stage folder, a file moved, a file deleted, then files staged: the
+/// index changed, git's whole status again) they say exactly what they
+/// say when git is asked about every file.
 #[test]
 fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
     let env = TestEnv::pipeline();
@@ -848,18 +849,28 @@ fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
     env.write("contact/umbrella.toml", "title = \"Umbrella\"\n");
     env.commit_all("three deals");
     let memo = env.path(".git/funnel/clean");
-    let check = |step: &str, expected: &[&str]| {
+    let check = |step: &str, expected: &[(&str, &str)]| {
         // The first run may ask git about everything and remember the
         // index; the second asks about the changed files alone.
         env.funnel(&["check"]);
         assert!(memo.exists(), "{step}: the index is remembered");
-        let alone = env.funnel(&["check"]);
+        let alone = [env.funnel(&["check"]), env.funnel(&["board"])];
         std::fs::remove_file(&memo).unwrap();
-        let everything = env.funnel(&["check"]);
-        assert_eq!(alone.stdout, everything.stdout, "{step}");
-        assert_eq!(alone.stderr, everything.stderr, "{step}");
-        assert_eq!(alone.status, everything.status, "{step}");
-        for line in expected {
+        let check = env.funnel(&["check"]);
+        std::fs::remove_file(&memo).unwrap();
+        let everything = [check, env.funnel(&["board"])];
+        for (alone, everything) in alone.iter().zip(&everything) {
+            assert_eq!(alone.stdout, everything.stdout, "{step}");
+            assert_eq!(alone.stderr, everything.stderr, "{step}");
+            assert_eq!(alone.status, everything.status, "{step}");
+        }
+        let [alone, board] = &alone;
+        for (line, path) in expected {
+            assert!(
+                board.stderr.contains(path),
+                "{step}: {path}\n{}",
+                board.stderr
+            );
             assert!(
                 alone.stderr.contains(line),
                 "{step}: {line}\n{}",
@@ -868,20 +879,33 @@ fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
         }
     };
     env.write("lead/acme.toml", "title = \"Acme edited\"\n");
-    check(
-        "edited",
-        &["lead/acme.toml has changes that are not committed"],
+    let edited = (
+        "lead/acme.toml has changes that are not committed",
+        "M lead/acme.toml",
     );
+    check("edited", &[edited]);
     env.write("lead/initech.toml", "title = \"Initech\"\n");
-    check("new", &["lead/initech.toml is not committed"]);
+    let new = ("lead/initech.toml is not committed", "?? lead/initech.toml");
+    check("new", &[edited, new]);
     env.write("lead/sub/hooli.toml", "title = \"Hooli\"\n");
-    check("nested", &["lead/sub/hooli.toml is not committed"]);
+    let nested = (
+        "lead/sub/hooli.toml is not committed",
+        "?? lead/sub/hooli.toml",
+    );
+    check("nested", &[edited, new, nested]);
     std::fs::rename(
         env.path("contact/umbrella.toml"),
         env.path("won/umbrella.toml"),
     )
     .unwrap();
-    check("moved", &["won/umbrella.toml is not committed"]);
+    let moved = (
+        "won/umbrella.toml is not committed",
+        "D contact/umbrella.toml",
+    );
+    check("moved", &[edited, new, nested, moved]);
+    std::fs::remove_file(env.path("lead/globex.toml")).unwrap();
+    check("deleted", &[("lead/globex.toml", "D lead/globex.toml")]);
+    env.git(&["checkout", "--", "lead/globex.toml"]);
     env.git(&["add", "lead/globex.toml", "lead/initech.toml"]);
     env.write("lead/globex.toml", "title = \"Globex edited\"\n");
     env.funnel(&["check"]);
@@ -893,4 +917,25 @@ fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
         run.stderr
     );
     assert!(run.stderr.contains("lead/globex.toml"), "{}", run.stderr);
+}
+
+/// A funnel write carries what `check` remembered of the index to the
+/// index it makes (it commits exactly the files it puts there): after a
+/// `set` on a clean work tree that `check` had seen, `check` knows nothing
+/// differs from HEAD without running git (here git is not on its PATH).
+/// Without the memo it must ask git, and says it cannot.
+#[test]
+fn a_write_carries_what_check_knew_of_the_index() {
+    let env = TestEnv::pipeline();
+    env.write("lead/acme.toml", "title = \"Acme\"\nvalue = 1000\n");
+    env.commit_all("a deal");
+    env.funnel(&["check"]).success();
+    env.funnel(&["set", "acme", "value=5000"]).success();
+    let no_git = [("PATH", "/nonexistent")];
+    let run = env.funnel_with(&["check"], &no_git, None);
+    assert_eq!(run.stderr, "ok: 1 deals, no problems\n");
+    run.success();
+    std::fs::remove_file(env.path(".git/funnel/clean")).unwrap();
+    let run = env.funnel_with(&["check"], &no_git, None);
+    assert!(run.stderr.contains("cannot run git"), "{}", run.stderr);
 }
