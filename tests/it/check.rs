@@ -837,16 +837,26 @@ ok: 7 deals, no problems
 /// Once a status found nothing staged in the index (remembered with the
 /// index's stat data), `check` and `board` on a changed work tree ask git
 /// about the changed files alone, and how they differ from the index
-/// alone. At each step (a file edited, a new one, a folder nested in a
-/// stage folder, a file moved, a file deleted, then files staged: the
-/// index changed, git's whole status again) they say exactly what they
-/// say when git is asked about every file.
+/// alone. At each step (a committed broken file written again with the
+/// same bytes, a file edited, a new one, a folder nested in a stage
+/// folder, a file moved, a file deleted, then files staged: the index
+/// changed, git's whole status again) they say exactly what they say when
+/// git is asked about every file.
 #[test]
 fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
     let env = TestEnv::pipeline();
     env.write("lead/acme.toml", "title = \"Acme\"\n");
     env.write("lead/globex.toml", "title = \"Globex\"\n");
     env.write("contact/umbrella.toml", "title = \"Umbrella\"\n");
+    // A broken file committed as it is: `check` always names it. Dated
+    // back, so that git's index records its stat data as settled (not
+    // "racily clean", which git would check by content anyway).
+    env.write("lead/broken.toml", "title = \"Broken\"\nvalue =\n");
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(100);
+    let broken = std::fs::File::options()
+        .write(true)
+        .open(env.path("lead/broken.toml"));
+    broken.unwrap().set_modified(past).unwrap();
     env.commit_all("three deals");
     let memo = env.path(".git/funnel/clean");
     let check = |step: &str, expected: &[(&str, &str)]| {
@@ -878,6 +888,9 @@ fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
             );
         }
     };
+    // Its stat data changes, not its bytes: nothing to say of it.
+    env.write("lead/broken.toml", "title = \"Broken\"\nvalue =\n");
+    check("touched", &[]);
     env.write("lead/acme.toml", "title = \"Acme edited\"\n");
     let edited = (
         "lead/acme.toml has changes that are not committed",
