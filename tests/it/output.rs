@@ -587,6 +587,26 @@ fn a_pipeline_in_a_subfolder_of_a_repository() {
     );
     assert_eq!(env.status(), "");
     assert_eq!(env.read("README.md"), "The company's repository\n");
+    // Files not committed are named from the pipeline's root, whether git
+    // is asked about every file or (the index remembered) about these.
+    let x = env.read("sales/contact/x.toml");
+    env.write("sales/contact/x.toml", &x.replace("5000", "6000"));
+    env.write("sales/lead/y.toml", "title = \"Y\"\n");
+    env.write("elsewhere/z.toml", "title = \"Z\"\n");
+    let note = "note: counted as they are in the work tree, not committed yet: ?? lead/y.toml, M contact/x.toml\n";
+    // The first check asks git about every file and remembers the index;
+    // the second, and board, ask about the changed files alone; board
+    // without the memo asks about every file.
+    for _ in 0..2 {
+        let run = env.funnel(&["-C", "sales", "check"]);
+        assert_eq!(
+            run.stderr,
+            "warning: lead/y.toml is not committed: commit it (`git add lead/y.toml && git commit`) or remove it\nwarning: contact/x.toml has changes that are not committed: commit them (`git add -A contact/x.toml && git commit`) or drop them (`git restore --staged --worktree contact/x.toml`)\nok: 2 deals, no problems\n"
+        );
+    }
+    assert_eq!(env.funnel(&["-C", "sales", "board"]).stderr, note);
+    std::fs::remove_file(env.path(".git/funnel/clean")).unwrap();
+    assert_eq!(env.funnel(&["-C", "sales", "board"]).stderr, note);
 }
 
 /// `funnel init DIR`, `funnel -C DIR init` and `FUNNEL_DIR=DIR funnel init`
