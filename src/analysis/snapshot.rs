@@ -13,6 +13,7 @@ use crate::git::{CommitId, Repo};
 use crate::model::deal::Keys;
 use crate::store::deal_cache::VersionFile;
 use crate::store::pipeline::Pipeline;
+use crate::store::status::Changed;
 
 pub struct Snapshot {
     pub pipeline: Pipeline,
@@ -140,8 +141,9 @@ impl Snapshot {
     }
 
     /// The deal files whose bytes or stage folder differ from HEAD's, as
-    /// the load and the briefs tell them without git (paths relative to
-    /// the root, sorted): a deal whose file is new, changed or moved (and
+    /// the load and the briefs tell them without git (sorted by path, each
+    /// said to be committed when a deal's file is there at HEAD): a deal
+    /// whose file is new, changed or moved (and
     /// where it was at HEAD), a deal committed at HEAD that has no file
     /// now, and each file or folder in a stage folder set aside as a
     /// problem. What the figures count differently from HEAD, so what
@@ -149,13 +151,16 @@ impl Snapshot {
     /// briefs, hidden deal files (never listed by name), a brief without
     /// its stage, a problem's path that is not UTF-8. Before any
     /// [`Snapshot::retain`] (a deal set aside would read as removed).
-    pub fn changed_files(&self) -> Option<Vec<String>> {
+    pub fn changed_files(&self) -> Option<Vec<Changed>> {
         let briefs = self.briefs.as_ref()?;
         let pipeline = &self.pipeline;
         if pipeline.hidden > 0 {
             return None;
         }
-        let path = |stage: &str, id: &str| format!("{stage}/{id}.toml");
+        let at = |stage: &str, id: &str, committed: bool| Changed {
+            path: format!("{stage}/{id}.toml"),
+            committed,
+        };
         let split = crate::parallel::Split {
             threads: 8,
             min_chunk: 1024,
@@ -165,17 +170,17 @@ impl Snapshot {
         let mut matched = 0;
         for (deal, brief) in pipeline.deals.iter().zip(found) {
             let Some(brief) = brief else {
-                out.push(path(&deal.stage, &deal.id));
+                out.push(at(&deal.stage, &deal.id, false));
                 continue;
             };
             matched += 1;
             let then = briefs.stage(brief)?;
             let same_blob = (brief.blob.zip(deal.blob)).is_some_and(|(a, b)| a.as_bytes() == b);
             if then != deal.stage {
-                out.push(path(then, &deal.id));
-            }
-            if then != deal.stage || !same_blob {
-                out.push(path(&deal.stage, &deal.id));
+                out.push(at(then, &deal.id, true));
+                out.push(at(&deal.stage, &deal.id, false));
+            } else if !same_blob {
+                out.push(at(&deal.stage, &deal.id, true));
             }
         }
         // A deal's ID is there once (a second copy is a problem), so each
@@ -185,7 +190,7 @@ impl Snapshot {
                 pipeline.deals.iter().map(|d| d.id.as_str()).collect();
             for (id, brief) in &briefs.deals {
                 if !ids.contains(id.as_str()) {
-                    out.push(path(briefs.stage(brief)?, id));
+                    out.push(at(briefs.stage(brief)?, id, true));
                 }
             }
         }
@@ -198,11 +203,16 @@ impl Snapshot {
                 stage.is_some_and(|stage| pipeline.config.stage(stage).is_some())
             });
             if in_stage && parts.next().is_some() {
-                out.push(problem.file.to_str()?.to_string());
+                let path = problem.file.to_str()?.to_string();
+                out.push(Changed {
+                    path,
+                    committed: false,
+                });
             }
         }
-        out.sort_unstable();
-        out.dedup();
+        // One entry a path: committed when a deal's file is there at HEAD.
+        out.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(b.committed.cmp(&a.committed)));
+        out.dedup_by(|next, first| next.path == first.path);
         Some(out)
     }
 

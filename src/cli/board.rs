@@ -127,7 +127,7 @@ pub fn print(env: &mut Env, args: BoardArgs) -> Result<Board, Failure> {
         let counted = |path: &str| {
             files.as_ref().is_none_or(|files| {
                 (files.iter()).any(|f| {
-                    path.strip_prefix(f.as_str())
+                    path.strip_prefix(f.path.as_str())
                         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                 })
             })

@@ -734,41 +734,59 @@ impl Repo {
     /// each work-tree file differs from the index (`git diff`, which
     /// compares the content of a file whose stat data alone changed, as
     /// git's status does and `git diff-files` does not) and which are
-    /// untracked (`git ls-files --others`, ignored files left out), asked
-    /// at once. git's status would also compare HEAD's trees with the
-    /// whole index, most of its time (20 of 30 ms for two files at 20,000
-    /// deals).
-    pub fn worktree_status(&self, paths: &[&str]) -> Result<Vec<PathStatus>> {
-        let paths: Vec<String> = (paths.iter())
-            .map(|path| git_path(&self.prefix.join(path)))
-            .collect();
-        let with = |args: &[&'static str]| -> Vec<&str> {
-            let mut all = vec!["--literal-pathspecs"];
-            all.extend(args);
-            all.push("--");
-            all.extend(paths.iter().map(String::as_str));
+    /// untracked among `other` (`git ls-files --others`, ignored files
+    /// left out; the rest of `paths` are known to be tracked, and need not
+    /// have their folders listed), asked at once. git's status would also
+    /// compare HEAD's trees with the whole index, most of its time (20 of
+    /// 30 ms for two files at 20,000 deals).
+    pub fn worktree_status(&self, paths: &[&str], other: &[&str]) -> Result<Vec<PathStatus>> {
+        let full = |paths: &[&str]| -> Vec<String> {
+            (paths.iter())
+                .map(|path| git_path(&self.prefix.join(path)))
+                .collect()
+        };
+        let (paths, other) = (full(paths), full(other));
+        let with = |args: &[&'static str], paths: &[String]| -> Vec<String> {
+            let mut all = vec!["--literal-pathspecs".to_string()];
+            all.extend(args.iter().map(|a| a.to_string()));
+            all.push("--".into());
+            all.extend(paths.iter().cloned());
             all
         };
-        let changed = with(&[
-            "-c",
-            "diff.autoRefreshIndex=true",
-            "diff",
-            "-z",
-            "--name-status",
-            "--no-renames",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--no-color",
-        ]);
-        let untracked = with(&[
-            "ls-files",
-            "-z",
-            "--full-name",
-            "--others",
-            "--exclude-standard",
-        ]);
-        let (changed, untracked) = (self.read_command(&changed), self.read_command(&untracked));
-        let (changed, untracked) = crate::parallel::join(|| changed.run(), || untracked.run());
+        let changed = with(
+            &[
+                "-c",
+                "diff.autoRefreshIndex=true",
+                "diff",
+                "-z",
+                "--name-status",
+                "--no-renames",
+                "--no-ext-diff",
+                "--no-textconv",
+                "--no-color",
+            ],
+            &paths,
+        );
+        let untracked = with(
+            &[
+                "ls-files",
+                "-z",
+                "--full-name",
+                "--others",
+                "--exclude-standard",
+            ],
+            &other,
+        );
+        fn args(all: &[String]) -> Vec<&str> {
+            all.iter().map(String::as_str).collect()
+        }
+        let changed = self.read_command(&args(&changed));
+        // Nothing that may be untracked: no folder is listed.
+        let untracked = (!other.is_empty()).then(|| self.read_command(&args(&untracked)));
+        let (changed, untracked) = crate::parallel::join(
+            || changed.run(),
+            || untracked.map_or(Ok(String::new()), command::ReadCommand::run),
+        );
         let (changed, untracked) = (changed?, untracked?);
         let status = |path: &str, untracked: bool, deleted: bool| {
             let rel = Path::new(path).strip_prefix(&self.prefix).ok()?;

@@ -44,10 +44,22 @@ pub enum Known {
     /// Nothing differs (nothing staged, changed, untracked or in conflict).
     Clean,
     /// The index's deal files are HEAD's and none is in conflict; only
-    /// these files (relative to the pipeline root) differ in the work tree.
-    Only(Vec<String>),
+    /// these files differ in the work tree.
+    Only(Vec<Changed>),
     /// Nothing: git's status of the stage folders says.
     Unknown,
+}
+
+/// A file (or a folder) in a stage folder that differs from HEAD, as
+/// funnel knows without git.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Changed {
+    /// Relative to the pipeline root.
+    pub path: String,
+    /// A deal's file is there at HEAD: with the index HEAD's it is
+    /// tracked, and git need not look for it among untracked files (which
+    /// lists the whole folder it is in).
+    pub committed: bool,
 }
 
 /// What is known of the deal files under `stages` that differ from HEAD:
@@ -60,7 +72,7 @@ pub fn known(
     repo: &Repo,
     stages: &[&str],
     tree_matches_head: bool,
-    changed_files: impl FnOnce() -> Option<Vec<String>>,
+    changed_files: impl FnOnce() -> Option<Vec<Changed>>,
 ) -> Known {
     let remembered = (read_memo(repo)).is_some_and(|(key, state)| {
         key == memo_key(repo, stages) && index_state(repo) == Some(state)
@@ -84,8 +96,10 @@ pub fn deal_status(repo: &Repo, stages: &[&str], known: &Known) -> Result<Vec<Pa
         Known::Clean => return Ok(Vec::new()),
         Known::Only(files) if files.is_empty() => return Ok(Vec::new()),
         Known::Only(files) => {
-            let files: Vec<&str> = files.iter().map(String::as_str).collect();
-            return repo.worktree_status(&files);
+            let all: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+            let other = files.iter().filter(|f| !f.committed);
+            let other: Vec<&str> = other.map(|f| f.path.as_str()).collect();
+            return repo.worktree_status(&all, &other);
         }
         Known::Unknown => {}
     }
