@@ -951,4 +951,20 @@ fn a_write_carries_what_check_knew_of_the_index() {
     std::fs::remove_file(env.path(".git/funnel/clean")).unwrap();
     let run = env.funnel_with(&["check"], &no_git, None);
     assert!(run.stderr.contains("cannot run git"), "{}", run.stderr);
+    // A committed file edited by hand, the index remembered: git is asked
+    // how it differs (and lists no folder for untracked files); the same
+    // notes as when git is asked about every file.
+    env.funnel(&["check"]).success();
+    env.write("lead/acme.toml", "title = \"Acme\"\nvalue = 7000\n");
+    let alone = env.funnel(&["check"]);
+    std::fs::remove_file(env.path(".git/funnel/clean")).unwrap();
+    let everything = env.funnel(&["check"]);
+    assert_eq!(alone.stderr, everything.stderr);
+    assert!(
+        alone
+            .stderr
+            .contains("lead/acme.toml has changes that are not committed"),
+        "{}",
+        alone.stderr
+    );
 }
