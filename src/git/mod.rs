@@ -672,21 +672,33 @@ impl Repo {
     /// 150 ms at 20,000 deals for `board` on a work tree with one file
     /// changed.
     pub fn deal_status(&self, paths: &[&str]) -> Result<Vec<PathStatus>> {
-        let paths: Vec<String> = (paths.iter())
-            .map(|path| git_path(&self.prefix.join(path)))
-            .collect();
+        let status = self.status_command(paths, "all").run()?;
+        Ok(self.parse_status(&status))
+    }
+
+    /// `git status` of `paths` (relative to the pipeline root), untracked
+    /// files listed as `untracked` says (`all` or `no`).
+    fn status_command(&self, paths: &[&str], untracked: &str) -> command::ReadCommand {
+        let untracked = format!("--untracked-files={untracked}");
         let mut args = vec![
             "--literal-pathspecs",
             "status",
             "--porcelain=v1",
             "-z",
-            "--untracked-files=all",
+            &untracked,
             "--no-renames",
             "--ignore-submodules=all",
             "--",
         ];
+        let paths: Vec<String> = (paths.iter())
+            .map(|path| git_path(&self.prefix.join(path)))
+            .collect();
         args.extend(paths.iter().map(String::as_str));
-        let status = self.read_git(&args)?;
+        self.read_command(&args)
+    }
+
+    /// The deal files `git status --porcelain=v1 -z` names, sorted by path.
+    fn parse_status(&self, status: &str) -> Vec<PathStatus> {
         let mut out: Vec<PathStatus> = (status.split('\0'))
             .filter_map(|line| {
                 let (code, path) = line.split_at_checked(3)?;
@@ -725,89 +737,53 @@ impl Repo {
             }
             same
         });
-        Ok(out)
+        out
     }
 
     /// [`Repo::deal_status`] of the deal files `paths` (files or folders
     /// in stage folders) for an index known to hold HEAD's deal files and
-    /// no conflict: then nothing is staged, and what git must tell is how
-    /// each work-tree file differs from the index (`git diff`, which
-    /// compares the content of a file whose stat data alone changed, as
-    /// git's status does and `git diff-files` does not) and which are
-    /// untracked among `other` (`git ls-files --others`, ignored files
-    /// left out; the rest of `paths` are known to be tracked, and need not
-    /// have their folders listed), asked at once. git's status would also
-    /// compare HEAD's trees with the whole index, most of its time (20 of
-    /// 30 ms for two files at 20,000 deals).
+    /// no conflict: git's status of those paths without its search for
+    /// untracked files (which lists every folder holding one of them),
+    /// and the untracked files among `other` alone (`git ls-files
+    /// --others`, ignored files left out: the rest of `paths` are deals'
+    /// files at HEAD, so tracked), asked at once. (`git diff` would be
+    /// quicker, but it rewrites the index whenever a file's stat data
+    /// alone changed, whatever `--no-optional-locks` says: a read must
+    /// not.)
     pub fn worktree_status(&self, paths: &[&str], other: &[&str]) -> Result<Vec<PathStatus>> {
-        let full = |paths: &[&str]| -> Vec<String> {
-            (paths.iter())
-                .map(|path| git_path(&self.prefix.join(path)))
-                .collect()
-        };
-        let (paths, other) = (full(paths), full(other));
-        let with = |args: &[&'static str], paths: &[String]| -> Vec<String> {
-            let mut all = vec!["--literal-pathspecs".to_string()];
-            all.extend(args.iter().map(|a| a.to_string()));
-            all.push("--".into());
-            all.extend(paths.iter().cloned());
-            all
-        };
-        let changed = with(
-            &[
-                "-c",
-                "diff.autoRefreshIndex=true",
-                "diff",
-                "-z",
-                "--name-status",
-                "--no-renames",
-                "--no-ext-diff",
-                "--no-textconv",
-                "--no-color",
-            ],
-            &paths,
-        );
-        let untracked = with(
-            &[
-                "ls-files",
-                "-z",
-                "--full-name",
-                "--others",
-                "--exclude-standard",
-            ],
-            &other,
-        );
-        fn args(all: &[String]) -> Vec<&str> {
-            all.iter().map(String::as_str).collect()
-        }
-        let changed = self.read_command(&args(&changed));
+        let status = self.status_command(paths, "no");
+        let other: Vec<String> = (other.iter())
+            .map(|path| git_path(&self.prefix.join(path)))
+            .collect();
+        let mut args = vec![
+            "--literal-pathspecs",
+            "ls-files",
+            "-z",
+            "--full-name",
+            "--others",
+            "--exclude-standard",
+            "--",
+        ];
+        args.extend(other.iter().map(String::as_str));
         // Nothing that may be untracked: no folder is listed.
-        let untracked = (!other.is_empty()).then(|| self.read_command(&args(&untracked)));
-        let (changed, untracked) = crate::parallel::join(
-            || changed.run(),
+        let untracked = (!other.is_empty()).then(|| self.read_command(&args));
+        let (status, untracked) = crate::parallel::join(
+            || status.run(),
             || untracked.map_or(Ok(String::new()), command::ReadCommand::run),
         );
-        let (changed, untracked) = (changed?, untracked?);
-        let status = |path: &str, untracked: bool, deleted: bool| {
-            let rel = Path::new(path).strip_prefix(&self.prefix).ok()?;
-            path.ends_with(".toml").then(|| PathStatus {
-                path: git_path(rel),
-                staged: false,
-                unstaged: !untracked,
-                untracked,
-                deleted,
-                added: false,
-                conflicted: false,
-            })
-        };
-        // `STATUS\0PATH\0` each (M, D or T), then `PATH\0` each.
-        let mut fields = changed.split('\0');
-        let mut out = Vec::new();
-        while let (Some(code), Some(path)) = (fields.next(), fields.next()) {
-            out.extend(status(path, false, code == "D"));
-        }
-        for path in untracked.split('\0').filter(|p| !p.is_empty()) {
-            out.extend(status(path, true, false));
+        let mut out = self.parse_status(&status?);
+        for path in untracked?.split('\0').filter(|p| p.ends_with(".toml")) {
+            if let Ok(rel) = Path::new(path).strip_prefix(&self.prefix) {
+                out.push(PathStatus {
+                    path: git_path(rel),
+                    staged: false,
+                    unstaged: false,
+                    untracked: true,
+                    deleted: false,
+                    added: false,
+                    conflicted: false,
+                });
+            }
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)

@@ -864,7 +864,18 @@ fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
         // index; the second asks about the changed files alone.
         env.funnel(&["check"]);
         assert!(memo.exists(), "{step}: the index is remembered");
+        let index = || {
+            let meta = std::fs::metadata(env.path(".git/index")).unwrap();
+            (
+                std::os::unix::fs::MetadataExt::ino(&meta),
+                meta.modified().unwrap(),
+            )
+        };
+        let before = index();
         let alone = [env.funnel(&["check"]), env.funnel(&["board"])];
+        // A read never rewrites git's index (`git diff` would, for a file
+        // whose stat data alone changed).
+        assert_eq!(index(), before, "{step}: the index was rewritten");
         std::fs::remove_file(&memo).unwrap();
         let check = env.funnel(&["check"]);
         std::fs::remove_file(&memo).unwrap();
