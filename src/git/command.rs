@@ -79,10 +79,6 @@ impl Repo {
     /// (`None` where that side has no file), only those under it.
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         let listed = self.read_git(&["ls-files", "--unmerged", "-z", "--full-name"])?;
-        let rel = |path: &str| {
-            let rel = std::path::Path::new(path).strip_prefix(&self.prefix).ok()?;
-            Some(super::git_path(rel))
-        };
         // `MODE ID STAGE\tPATH` for each side, a path's sides together.
         let mut out: Vec<(&str, Conflict)> = Vec::new();
         for entry in listed.split('\0') {
@@ -106,7 +102,7 @@ impl Repo {
                 Some("3") => &mut conflict.theirs,
                 _ => continue,
             };
-            *side = rel(path);
+            *side = self.root_path_of(path);
         }
         Ok(out
             .into_iter()

@@ -691,7 +691,7 @@ impl Repo {
             "--",
         ];
         let paths: Vec<String> = (paths.iter())
-            .map(|path| git_path(&self.prefix.join(path)))
+            .map(|path| self.git_path_of(Path::new(path)))
             .collect();
         args.extend(paths.iter().map(String::as_str));
         self.read_command(&args)
@@ -707,12 +707,12 @@ impl Repo {
                 if !path.ends_with(".toml") {
                     return None;
                 }
-                let rel = Path::new(path).strip_prefix(&self.prefix).ok()?;
+                let path = self.root_path_of(path)?;
                 let untracked = x == '?';
                 // A conflict is a change (neither staged, added nor gone).
                 let conflict = x == 'U' || y == 'U' || (x == y && "AD".contains(x));
                 Some(PathStatus {
-                    path: git_path(rel),
+                    path,
                     staged: !untracked && !conflict && "MADRCT".contains(x),
                     unstaged: conflict || "MDT".contains(y),
                     untracked,
@@ -753,7 +753,7 @@ impl Repo {
     pub fn worktree_status(&self, paths: &[&str], other: &[&str]) -> Result<Vec<PathStatus>> {
         let status = self.status_command(paths, "no");
         let other: Vec<String> = (other.iter())
-            .map(|path| git_path(&self.prefix.join(path)))
+            .map(|path| self.git_path_of(Path::new(path)))
             .collect();
         let mut args = vec![
             "--literal-pathspecs",
@@ -773,9 +773,9 @@ impl Repo {
         );
         let mut out = self.parse_status(&status?);
         for path in untracked?.split('\0').filter(|p| p.ends_with(".toml")) {
-            if let Ok(rel) = Path::new(path).strip_prefix(&self.prefix) {
+            if let Some(path) = self.root_path_of(path) {
                 out.push(PathStatus {
-                    path: git_path(rel),
+                    path,
                     staged: false,
                     unstaged: false,
                     untracked: true,

@@ -225,6 +225,13 @@ impl Repo {
     pub fn git_path_of(&self, rel: &Path) -> String {
         git_path(&self.prefix.join(rel))
     }
+
+    /// The path git names `path` (from the work tree's root) relative to
+    /// the pipeline root, with `/`, when it is under it: the other way
+    /// from [`Repo::git_path_of`].
+    pub fn root_path_of(&self, path: &str) -> Option<String> {
+        Some(git_path(Path::new(path).strip_prefix(&self.prefix).ok()?))
+    }
 }
 
 /// An end of a range left out is HEAD, as in git.

@@ -51,6 +51,7 @@ const DEALS_MAGIC: &[u8; 8] = b"FNLDEALS";
 // 2: deals that load are checked for bounded money, a negative value, a
 // blank title and dates before 1970.
 // 3: each file's blob id before its table.
+// 4: the table's key bits after the blob id (`Packed::vouched`).
 const DEALS_VERSION: u32 = 4;
 const CLOSES_MAGIC: &[u8; 8] = b"FNLCLOSE";
 const CLOSES_VERSION: u32 = 3;
