@@ -13,7 +13,7 @@ use crate::git::{CommitId, Repo};
 use crate::model::deal::Keys;
 use crate::store::deal_cache::VersionFile;
 use crate::store::pipeline::Pipeline;
-use crate::store::status::Changed;
+use crate::store::status::{Changed, Differs};
 
 pub struct Snapshot {
     pub pipeline: Pipeline,
@@ -142,11 +142,10 @@ impl Snapshot {
 
     /// The deal files whose bytes or stage folder differ from HEAD's, as
     /// the load and the briefs tell them without git (sorted by path, each
-    /// said to be committed when a deal's file is there at HEAD): a deal
-    /// whose file is new, changed or moved (and
-    /// where it was at HEAD), a deal committed at HEAD that has no file
-    /// now, and each file or folder in a stage folder set aside as a
-    /// problem. What the figures count differently from HEAD, so what
+    /// with how it differs): a deal whose file is new, changed (with its
+    /// blob at HEAD) or moved (and where it was at HEAD), a deal committed
+    /// at HEAD that has no file now, and each file or folder in a stage
+    /// folder set aside as a problem. What the figures count differently from HEAD, so what
     /// git's status need be asked about. `None` when it cannot be told: no
     /// briefs, hidden deal files (never listed by name), a brief without
     /// its stage, a problem's path that is not UTF-8. Before any
@@ -157,9 +156,9 @@ impl Snapshot {
         if pipeline.hidden > 0 {
             return None;
         }
-        let at = |stage: &str, id: &str, committed: bool| Changed {
+        let at = |stage: &str, id: &str, differs: Differs| Changed {
             path: format!("{stage}/{id}.toml"),
-            committed,
+            differs,
         };
         let split = crate::parallel::Split {
             threads: 8,
@@ -170,17 +169,18 @@ impl Snapshot {
         let mut matched = 0;
         for (deal, brief) in pipeline.deals.iter().zip(found) {
             let Some(brief) = brief else {
-                out.push(at(&deal.stage, &deal.id, false));
+                out.push(at(&deal.stage, &deal.id, Differs::New));
                 continue;
             };
             matched += 1;
             let then = briefs.stage(brief)?;
             let same_blob = (brief.blob.zip(deal.blob)).is_some_and(|(a, b)| a.as_bytes() == b);
             if then != deal.stage {
-                out.push(at(then, &deal.id, true));
-                out.push(at(&deal.stage, &deal.id, false));
+                out.push(at(then, &deal.id, Differs::Committed));
+                out.push(at(&deal.stage, &deal.id, Differs::New));
             } else if !same_blob {
-                out.push(at(&deal.stage, &deal.id, true));
+                let differs = brief.blob.map_or(Differs::Committed, Differs::Edited);
+                out.push(at(&deal.stage, &deal.id, differs));
             }
         }
         // A deal's ID is there once (a second copy is a problem), so each
@@ -190,7 +190,7 @@ impl Snapshot {
                 pipeline.deals.iter().map(|d| d.id.as_str()).collect();
             for (id, brief) in &briefs.deals {
                 if !ids.contains(id.as_str()) {
-                    out.push(at(briefs.stage(brief)?, id, true));
+                    out.push(at(briefs.stage(brief)?, id, Differs::Committed));
                 }
             }
         }
@@ -206,12 +206,13 @@ impl Snapshot {
                 let path = problem.file.to_str()?.to_string();
                 out.push(Changed {
                     path,
-                    committed: false,
+                    differs: Differs::Other,
                 });
             }
         }
-        // One entry a path: committed when a deal's file is there at HEAD.
-        out.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(b.committed.cmp(&a.committed)));
+        // One entry a path: committed when a deal's file is there at HEAD
+        // (a file set aside there is the file that took its place).
+        out.sort_unstable_by(|a, b| (a.path.cmp(&b.path)).then(b.committed().cmp(&a.committed())));
         out.dedup_by(|next, first| next.path == first.path);
         Some(out)
     }

@@ -20,15 +20,18 @@
 //!
 //! With both ([`known`]): when the work tree is HEAD's too, nothing is
 //! staged, changed, untracked or conflicted and git is not asked at all;
-//! when it is not, git is asked how the changed files alone differ from
-//! the index and which are untracked (`Repo::worktree_status`: no
-//! comparison of HEAD's trees with the index, which is most of a status).
+//! when it is not, git is asked about the changed files alone, and as
+//! little as each needs (`Repo::worktree_status`: a file edited in place
+//! hashed with git's filters, new files looked for among the untracked;
+//! no comparison of HEAD's trees with the index, which is most of a
+//! status even of two files).
 //! Otherwise git's status of the stage folders ([`deal_status`]). What
 //! funnel's view of the work tree cannot see is a change of a file's mode
 //! alone.
 
 use crate::cache_file::{Reader, Writer};
 use crate::error::Result;
+pub use crate::git::{Changed, Differs};
 use crate::git::{PathStatus, Repo};
 use crate::store::deal_cache::Stat;
 
@@ -48,18 +51,6 @@ pub enum Known {
     Only(Vec<Changed>),
     /// Nothing: git's status of the stage folders says.
     Unknown,
-}
-
-/// A file (or a folder) in a stage folder that differs from HEAD, as
-/// funnel knows without git.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Changed {
-    /// Relative to the pipeline root.
-    pub path: String,
-    /// A deal's file is there at HEAD: with the index HEAD's it is
-    /// tracked, and git need not look for it among untracked files (which
-    /// lists the whole folder it is in).
-    pub committed: bool,
 }
 
 /// What is known of the deal files under `stages` that differ from HEAD:
@@ -95,12 +86,7 @@ pub fn deal_status(repo: &Repo, stages: &[&str], known: &Known) -> Result<Vec<Pa
     match known {
         Known::Clean => return Ok(Vec::new()),
         Known::Only(files) if files.is_empty() => return Ok(Vec::new()),
-        Known::Only(files) => {
-            let all: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-            let other = files.iter().filter(|f| !f.committed);
-            let other: Vec<&str> = other.map(|f| f.path.as_str()).collect();
-            return repo.worktree_status(&all, &other);
-        }
+        Known::Only(files) => return repo.worktree_status(files),
         Known::Unknown => {}
     }
     let state = index_state(repo);

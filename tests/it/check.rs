@@ -839,9 +839,11 @@ ok: 7 deals, no problems
 /// about the changed files alone, and how they differ from the index
 /// alone. At each step (a committed broken file written again with the
 /// same bytes, a file edited, a new one, a folder nested in a stage
-/// folder, a file moved, a file deleted, then files staged: the index
-/// changed, git's whole status again) they say exactly what they say when
-/// git is asked about every file.
+/// folder, a file moved, a file deleted, a file whose line endings alone
+/// git's filters take back (by hand and by git), the committed broken
+/// file fixed, an ignored new file, then files staged: the index changed, git's whole status
+/// again) they say exactly what they say when git is asked about every
+/// file.
 #[test]
 fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
     let env = TestEnv::pipeline();
@@ -930,6 +932,38 @@ fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
     std::fs::remove_file(env.path("lead/globex.toml")).unwrap();
     check("deleted", &[("lead/globex.toml", "D lead/globex.toml")]);
     env.git(&["checkout", "--", "lead/globex.toml"]);
+    // Other bytes than HEAD's, the same blob once git's filters ran: git's
+    // status calls the file changed when its size is not the one the index
+    // recorded...
+    env.git(&["config", "core.autocrlf", "true"]);
+    env.write("lead/globex.toml", "title = \"Globex\"\r\n");
+    let globex = (
+        "lead/globex.toml has changes that are not committed",
+        "M lead/globex.toml",
+    );
+    check("line endings by hand", &[edited, globex]);
+    // ... and says nothing of it when git wrote it so (the index has its
+    // size).
+    std::fs::remove_file(env.path("lead/globex.toml")).unwrap();
+    env.git(&["checkout", "--", "lead/globex.toml"]);
+    let crlf = std::fs::read_to_string(env.path("lead/globex.toml")).unwrap();
+    assert_eq!(crlf, "title = \"Globex\"\r\n");
+    check("line endings", &[edited]);
+    let quiet = env.funnel(&["board"]);
+    assert!(!quiet.stderr.contains("globex"), "{}", quiet.stderr);
+    // The committed broken file, fixed: a deal's file changed.
+    env.write("lead/broken.toml", "title = \"Broken\"\nvalue = 1\n");
+    let fixed = (
+        "lead/broken.toml has changes that are not committed",
+        "M lead/broken.toml",
+    );
+    check("fixed", &[edited, fixed]);
+    std::fs::write(env.path(".git/info/exclude"), "ignored.toml\n").unwrap();
+    env.write("lead/ignored.toml", "title = \"Ignored\"\n");
+    check("ignored", &[edited, fixed]);
+    let quiet = env.funnel(&["board"]);
+    assert!(!quiet.stderr.contains("ignored"), "{}", quiet.stderr);
+    env.git(&["checkout", "--", "lead/broken.toml"]);
     env.git(&["add", "lead/globex.toml", "lead/initech.toml"]);
     env.write("lead/globex.toml", "title = \"Globex edited\"\n");
     env.funnel(&["check"]);
