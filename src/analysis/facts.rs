@@ -57,30 +57,59 @@ pub fn fill_facts(pipeline: &mut Pipeline, history: &History) {
 }
 
 /// [`fill_facts`] from the briefs of the history (the same facts: a brief
-/// is what they need of a timeline). Returns how many deals are the file
-/// committed at HEAD, in the stage folder it is in there (the same blob id).
-pub fn fill_brief_facts(pipeline: &mut Pipeline, briefs: &Briefs) -> usize {
+/// is what they need of a timeline). Returns which deals are not the file
+/// committed at HEAD in the stage folder it is in there (the same blob id),
+/// and which committed ones are gone.
+pub fn fill_brief_facts(pipeline: &mut Pipeline, briefs: &Briefs) -> HeadDiff {
     let config = &pipeline.config;
     let found = briefs.matched(&pipeline.deals, ON_EVERY_CORE, |deal| &deal.id);
-    let found = parallel::map_indexed(&pipeline.deals, ON_EVERY_CORE, |n, deal| {
-        let brief = found[n]?;
+    let facts = parallel::map_indexed(&pipeline.deals, ON_EVERY_CORE, |n, deal| {
+        let brief = &briefs.deals[found[n]?].1;
         let same_stage = briefs.stage(brief) == Some(deal.stage.as_str());
         let entered = brief.entered.filter(|_| same_stage).map(|(_, at)| at);
         let facts = facts_of(config, brief.added_at, brief.last_change, entered);
         let same_blob = (brief.blob.zip(deal.blob)).is_some_and(|(a, b)| a.as_bytes() == b);
         Some((facts, same_stage && same_blob))
     });
-    let mut committed = 0;
-    for (deal, (facts, same)) in pipeline
-        .deals
-        .iter_mut()
-        .zip(found)
-        .filter_map(|(d, f)| Some((d, f?)))
-    {
-        deal.facts = facts;
-        committed += usize::from(same);
+    let mut differing = Vec::new();
+    for (n, (deal, facts)) in pipeline.deals.iter_mut().zip(facts).enumerate() {
+        match facts {
+            Some((facts, same)) => {
+                deal.facts = facts;
+                if !same {
+                    differing.push((n, found[n]));
+                }
+            }
+            None => differing.push((n, None)),
+        }
     }
-    committed
+    // A brief is matched once at most (a deal's ID is there once): those
+    // not matched are of deals gone.
+    let mut gone = Vec::new();
+    if found.iter().flatten().count() < briefs.deals.len() {
+        let mut matched = vec![false; briefs.deals.len()];
+        for n in found.iter().flatten() {
+            matched[*n] = true;
+        }
+        gone = (matched.iter().enumerate())
+            .filter(|(_, matched)| !**matched)
+            .map(|(n, _)| n)
+            .collect();
+    }
+    HeadDiff { differing, gone }
+}
+
+/// How a pipeline's deal files differ from HEAD's, by position, as the
+/// briefs tell it ([`fill_brief_facts`]).
+#[derive(Debug, Clone, Default)]
+pub struct HeadDiff {
+    /// Each deal (its position in the pipeline) whose file is not the one
+    /// committed at HEAD in the same stage folder (new, moved or changed),
+    /// with the position of its brief (none: new).
+    pub differing: Vec<(usize, Option<usize>)>,
+    /// The briefs (positions) no deal matched: deals committed at HEAD
+    /// that have no file now.
+    pub gone: Vec<usize>,
 }
 
 fn facts_of(

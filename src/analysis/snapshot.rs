@@ -26,9 +26,9 @@ pub struct Snapshot {
     /// of the history, which then stand in for its timelines (`history`
     /// has none).
     pub briefs: Option<Briefs>,
-    /// How many deals were, when the snapshot was opened from briefs, the
-    /// file committed at HEAD in the same stage folder.
-    committed: usize,
+    /// For a snapshot opened from briefs, until [`Snapshot::retain`] sets a
+    /// deal aside: how its deal files differ from HEAD's.
+    head_diff: Option<facts::HeadDiff>,
 }
 
 /// The pipeline at `root` through the deal cache in `cache` (on another
@@ -74,7 +74,7 @@ impl Snapshot {
             repo,
             cache,
             briefs: None,
-            committed: 0,
+            head_diff: None,
         }
     }
 
@@ -111,14 +111,14 @@ impl Snapshot {
         let (mut pipeline, briefs) = load_beside(root, &repo, &cache, keys, |repo, stages| {
             history::load_briefs(repo, stages, progress)
         })?;
-        let committed = facts::fill_brief_facts(&mut pipeline, &briefs);
+        let head_diff = facts::fill_brief_facts(&mut pipeline, &briefs);
         let history = History {
             partial: briefs.partial.clone(),
             ..History::default()
         };
         Ok(Snapshot {
             briefs: Some(briefs),
-            committed,
+            head_diff: Some(head_diff),
             ..Snapshot::of(pipeline, history, repo, cache)
         })
     }
@@ -130,14 +130,13 @@ impl Snapshot {
     /// the briefs; `false` when it cannot be told (no briefs, broken or
     /// hidden files, deals set aside by [`Snapshot::retain`]).
     pub fn matches_head(&self) -> bool {
-        let Some(briefs) = &self.briefs else {
-            return false;
-        };
         let pipeline = &self.pipeline;
-        pipeline.problems.is_empty()
-            && pipeline.hidden == 0
-            && pipeline.deals.len() == briefs.deals.len()
-            && self.committed == pipeline.deals.len()
+        self.head_diff.as_ref().is_some_and(|diff| {
+            pipeline.problems.is_empty()
+                && pipeline.hidden == 0
+                && diff.differing.is_empty()
+                && diff.gone.is_empty()
+        })
     }
 
     /// The deal files whose bytes or stage folder differ from HEAD's, as
@@ -145,13 +144,14 @@ impl Snapshot {
     /// with how it differs): a deal whose file is new, changed (with its
     /// blob at HEAD) or moved (and where it was at HEAD), a deal committed
     /// at HEAD that has no file now, and each file or folder in a stage
-    /// folder set aside as a problem. What the figures count differently from HEAD, so what
-    /// git's status need be asked about. `None` when it cannot be told: no
+    /// folder set aside as a problem. What the figures count differently
+    /// from HEAD, so what git's status need be asked about. `None` when it cannot be told: no
     /// briefs, hidden deal files (never listed by name), a brief without
     /// its stage, a problem's path that is not UTF-8. Before any
     /// [`Snapshot::retain`] (a deal set aside would read as removed).
     pub fn changed_files(&self) -> Option<Vec<Changed>> {
         let briefs = self.briefs.as_ref()?;
+        let diff = self.head_diff.as_ref()?;
         let pipeline = &self.pipeline;
         if pipeline.hidden > 0 {
             return None;
@@ -160,39 +160,27 @@ impl Snapshot {
             path: format!("{stage}/{id}.toml"),
             differs,
         };
-        let split = crate::parallel::Split {
-            threads: 8,
-            min_chunk: 1024,
-        };
-        let found = briefs.matched(&pipeline.deals, split, |deal| &deal.id);
         let mut out = Vec::new();
-        let mut matched = 0;
-        for (deal, brief) in pipeline.deals.iter().zip(found) {
+        for &(n, brief) in &diff.differing {
+            let deal = &pipeline.deals[n];
             let Some(brief) = brief else {
                 out.push(at(&deal.stage, &deal.id, Differs::New));
                 continue;
             };
-            matched += 1;
+            let brief = &briefs.deals[brief].1;
             let then = briefs.stage(brief)?;
             let same_blob = (brief.blob.zip(deal.blob)).is_some_and(|(a, b)| a.as_bytes() == b);
             if then != deal.stage {
                 out.push(at(then, &deal.id, Differs::Committed));
-                out.push(at(&deal.stage, &deal.id, Differs::New));
+                out.push(at(&deal.stage, &deal.id, Differs::Moved));
             } else if !same_blob {
                 let differs = brief.blob.map_or(Differs::Committed, Differs::Edited);
                 out.push(at(&deal.stage, &deal.id, differs));
             }
         }
-        // A deal's ID is there once (a second copy is a problem), so each
-        // brief matched once; those not matched are of deals gone.
-        if matched < briefs.deals.len() {
-            let ids: std::collections::HashSet<&str> =
-                pipeline.deals.iter().map(|d| d.id.as_str()).collect();
-            for (id, brief) in &briefs.deals {
-                if !ids.contains(id.as_str()) {
-                    out.push(at(briefs.stage(brief)?, id, Differs::Committed));
-                }
-            }
+        for &n in &diff.gone {
+            let (id, brief) = &briefs.deals[n];
+            out.push(at(briefs.stage(brief)?, id, Differs::Committed));
         }
         // Files set aside (broken, a second copy, a link) and folders
         // nested in a stage folder: git names what is in them.
@@ -351,7 +339,12 @@ impl Snapshot {
             return;
         }
         let config = &self.pipeline.config;
+        let before = self.pipeline.deals.len();
         self.pipeline.deals.retain(|d| filter.matches(d, config));
+        if self.pipeline.deals.len() != before {
+            // Its positions are no more the deals'.
+            self.head_diff = None;
+        }
     }
 
     /// The IDs of the deals `filter` matches.

@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct GitRun {
     pub success: bool,
+    /// The exit code (none when a signal ended git).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -70,7 +72,11 @@ impl Repo {
             .arg("--no-optional-locks")
             .args(args);
         let args = args.join(" ");
-        ReadCommand { command, args }
+        ReadCommand {
+            command,
+            args,
+            input: Vec::new(),
+        }
     }
 
     /// The conflicts in the index (read afresh from disk, by the user's
@@ -144,13 +150,22 @@ impl Repo {
 pub(super) struct ReadCommand {
     command: Command,
     args: String,
+    /// Its standard input (none: nothing).
+    pub(super) input: Vec<u8>,
 }
 
 impl ReadCommand {
     /// Its stdout, or an error with what git said.
-    pub(super) fn run(mut self) -> Result<String> {
-        let run = run_git(&mut self.command, Some(b""))?;
-        if run.success {
+    pub(super) fn run(self) -> Result<String> {
+        self.run_with_answer(0)
+    }
+
+    /// [`ReadCommand::run`] of a command whose exit code `answer`, with
+    /// nothing said on stderr, is an answer too (`git check-ignore` exits
+    /// with 1 when no path is ignored).
+    pub(super) fn run_with_answer(mut self, answer: i32) -> Result<String> {
+        let run = run_git(&mut self.command, Some(&self.input))?;
+        if run.success || (run.code == Some(answer) && run.stderr.trim().is_empty()) {
             return Ok(run.stdout);
         }
         Err(Error::hinted(
@@ -188,6 +203,7 @@ pub(super) fn run_git(command: &mut Command, input: Option<&[u8]>) -> Result<Git
         .map_err(|e| Error::data(format!("cannot run git: {e}")))?;
     Ok(GitRun {
         success: output.status.success() && written,
+        code: output.status.code().filter(|_| written),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     })

@@ -206,17 +206,18 @@ impl Briefs {
             .map(|(_, brief)| brief)
     }
 
-    /// The brief of each of `items` (deals, in a loaded pipeline's order,
-    /// whose ID `id` gives), on every core. A deal's brief is looked for
+    /// The position in [`Briefs::deals`] of the brief of each of `items`
+    /// (deals, in a loaded pipeline's order, whose ID `id` gives), on
+    /// every core. A deal's brief is looked for
     /// first just after the one found before it, so a pipeline that is
     /// HEAD's is matched in one pass over both; the others (deals added,
     /// moved or removed since HEAD) are looked up by ID.
-    pub fn matched<'a, T: Sync>(
-        &'a self,
+    pub fn matched<T: Sync>(
+        &self,
         items: &[T],
         split: crate::parallel::Split,
         id: impl Fn(&T) -> &str + Sync,
-    ) -> Vec<Option<&'a Brief>> {
+    ) -> Vec<Option<usize>> {
         let by_id: std::sync::OnceLock<FxMap<&str, usize>> = std::sync::OnceLock::new();
         let position = |id: &str| {
             let by_id = by_id.get_or_init(|| {
@@ -235,7 +236,7 @@ impl Briefs {
                     _ => position(id)?,
                 };
                 next = n + 1;
-                Some(&self.deals[n].1)
+                Some(n)
             })
         })
     }
@@ -506,7 +507,7 @@ mod tests {
         for split in [one, two] {
             let found = read.matched(&listed, split, |id| id);
             let added: Vec<Option<i64>> = (found.iter())
-                .map(|b| b.map(|b| b.added_at.as_second()))
+                .map(|n| n.map(|n| read.deals[n].1.added_at.as_second()))
                 .collect();
             assert_eq!(added, [None, Some(2), Some(5), Some(3), Some(1), Some(4)]);
         }
