@@ -328,8 +328,10 @@ impl Ui {
             let mut cells = Vec::with_capacity(part.len() * columns);
             for row in *part {
                 for (i, most) in widths.iter_mut().enumerate() {
-                    let cell = row.get(i).map_or("".into(), |v| cell_text(rows, i, v));
-                    *most = width(&cell).max(*most);
+                    let cell = row
+                        .get(i)
+                        .map_or_else(Shown::default, |v| shown(rows, i, v));
+                    *most = cell.width.max(*most);
                     cells.push(cell);
                 }
             }
@@ -355,7 +357,7 @@ impl Ui {
                 ));
             }
         }
-        let parts: Vec<(usize, &[std::borrow::Cow<str>])> = (parts.iter())
+        let parts: Vec<(usize, &[Shown])> = (parts.iter())
             .zip(&shown)
             .map(|((start, _), (cells, _))| (*start, &cells[..]))
             .collect();
@@ -380,13 +382,7 @@ impl Ui {
     /// comfy-table lays out `STYLE`: a space each side of a cell and
     /// between columns, numbers to the right), each section's heading
     /// above its first row.
-    fn lay_out(
-        &self,
-        rows: &Rows,
-        start: usize,
-        cells: &[std::borrow::Cow<str>],
-        widths: &[usize],
-    ) -> String {
+    fn lay_out(&self, rows: &Rows, start: usize, cells: &[Shown], widths: &[usize]) -> String {
         let line = widths.iter().sum::<usize>() + 3 * widths.len();
         let mut text = String::with_capacity(cells.len() / widths.len() * line);
         let headings = rows.headings.iter();
@@ -400,18 +396,21 @@ impl Ui {
                 text.push('\n');
             }
             // A cell of several lines makes as many lines of the row.
-            let height = match row.iter().any(|c| c.contains('\n')) {
-                true => row.iter().map(|c| c.split('\n').count()).max(),
+            let height = match row.iter().any(|c| c.lines) {
+                true => row.iter().map(|c| c.text.split('\n').count()).max(),
                 false => None,
             };
             for k in 0..height.unwrap_or(1) {
                 let from = text.len();
                 for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
-                    let part = match height {
-                        Some(_) => cell.split('\n').nth(k).unwrap_or(""),
-                        None => cell,
+                    let (part, part_width) = match height {
+                        Some(_) => {
+                            let line = cell.text.split('\n').nth(k).unwrap_or("");
+                            (line, self::width(line))
+                        }
+                        None => (&cell.text[..], cell.width),
                     };
-                    let pad = width.saturating_sub(self::width(part));
+                    let pad = width.saturating_sub(part_width);
                     let (left, right) = match rows.numeric.contains(&i) {
                         true => (pad, 0),
                         false => (0, pad),
@@ -482,6 +481,40 @@ fn spaces(text: &mut String, mut n: usize) {
 }
 
 /// The text of a table's cell `v` in column `i` of `rows`.
+/// A cell as a table shows it, measured once.
+#[derive(Default)]
+struct Shown<'a> {
+    text: std::borrow::Cow<'a, str>,
+    /// Its width ([`width`]).
+    width: usize,
+    /// Whether it has several lines.
+    lines: bool,
+}
+
+/// The cell `v` of column `i` as shown ([`cell_text`]), measured.
+fn shown<'a>(rows: &Rows, i: usize, v: &'a str) -> Shown<'a> {
+    let text = cell_text(rows, i, v);
+    if plain(&text) {
+        let width = text.len();
+        return Shown {
+            text,
+            width,
+            lines: false,
+        };
+    }
+    Shown {
+        width: width(&text),
+        lines: text.contains('\n'),
+        text,
+    }
+}
+
+/// Whether `text` is printable ASCII alone (no control character, no
+/// line break): shown as it is, a column a byte.
+fn plain(text: &str) -> bool {
+    text.bytes().all(|b| (b' '..=b'~').contains(&b))
+}
+
 fn cell_text<'a>(rows: &Rows, i: usize, v: &'a str) -> std::borrow::Cow<'a, str> {
     if rows.money.contains(&i) {
         let value = v.parse::<rust_decimal::Decimal>();
@@ -576,7 +609,7 @@ fn is_plain_number(text: &str) -> bool {
 /// Text for a terminal: control characters (ESC, tabs, CR, C1 codes) shown
 /// escaped (`\u{1b}`), never sent raw; line breaks kept.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n') {
+    if plain(text) || !text.chars().any(|c| c.is_control() && c != '\n') {
         return std::borrow::Cow::Borrowed(text);
     }
     std::borrow::Cow::Owned(

@@ -488,7 +488,7 @@ impl Deal {
                 while left > 0
                     && let Some((key, field)) = fields.next()
                 {
-                    if let Some(n) = at(key.as_bytes()) {
+                    if let Some(n) = at(key) {
                         found[n] = Some(field);
                         left -= 1;
                     }
@@ -555,7 +555,7 @@ impl Deal {
             Fields::Packed(packed) => {
                 let wanted = |key: &[u8]| Figures::default().slot(key).is_some();
                 for (key, value) in packed.select(wanted) {
-                    if let Some(slot) = found.slot(key.as_bytes()) {
+                    if let Some(slot) = found.slot(key) {
                         *slot = Some(value);
                     }
                 }

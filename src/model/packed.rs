@@ -152,12 +152,12 @@ impl Packed {
         Some(field)
     }
 
-    /// Each top-level key that is `wanted` and its value, in the file's
-    /// order; the others are skipped unread.
+    /// Each top-level key that is `wanted` (its bytes) and its value, in
+    /// the file's order; the others are skipped unread.
     pub fn select<'s, W: Fn(&[u8]) -> bool>(
         &'s self,
         wanted: W,
-    ) -> impl Iterator<Item = (&'s str, Field<'s>)> + use<'s, W> {
+    ) -> impl Iterator<Item = (&'s [u8], Field<'s>)> + use<'s, W> {
         let mut r = Reader::new(self.encoded());
         let mut left = r.count().unwrap_or(0);
         std::iter::from_fn(move || {
@@ -165,7 +165,6 @@ impl Packed {
                 left = left.checked_sub(1)?;
                 let key = r.str_bytes()?;
                 if wanted(key) {
-                    let key = std::str::from_utf8(key).ok()?;
                     return Some((key, self.field(&mut r, key)?));
                 }
                 skip_value(&mut r)?;
@@ -174,9 +173,10 @@ impl Packed {
     }
 
     /// The value `r` is at, of the top-level `key`.
-    fn field<'s>(&'s self, r: &mut Reader<'s>, key: &str) -> Option<Field<'s>> {
+    fn field<'s>(&'s self, r: &mut Reader<'s>, key: &[u8]) -> Option<Field<'s>> {
         if matches!(r.rest().first()?, &ARRAY | &TABLE) {
             skip_value(r)?;
+            let key = std::str::from_utf8(key).ok()?;
             return self.table().get(key).map(Field::Value);
         }
         Some(match r.byte()? {
@@ -473,7 +473,7 @@ mod tests {
             assert!(packed.get("missing").is_none());
             let picked: Vec<&str> = packed
                 .select(|k| k.starts_with(b"a"))
-                .map(|(k, _)| k)
+                .map(|(k, _)| std::str::from_utf8(k).unwrap())
                 .collect();
             let expected: Vec<&str> = table
                 .keys()
