@@ -977,6 +977,38 @@ fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
     assert!(run.stderr.contains("lead/globex.toml"), "{}", run.stderr);
 }
 
+/// In a sparse checkout the files git leaves out of the work tree are not
+/// gone (git's status says nothing of them): with the index remembered,
+/// `check` and `board` say what they say when git is asked about every
+/// file.
+#[test]
+fn a_sparse_checkout_leaves_files_out_without_removing_them() {
+    let env = TestEnv::pipeline();
+    env.write("lead/acme.toml", "title = \"Acme\"\n");
+    env.write("lost/globex.toml", "title = \"Globex\"\n");
+    env.commit_all("two deals");
+    env.git(&["sparse-checkout", "set", "--no-cone", "/*", "!/lost/"]);
+    assert!(!env.path("lost/globex.toml").exists());
+    env.write("lead/acme.toml", "title = \"Acme edited\"\n");
+    env.funnel(&["check"]);
+    assert!(env.path(".git/funnel/clean").exists());
+    let alone = [env.funnel(&["check"]), env.funnel(&["board"])];
+    std::fs::remove_file(env.path(".git/funnel/clean")).unwrap();
+    let check = env.funnel(&["check"]);
+    std::fs::remove_file(env.path(".git/funnel/clean")).unwrap();
+    let everything = [check, env.funnel(&["board"])];
+    for (alone, everything) in alone.iter().zip(&everything) {
+        assert_eq!(alone.stderr, everything.stderr);
+        assert_eq!(alone.stdout, everything.stdout);
+    }
+    assert!(!alone[0].stderr.contains("globex"), "{}", alone[0].stderr);
+    assert!(
+        alone[0].stderr.contains("lead/acme.toml has changes"),
+        "{}",
+        alone[0].stderr
+    );
+}
+
 /// A funnel write carries what `check` remembered of the index to the
 /// index it makes (it commits exactly the files it puts there): after a
 /// `set` on a clean work tree that `check` had seen, `check` knows nothing
