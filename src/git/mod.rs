@@ -723,13 +723,16 @@ impl Repo {
                 let untracked = x == '?';
                 // A conflict is a change (neither staged, added nor gone).
                 let conflict = x == 'U' || y == 'U' || (x == y && "AD".contains(x));
+                // ` A`: added with `git add --intent-to-add`, its content
+                // not staged.
+                let intent = x == ' ' && y == 'A';
                 Some(PathStatus {
                     path,
                     staged: !untracked && !conflict && "MADRCT".contains(x),
-                    unstaged: conflict || "MDT".contains(y),
+                    unstaged: conflict || intent || "MDT".contains(y),
                     untracked,
                     deleted: !conflict && (x == 'D' || y == 'D'),
-                    added: !conflict && x == 'A',
+                    added: !conflict && (x == 'A' || intent),
                     conflicted: conflict,
                 })
             })

@@ -91,8 +91,11 @@ pub fn deal_status(repo: &Repo, stages: &[&str], known: &Known) -> Result<Vec<Pa
     }
     let state = index_state(repo);
     let status = repo.deal_status(stages)?;
-    // Remembered only when the index did not change while git looked.
-    if status.iter().all(|s| !s.staged && !s.conflicted)
+    // Remembered only when the index did not change while git looked (and
+    // holds no file added with `--intent-to-add`: one is not HEAD's).
+    if status
+        .iter()
+        .all(|s| !s.staged && !s.conflicted && !s.added)
         && let Some(state) = state
         && index_state(repo) == Some(state)
     {

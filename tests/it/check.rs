@@ -1009,6 +1009,34 @@ fn a_sparse_checkout_leaves_files_out_without_removing_them() {
     );
 }
 
+/// A file added with `git add --intent-to-add` is in the index and not
+/// HEAD's: the index is not remembered as HEAD's, and every `check` names
+/// the file the same way (as git's status does: a new file whose content
+/// is not staged).
+#[test]
+fn a_file_added_with_intent_to_add_is_named_the_same_each_time() {
+    let env = TestEnv::pipeline();
+    env.write("lead/acme.toml", "title = \"Acme\"\n");
+    env.commit_all("a deal");
+    env.funnel(&["check"]).success();
+    assert!(env.path(".git/funnel/clean").exists());
+    env.write("lead/beta.toml", "title = \"Beta\"\n");
+    env.git(&["add", "--intent-to-add", "lead/beta.toml"]);
+    let first = env.funnel(&["check"]);
+    let second = env.funnel(&["check"]);
+    assert_eq!(first.stderr, second.stderr);
+    assert_eq!(
+        second.stderr,
+        "warning: lead/beta.toml has changes that are not committed: commit them (`git add -A lead/beta.toml && git commit`) or drop them (`git restore --staged --worktree lead/beta.toml`)\nok: 2 deals, no problems\n"
+    );
+    let board = env.funnel(&["board"]);
+    assert!(
+        board.stderr.contains("not committed yet: A lead/beta.toml"),
+        "{}",
+        board.stderr
+    );
+}
+
 /// A funnel write carries what `check` remembered of the index to the
 /// index it makes (it commits exactly the files it puts there): after a
 /// `set` on a clean work tree that `check` had seen, `check` knows nothing
