@@ -189,17 +189,19 @@ pub struct Explained {
     pub local: SideChanges,
 }
 
-/// Each deal in conflict with what the upstream (`base..upstream`) and the
-/// local commits (`base..local`) did to it.
+/// Each deal in `conflicts` (the index's, [`Repo::conflicts`]) with what
+/// the upstream (`base..upstream`) and the local commits (`base..local`)
+/// did to it.
 pub fn explain(
     repo: &Repo,
     config: &Config,
+    conflicts: &[Conflict],
     base: CommitId,
     upstream: CommitId,
     local: CommitId,
 ) -> Result<Vec<Explained>> {
     let stages: Vec<&str> = config.stage_ids().collect();
-    let conflicts = deal_conflicts(&repo.conflicts()?, &stages);
+    let conflicts = deal_conflicts(conflicts, &stages);
     let wanted: BTreeSet<&str> = conflicts.iter().map(|c| c.deal.as_str()).collect();
     let side = |tip: CommitId| -> Result<BTreeMap<String, SideChanges>> {
         let mut out: BTreeMap<String, SideChanges> = BTreeMap::new();

@@ -145,10 +145,10 @@ impl Snapshot {
     /// blob at HEAD) or moved (and where it was at HEAD), a deal committed
     /// at HEAD that has no file now, and each file or folder in a stage
     /// folder set aside as a problem. What the figures count differently
-    /// from HEAD, so what git's status need be asked about. `None` when it cannot be told: no
-    /// briefs, hidden deal files (never listed by name), a brief without
-    /// its stage, a problem's path that is not UTF-8. Before any
-    /// [`Snapshot::retain`] (a deal set aside would read as removed).
+    /// from HEAD, so what git's status need be asked about. `None` when it
+    /// cannot be told: no briefs, hidden deal files (never listed by name),
+    /// a brief without its stage, a problem's path that is not UTF-8, or
+    /// after a [`Snapshot::retain`] that set a deal aside.
     pub fn changed_files(&self) -> Option<Vec<Changed>> {
         let briefs = self.briefs.as_ref()?;
         let diff = self.head_diff.as_ref()?;

@@ -480,7 +480,6 @@ fn spaces(text: &mut String, mut n: usize) {
     }
 }
 
-/// The text of a table's cell `v` in column `i` of `rows`.
 /// A cell as a table shows it, measured once.
 #[derive(Default)]
 struct Shown<'a> {
@@ -515,6 +514,7 @@ fn plain(text: &str) -> bool {
     text.bytes().all(|b| (b' '..=b'~').contains(&b))
 }
 
+/// The text of a table's cell `v` in column `i` of `rows`.
 fn cell_text<'a>(rows: &Rows, i: usize, v: &'a str) -> std::borrow::Cow<'a, str> {
     if rows.money.contains(&i) {
         let value = v.parse::<rust_decimal::Decimal>();

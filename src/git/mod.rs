@@ -772,14 +772,9 @@ impl Repo {
         let sparse = (self.repo.config().ok())
             .and_then(|config| config.get_bool("core.sparseCheckout").ok())
             .unwrap_or(false);
-        let mut ask: Vec<&str> = Vec::new();
         let edited: Vec<(&str, BlobId)> = (files.iter())
             .filter_map(|f| match f.differs {
-                Differs::Edited(_) if sparse => {
-                    ask.push(&f.path);
-                    None
-                }
-                Differs::Edited(blob) => Some((f.path.as_str(), blob)),
+                Differs::Edited(blob) if !sparse => Some((f.path.as_str(), blob)),
                 _ => None,
             })
             .collect();
@@ -813,17 +808,18 @@ impl Repo {
             }
             command
         });
-        let none = |command: Option<command::ReadCommand>, answer| {
+        // Nothing asked: nothing said.
+        let said = |command: Option<command::ReadCommand>, answer| {
             command.map_or(Ok(String::new()), |c| c.run_with_answer(answer))
         };
         let (hashes, (untracked, ignored)) = crate::parallel::join(
             || hashes.map(command::ReadCommand::run).transpose(),
-            || crate::parallel::join(|| none(untracked, 0), || none(ignored, 1)),
+            || crate::parallel::join(|| said(untracked, 0), || said(ignored, 1)),
         );
         let (untracked, ignored) = (untracked?, ignored?);
         let untracked: std::collections::HashSet<&str> = untracked.split('\0').collect();
         let ignored: std::collections::HashSet<&str> = ignored.split('\0').collect();
-        let mut out = Vec::new();
+        let (mut out, mut ask): (_, Vec<&str>) = (Vec::new(), Vec::new());
         // In the work tree alone: changed, gone or untracked.
         let change = |path: &str, deleted: bool, untracked: bool| PathStatus {
             path: path.to_string(),
@@ -856,8 +852,8 @@ impl Repo {
         for file in files {
             let path = file.path.as_str();
             match file.differs {
+                Differs::Edited(_) | Differs::Committed if sparse => ask.push(path),
                 Differs::Edited(_) => {}
-                Differs::Committed if sparse => ask.push(path),
                 Differs::Committed => {
                     let at = self.workdir.join(git_path(path));
                     match std::fs::symlink_metadata(at) {

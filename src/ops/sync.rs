@@ -182,7 +182,7 @@ pub fn sync(
                     ));
                 }
                 let base = fresh.merge_base(local, theirs)?;
-                let deals = explain(&fresh, &ws.pipeline.config, base, theirs, local)?;
+                let deals = explain(&fresh, &ws.pipeline.config, &conflicts, base, theirs, local)?;
                 let stages: Vec<&str> = ws.pipeline.config.stage_ids().collect();
                 let deal_paths: Vec<String> =
                     crate::analysis::conflicts::deal_conflicts(&conflicts, &stages)
