@@ -3,7 +3,7 @@
 //! stderr and the exit status. Then how broken files affect the other
 //! commands: read-only ones skip them and say so, mutating ones refuse.
 
-use crate::support::TestEnv;
+use crate::support::{Run, TestEnv};
 
 /// The summary `check` prints on stderr for one problem.
 const ONE: &str = "1 problem(s) in 1 file(s)\n";
@@ -860,34 +860,8 @@ fn a_check_that_asks_git_about_changed_files_alone_says_the_same() {
         .open(env.path("lead/broken.toml"));
     broken.unwrap().set_modified(past).unwrap();
     env.commit_all("three deals");
-    let memo = env.path(".git/funnel/clean");
     let check = |step: &str, expected: &[(&str, &str)]| {
-        // The first run may ask git about everything and remember the
-        // index; the second asks about the changed files alone.
-        env.funnel(&["check"]);
-        assert!(memo.exists(), "{step}: the index is remembered");
-        let index = || {
-            let meta = std::fs::metadata(env.path(".git/index")).unwrap();
-            (
-                std::os::unix::fs::MetadataExt::ino(&meta),
-                meta.modified().unwrap(),
-            )
-        };
-        let before = index();
-        let alone = [env.funnel(&["check"]), env.funnel(&["board"])];
-        // A read never rewrites git's index (`git diff` would, for a file
-        // whose stat data alone changed).
-        assert_eq!(index(), before, "{step}: the index was rewritten");
-        std::fs::remove_file(&memo).unwrap();
-        let check = env.funnel(&["check"]);
-        std::fs::remove_file(&memo).unwrap();
-        let everything = [check, env.funnel(&["board"])];
-        for (alone, everything) in alone.iter().zip(&everything) {
-            assert_eq!(alone.stdout, everything.stdout, "{step}");
-            assert_eq!(alone.stderr, everything.stderr, "{step}");
-            assert_eq!(alone.status, everything.status, "{step}");
-        }
-        let [alone, board] = &alone;
+        let [alone, board] = &the_same_with_the_memo_as_without(&env, step);
         for (line, path) in expected {
             assert!(
                 board.stderr.contains(path),
@@ -990,23 +964,46 @@ fn a_sparse_checkout_leaves_files_out_without_removing_them() {
     env.git(&["sparse-checkout", "set", "--no-cone", "/*", "!/lost/"]);
     assert!(!env.path("lost/globex.toml").exists());
     env.write("lead/acme.toml", "title = \"Acme edited\"\n");
-    env.funnel(&["check"]);
-    assert!(env.path(".git/funnel/clean").exists());
-    let alone = [env.funnel(&["check"]), env.funnel(&["board"])];
-    std::fs::remove_file(env.path(".git/funnel/clean")).unwrap();
-    let check = env.funnel(&["check"]);
-    std::fs::remove_file(env.path(".git/funnel/clean")).unwrap();
-    let everything = [check, env.funnel(&["board"])];
-    for (alone, everything) in alone.iter().zip(&everything) {
-        assert_eq!(alone.stderr, everything.stderr);
-        assert_eq!(alone.stdout, everything.stdout);
-    }
+    let alone = the_same_with_the_memo_as_without(&env, "sparse");
     assert!(!alone[0].stderr.contains("globex"), "{}", alone[0].stderr);
     assert!(
         alone[0].stderr.contains("lead/acme.toml has changes"),
         "{}",
         alone[0].stderr
     );
+}
+
+/// `check` and `board` once the index is remembered (the first `check`
+/// may ask git about every file and remember it; the next ask about the
+/// changed files alone) say exactly what they say with the memo removed
+/// (git's status of every file), and those reads leave git's index
+/// untouched. The runs with the memo.
+fn the_same_with_the_memo_as_without(env: &TestEnv, step: &str) -> [Run; 2] {
+    let memo = env.path(".git/funnel/clean");
+    env.funnel(&["check"]);
+    assert!(memo.exists(), "{step}: the index is remembered");
+    let index = || {
+        let meta = std::fs::metadata(env.path(".git/index")).unwrap();
+        (
+            std::os::unix::fs::MetadataExt::ino(&meta),
+            meta.modified().unwrap(),
+        )
+    };
+    let before = index();
+    let alone = [env.funnel(&["check"]), env.funnel(&["board"])];
+    // A read never rewrites git's index (`git diff` would, for a file
+    // whose stat data alone changed).
+    assert_eq!(index(), before, "{step}: the index was rewritten");
+    std::fs::remove_file(&memo).unwrap();
+    let check = env.funnel(&["check"]);
+    std::fs::remove_file(&memo).unwrap();
+    let everything = [check, env.funnel(&["board"])];
+    for (alone, everything) in alone.iter().zip(&everything) {
+        assert_eq!(alone.stdout, everything.stdout, "{step}");
+        assert_eq!(alone.stderr, everything.stderr, "{step}");
+        assert_eq!(alone.status, everything.status, "{step}");
+    }
+    alone
 }
 
 /// A file added with `git add --intent-to-add` is in the index and not
