@@ -9,9 +9,7 @@ use funnel::model::deal::{Deal, Keys};
 use funnel::model::packed::Field;
 use funnel::store::pipeline::Pipeline;
 
-use funnel::model::money::amount;
-
-use super::ui::{Format, Rows};
+use super::ui::{Cells, Format, Rows};
 use super::{CmdResult, Env};
 
 /// List deals, filtered and sorted
@@ -99,7 +97,7 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
         }
         deals.sort_by(|a, b| compare(&pipeline, a, b, key, descending));
     }
-    let mut rows = Rows::new(vec![
+    let rows = Rows::new(vec![
         "id",
         "stage",
         "title",
@@ -110,48 +108,33 @@ pub fn run(env: &mut Env, args: ListArgs) -> CmdResult {
         "due",
     ])
     .money(&[4], &config.currency);
-    if args.format != Format::Json {
-        // Made on every core, each deal's keys found in one pass.
-        let split = funnel::parallel::Split {
-            threads: 8,
-            min_chunk: 1024,
-        };
-        rows.rows = funnel::parallel::map(&deals, split, |deal| {
-            let [title, owner, value, currency, close, next_step, due] =
-                deal.fields_of(COLUMN_KEYS);
-            let text = |f: Option<Field<'_>>| f.and_then(Field::as_str).unwrap_or("").to_string();
-            let date = |f: Option<Field<'_>>| {
-                (f.and_then(funnel::model::value::field_date))
-                    .map_or_else(String::new, |d| d.to_string())
-            };
-            vec![
-                deal.id.clone(),
-                deal.stage.clone(),
-                title
-                    .and_then(Field::as_str)
-                    .unwrap_or(&deal.id)
-                    .to_string(),
-                text(owner),
-                (funnel::model::deal::value_in(value, currency, config))
-                    .map(amount)
-                    .unwrap_or_default(),
-                date(close),
-                text(next_step),
-                date(due),
-            ]
-        });
-    }
-    env.ui.rows_with(args.format, &rows, || {
+    // Each deal's row, its keys found in one pass.
+    let row = |deal: &&Deal, cells: &mut Cells| {
+        fn text(f: Option<Field<'_>>) -> &str {
+            f.and_then(Field::as_str).unwrap_or("")
+        }
+        let [title, owner, value, currency, close, next_step, due] = deal.fields_of(COLUMN_KEYS);
+        let date = |f: Option<Field<'_>>| f.and_then(funnel::model::value::field_date);
+        cells.push(&deal.id);
+        cells.push(&deal.stage);
+        cells.push(title.and_then(Field::as_str).unwrap_or(&deal.id));
+        cells.push(text(owner));
+        cells.money(funnel::model::deal::value_in(value, currency, config));
+        cells.display(date(close));
+        cells.push(text(next_step));
+        cells.display(date(due));
+    };
+    env.ui.rows_of(args.format, rows, &deals, row, || {
         SerializeSeq(
             deals
                 .iter()
                 .map(|d| funnel::model::json::DealJson(d, config)),
         )
     })?;
-    // The process ends next: freeing 100,000 parsed deals (and as many
-    // rows) one by one would only cost time (a tenth of a second).
+    // The process ends next: freeing 100,000 parsed deals one by one
+    // would only cost time (a tenth of a second).
     drop(deals);
-    std::mem::forget((pipeline, rows));
+    std::mem::forget(pipeline);
     Ok(())
 }
 

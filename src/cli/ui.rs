@@ -289,9 +289,7 @@ impl Ui {
 
     /// [`Ui::table`] in parts (the header, each part's rows, or "(none)").
     fn table_parts(&self, rows: &Rows) -> Vec<String> {
-        // Wrap cells to the terminal, except in a table with headings
-        // (the report's: its labels fit 100 columns).
-        if let Some(width) = self.width.filter(|_| rows.headings.is_empty()) {
+        if let Some(width) = self.wraps(rows) {
             // Wrapped: its widths depend on every cell, as comfy-table
             // weighs them.
             let mut text = String::new();
@@ -304,44 +302,65 @@ impl Ui {
             }
             return vec![text];
         }
-        // Not wrapped (stdout a file or a pipe, or a table with headings):
-        // each column as wide as its widest cell, which is comfy-table's
-        // layout of it (a test holds the two equal). The header and its
-        // rule are comfy-table's; the rows are padded here, in parts on
-        // every core: 50,000 rows in a comfy-table were 75 MB of cells
-        // and most of `list --all`, even in parts on every core.
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        let part = rows.rows.len().div_ceil(cores).max(2048);
-        let parts: Vec<(usize, &[Vec<String>])> = match rows.rows.len() {
-            0 => Vec::new(),
-            _ => (0..).step_by(part).zip(rows.rows.chunks(part)).collect(),
-        };
-        let split = funnel::parallel::Split {
-            threads: 8,
-            min_chunk: 1,
-        };
-        // Each part's cells as shown (money formatted, control characters
-        // escaped), a column after another, and their widths.
         let columns = rows.columns.len();
-        let shown = funnel::parallel::map(&parts, split, |(_, part)| {
-            let mut widths = vec![0; columns];
-            let mut cells = Vec::with_capacity(part.len() * columns);
-            for row in *part {
-                for (i, most) in widths.iter_mut().enumerate() {
-                    let cell = row
-                        .get(i)
-                        .map_or_else(Shown::default, |v| shown(rows, i, v));
-                    *most = cell.width.max(*most);
-                    cells.push(cell);
-                }
+        let parts = cells_of(rows, &rows.rows, true, |row, cells| {
+            for i in 0..columns {
+                cells.push(row.get(i).map_or("", String::as_str));
             }
-            (cells, widths)
         });
+        self.laid_out(rows, &parts)
+    }
+
+    /// The width a table of `rows` is wrapped to: the terminal's, except
+    /// for a table with headings (the report's: its labels fit 100
+    /// columns); `None` when stdout is a file or a pipe.
+    fn wraps(&self, rows: &Rows) -> Option<u16> {
+        self.width.filter(|_| rows.headings.is_empty())
+    }
+
+    /// Prints `items` in `format`, each a row of `rows`' columns made by
+    /// `row` on every core (`rows` has no rows of its own); `json` is the
+    /// command's JSON document. A table that is not wrapped is laid out
+    /// from the cells as they are made, with no string per cell: what
+    /// keeps a table of 50,000 deals quick.
+    pub fn rows_of<I: Sync, T: serde::Serialize>(
+        &mut self,
+        format: Format,
+        mut rows: Rows,
+        items: &[I],
+        row: impl Fn(&I, &mut Cells) + Sync,
+        json: impl FnOnce() -> T,
+    ) -> Result<(), Closed> {
+        match format {
+            Format::Json => self.json(&json()),
+            Format::Table if self.wraps(&rows).is_none() => {
+                let parts = cells_of(&rows, items, true, row);
+                let parts = self.laid_out(&rows, &parts);
+                self.out_parts(&parts)
+            }
+            _ => {
+                let parts = cells_of(&rows, items, false, row);
+                let made = parts.iter().flat_map(|part| {
+                    (part.rows()).map(|row| row.map(str::to_string).collect::<Vec<_>>())
+                });
+                rows.rows = made.collect();
+                self.rows_with(format, &rows, json)
+            }
+        }
+    }
+
+    /// The lines of a table that is not wrapped: the header, then each
+    /// part's rows (or "(none)"), each column as wide as its widest cell,
+    /// which is comfy-table's layout of it (a test holds the two equal).
+    /// The header and its rule are comfy-table's; the rows are padded
+    /// here, a part on each core: 50,000 rows in a comfy-table were 75 MB
+    /// of cells and most of `list --all`, even in parts on every core.
+    fn laid_out(&self, rows: &Rows, parts: &[Cells]) -> Vec<String> {
         let mut widest: Vec<usize> = (rows.columns.iter())
             .map(|c| width(&printable(c)))
             .collect();
-        for (_, widths) in &shown {
-            for (most, width) in widest.iter_mut().zip(widths) {
+        for part in parts {
+            for (most, width) in widest.iter_mut().zip(&part.widths) {
                 *most = (*width).max(*most);
             }
         }
@@ -357,19 +376,25 @@ impl Ui {
                 ));
             }
         }
-        let parts: Vec<(usize, &[Shown])> = (parts.iter())
-            .zip(&shown)
-            .map(|((start, _), (cells, _))| (*start, &cells[..]))
-            .collect();
-        let bodies = funnel::parallel::map(&parts, split, |&(start, cells)| {
-            self.lay_out(rows, start, cells, &widest)
+        let starts = parts.iter().scan(0, |start, part| {
+            let first = *start;
+            *start += part.ends.len() / rows.columns.len().max(1);
+            Some(first)
+        });
+        let parts: Vec<(usize, &Cells)> = starts.zip(parts).collect();
+        let split = funnel::parallel::Split {
+            threads: 8,
+            min_chunk: 1,
+        };
+        let bodies = funnel::parallel::map(&parts, split, |&(start, part)| {
+            self.lay_out(rows, start, part, &widest)
         });
         let mut text = String::new();
         for line in header.lines() {
             text.push_str(line.trim_end());
             text.push('\n');
         }
-        if rows.rows.is_empty() {
+        if parts.iter().all(|(_, part)| part.ends.is_empty()) {
             text.push_str("(none)\n");
         }
         let mut parts = vec![text];
@@ -377,17 +402,16 @@ impl Ui {
         parts
     }
 
-    /// The lines of the rows of `cells` (shown, a row's after another),
-    /// the first row `start` of `rows`, each column `widths` wide (as
-    /// comfy-table lays out `STYLE`: a space each side of a cell and
-    /// between columns, numbers to the right), each section's heading
-    /// above its first row.
-    fn lay_out(&self, rows: &Rows, start: usize, cells: &[Shown], widths: &[usize]) -> String {
+    /// The lines of the rows of `cells`, the first row `start` of `rows`,
+    /// each column `widths` wide (as comfy-table lays out `STYLE`: a space
+    /// each side of a cell and between columns, numbers to the right),
+    /// each section's heading above its first row.
+    fn lay_out(&self, rows: &Rows, start: usize, cells: &Cells, widths: &[usize]) -> String {
         let line = widths.iter().sum::<usize>() + 3 * widths.len();
-        let mut text = String::with_capacity(cells.len() / widths.len() * line);
+        let mut text = String::with_capacity(cells.ends.len() / widths.len().max(1) * line);
         let headings = rows.headings.iter();
         let mut headings = headings.skip_while(|(at, _)| *at < start).peekable();
-        for (n, row) in (start..).zip(cells.chunks(widths.len())) {
+        for (n, row) in (start..).zip(cells.rows()) {
             while let Some((_, heading)) = headings.next_if(|(at, _)| *at == n) {
                 if n != 0 {
                     text.push('\n');
@@ -396,19 +420,24 @@ impl Ui {
                 text.push('\n');
             }
             // A cell of several lines makes as many lines of the row.
-            let height = match row.iter().any(|c| c.lines) {
-                true => row.iter().map(|c| c.text.split('\n').count()).max(),
-                false => None,
+            let height = match cells.plain {
+                true => 1,
+                false => row
+                    .clone()
+                    .map(|c| c.split('\n').count())
+                    .max()
+                    .unwrap_or(1),
             };
-            for k in 0..height.unwrap_or(1) {
+            for k in 0..height {
                 let from = text.len();
-                for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
-                    let (part, part_width) = match height {
-                        Some(_) => {
-                            let line = cell.text.split('\n').nth(k).unwrap_or("");
+                for (i, (cell, width)) in row.clone().zip(widths).enumerate() {
+                    // A plain cell is as wide as it is long.
+                    let (part, part_width) = match cells.plain {
+                        true => (cell, cell.len()),
+                        false => {
+                            let line = cell.split('\n').nth(k).unwrap_or("");
                             (line, self::width(line))
                         }
-                        None => (&cell.text[..], cell.width),
                     };
                     let pad = width.saturating_sub(part_width);
                     let (left, right) = match rows.numeric.contains(&i) {
@@ -480,32 +509,143 @@ fn spaces(text: &mut String, mut n: usize) {
     }
 }
 
-/// A cell as a table shows it, measured once.
-#[derive(Default)]
-struct Shown<'a> {
-    text: std::borrow::Cow<'a, str>,
-    /// Its width ([`width`]).
-    width: usize,
-    /// Whether it has several lines.
-    lines: bool,
+/// Rows of a table as they are made, a part of them on each core: their
+/// cells' text one after another in one string (no string per cell), as
+/// a table shows them (money formatted, control characters escaped,
+/// each column's widest width kept) or as they are (for CSV and TSV).
+pub struct Cells<'a> {
+    rows: &'a Rows,
+    shown: bool,
+    text: String,
+    /// Where each cell's text ends in `text`.
+    ends: Vec<u32>,
+    /// The widest cell of each column (when shown).
+    widths: Vec<usize>,
+    /// Whether every cell is printable ASCII on one line: a column a byte.
+    plain: bool,
+    /// The next cell's column.
+    column: usize,
 }
 
-/// The cell `v` of column `i` as shown ([`cell_text`]), measured.
-fn shown<'a>(rows: &Rows, i: usize, v: &'a str) -> Shown<'a> {
-    let text = cell_text(rows, i, v);
-    if plain(&text) {
-        let width = text.len();
-        return Shown {
-            text,
-            width,
-            lines: false,
+impl Cells<'_> {
+    /// The next cell of the row: `v` as a table of `rows` shows it
+    /// ([`cell_text`]) or as it is.
+    pub fn push(&mut self, v: &str) {
+        if self.as_is(v) {
+            self.text.push_str(v);
+            self.end(v.len(), true);
+        } else {
+            let text = cell_text(self.rows, self.column, v);
+            let plain = plain(&text);
+            self.text.push_str(&text);
+            self.end(if plain { text.len() } else { width(&text) }, plain);
+        }
+    }
+
+    /// The next cell, `value`'s text (a date, say; empty for none),
+    /// written in place.
+    pub fn display(&mut self, value: Option<impl std::fmt::Display>) {
+        use std::fmt::Write;
+        let from = self.text.len();
+        if let Some(value) = value {
+            let _ = write!(self.text, "{value}");
+        }
+        if self.as_is(&self.text[from..]) {
+            self.end(self.text.len() - from, true);
+        } else {
+            let cell = self.text.split_off(from);
+            self.push(&cell);
+        }
+    }
+
+    /// Whether the next cell's text is `v` as it is, of one column a byte.
+    fn as_is(&self, v: &str) -> bool {
+        let i = self.column;
+        !self.shown
+            || (plain(v) && !self.rows.money.contains(&i) && !self.rows.numeric.contains(&i))
+    }
+
+    /// The next cell, an amount of money in `rows`' currency: shown as
+    /// every table shows money ([`money::shown`]) or as its exact text
+    /// ([`money::amount`]); empty for none.
+    pub fn money(&mut self, value: Option<rust_decimal::Decimal>) {
+        let Some(value) = value else {
+            return self.end(0, true);
         };
+        // The table shows the amount CSV carries, rounded to the cent
+        // (whole units of an amount in cents are its own).
+        let cents = match value.scale() > 2 {
+            true => money::round(value, 2),
+            false => value,
+        };
+        let text = match self.shown {
+            true => money::shown(cents, &self.rows.currency),
+            false => money::amount(value),
+        };
+        self.text.push_str(&text);
+        self.end(text.len(), plain(&text));
     }
-    Shown {
-        width: width(&text),
-        lines: text.contains('\n'),
-        text,
+
+    /// Ends the cell whose text was written last.
+    fn end(&mut self, width: usize, plain: bool) {
+        let i = self.column;
+        self.column = if i + 1 == self.widths.len() { 0 } else { i + 1 };
+        self.ends
+            .push(u32::try_from(self.text.len()).expect("a part under 4 GiB"));
+        if let Some(most) = self.widths.get_mut(i) {
+            *most = width.max(*most);
+        }
+        self.plain &= plain;
     }
+
+    /// Each row's cells.
+    fn rows(&self) -> impl Iterator<Item = impl Iterator<Item = &str> + Clone> {
+        let columns = self.rows.columns.len().max(1);
+        (self.ends.chunks(columns).enumerate()).map(move |(n, ends)| {
+            let mut from = (n * columns)
+                .checked_sub(1)
+                .map_or(0, |e| self.ends[e] as usize);
+            ends.iter().map(move |end| {
+                let cell = &self.text[from..*end as usize];
+                from = *end as usize;
+                cell
+            })
+        })
+    }
+}
+
+/// `items` made into rows of `rows`' columns by `row`, in parts on every
+/// core, shown as a table shows them or as they are (see [`Cells`]).
+fn cells_of<'a, I: Sync>(
+    rows: &'a Rows,
+    items: &[I],
+    shown: bool,
+    row: impl Fn(&I, &mut Cells) + Sync,
+) -> Vec<Cells<'a>> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let part = items.len().div_ceil(cores).max(2048);
+    let parts: Vec<&[I]> = items.chunks(part).collect();
+    let split = funnel::parallel::Split {
+        threads: 8,
+        min_chunk: 1,
+    };
+    let columns = rows.columns.len();
+    funnel::parallel::map(&parts, split, |part| {
+        let mut cells = Cells {
+            rows,
+            shown,
+            text: String::with_capacity(part.len() * columns * 12),
+            ends: Vec::with_capacity(part.len() * columns),
+            widths: vec![0; columns],
+            plain: true,
+            column: 0,
+        };
+        for item in *part {
+            row(item, &mut cells);
+            assert_eq!(cells.column, 0, "a row has a cell per column");
+        }
+        cells
+    })
 }
 
 /// Whether `text` is printable ASCII alone (no control character, no

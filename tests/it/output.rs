@@ -125,6 +125,32 @@ fn list_all_table() {
     assert_prints(&env, &["list", "--all"]);
 }
 
+/// A table shows each amount as CSV carries it (to the cent), in whole
+/// units: 1234.495 is 1234.50 in CSV, so 1,235 in the table, where the
+/// exact value would round to 1,234.
+#[test]
+fn list_table_shows_the_amount_csv_carries_in_whole_units() {
+    let env = TestEnv::pipeline();
+    env.write(
+        "lead/odd.toml",
+        "title = \"Odd cents\"\nvalue = \"1234.495\"\n",
+    );
+    let csv = env.funnel(&["list", "odd", "--format", "csv"]);
+    assert_eq!(
+        csv.stdout,
+        "id,stage,title,owner,value,close,next step,due\nodd,lead,Odd cents,,1234.50,,,\n"
+    );
+    let table = env.funnel(&["list", "odd"]);
+    assert_eq!(
+        table.stdout,
+        concat!(
+            " id    stage   title       owner       value   close   next step   due\n",
+            "───── ─────── ─────────── ─────── ─────────── ─────── ─────────── ─────\n",
+            " odd   lead    Odd cents           1,235 USD\n",
+        )
+    );
+}
+
 #[test]
 fn list_with_nothing_to_show() {
     let env = sample();
