@@ -127,7 +127,7 @@ fn list_all_table() {
 
 /// A table shows each amount as CSV carries it (to the cent), in whole
 /// units: 1234.495 is 1234.50 in CSV, so 1,235 in the table, where the
-/// exact value would round to 1,234.
+/// exact value would round to 1,234; wrapped to a terminal or not.
 #[test]
 fn list_table_shows_the_amount_csv_carries_in_whole_units() {
     let env = TestEnv::pipeline();
@@ -149,6 +149,9 @@ fn list_table_shows_the_amount_csv_carries_in_whole_units() {
             " odd   lead    Odd cents           1,235 USD\n",
         )
     );
+    // Wrapped to a terminal's width (comfy-table's layout): the same.
+    let wrapped = env.funnel_with(&["list", "odd"], &[("COLUMNS", "100")], None);
+    assert_eq!(wrapped.stdout, table.stdout);
 }
 
 #[test]
