@@ -365,12 +365,6 @@ fn walk_from(
     if order.first().map(|&n| store.commits[n as usize].id) != Some(id(head)) {
         return Err(Error::data("the history walk did not start at HEAD"));
     }
-    if fresh && keep {
-        // A cache that cannot be written (a read-only repository) only
-        // costs time on the next load.
-        let bytes = encode(Vec::new(), &store, &order, &links, &folders, &key);
-        let _ = crate::cache_file::write_atomically(&cache_path, &bytes);
-    }
     let mut at_head = deals_at_head(&folders);
     if let Some(ids) = only {
         let names = &store.stems.list;
@@ -394,15 +388,29 @@ fn walk_from(
         })
         .collect();
     // The deals removed before HEAD are chased for the whole pipeline only.
-    let (deals, mut removed) = chase(
-        &store,
-        &order,
-        &links,
-        stages,
-        &at_head,
-        &emails,
-        only.is_none(),
-    );
+    let chased = || {
+        chase(
+            &store,
+            &order,
+            &links,
+            stages,
+            &at_head,
+            &emails,
+            only.is_none(),
+        )
+    };
+    // A cache out of date is written on another core while the chase runs
+    // (at 20,000 deals, 8 MB encoded and written in ~20 ms). One that
+    // cannot be written (a read-only repository) only costs time on the
+    // next load.
+    let write_cache = || {
+        let bytes = encode(Vec::new(), &store, &order, &links, &folders, &key);
+        let _ = crate::cache_file::write_atomically(&cache_path, &bytes);
+    };
+    let (deals, mut removed) = match fresh && keep {
+        true => crate::parallel::join(write_cache, chased).1,
+        false => chased(),
+    };
     // A file deleted on a branch whose merge kept it was not removed; one
     // deleted on two branches was removed once (the newest removal kept).
     let mut seen = std::collections::HashSet::new();
