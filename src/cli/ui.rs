@@ -340,10 +340,12 @@ impl Ui {
             }
             _ => {
                 let parts = cells_of(&rows, items, false, row);
-                let made = parts.iter().flat_map(|part| {
-                    (part.rows()).map(|row| row.map(str::to_string).collect::<Vec<_>>())
+                // Each part's rows as strings on its own core too.
+                let made = funnel::parallel::map(&parts, EACH_PART, |part| {
+                    let rows = part.rows().map(|row| row.map(str::to_string).collect());
+                    rows.collect::<Vec<Vec<String>>>()
                 });
-                rows.rows = made.collect();
+                rows.rows = made.into_iter().flatten().collect();
                 self.rows_with(format, &rows, json)
             }
         }
@@ -382,11 +384,7 @@ impl Ui {
             Some(first)
         });
         let parts: Vec<(usize, &Cells)> = starts.zip(parts).collect();
-        let split = funnel::parallel::Split {
-            threads: 8,
-            min_chunk: 1,
-        };
-        let bodies = funnel::parallel::map(&parts, split, |&(start, part)| {
+        let bodies = funnel::parallel::map(&parts, EACH_PART, |&(start, part)| {
             self.lay_out(rows, start, part, &widest)
         });
         let mut text = String::new();
@@ -614,6 +612,12 @@ impl Cells<'_> {
     }
 }
 
+/// A table's parts, one to a thread (each is a core's share of the rows).
+const EACH_PART: funnel::parallel::Split = funnel::parallel::Split {
+    threads: 8,
+    min_chunk: 1,
+};
+
 /// `items` made into rows of `rows`' columns by `row`, in parts on every
 /// core, shown as a table shows them or as they are (see [`Cells`]).
 fn cells_of<'a, I: Sync>(
@@ -625,12 +629,8 @@ fn cells_of<'a, I: Sync>(
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let part = items.len().div_ceil(cores).max(2048);
     let parts: Vec<&[I]> = items.chunks(part).collect();
-    let split = funnel::parallel::Split {
-        threads: 8,
-        min_chunk: 1,
-    };
     let columns = rows.columns.len();
-    funnel::parallel::map(&parts, split, |part| {
+    funnel::parallel::map(&parts, EACH_PART, |part| {
         let mut cells = Cells {
             rows,
             shown,
